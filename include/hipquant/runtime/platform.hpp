@@ -1,0 +1,125 @@
+// The one host header that knows which GPU vendor hipquant is built for.
+// On AMD it is HIP itself. On NVIDIA it maps the small subset of HIP names
+// the library uses onto the CUDA runtime, and reaches the driver API (module
+// load, kernel launch) through the runtime's entry-point query, so nothing
+// links libcuda and the library still starts where no NVIDIA driver exists.
+#pragma once
+
+#include <string>
+
+#if defined(HIPQUANT_PLATFORM_AMD)
+
+#include <hip/hip_runtime_api.h>
+
+namespace hipquant::platform {
+inline constexpr const char* kName = "amd";
+// "gfx90a:sramecc+:xnack-": the target name with its feature suffixes.
+inline std::string arch_name(const hipDeviceProp_t& prop) { return prop.gcnArchName; }
+// Threads that execute in lockstep: 64 on CDNA/GCN, 32 on RDNA.
+inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
+}  // namespace hipquant::platform
+
+#elif defined(HIPQUANT_PLATFORM_NVIDIA)
+
+#include <cuda.h>  // driver types only; the functions are looked up at run time
+#include <cuda_runtime_api.h>
+
+using hipError_t = cudaError_t;
+using hipStream_t = cudaStream_t;
+using hipEvent_t = cudaEvent_t;
+using hipDeviceProp_t = cudaDeviceProp;
+using hipModule_t = CUmodule;
+using hipFunction_t = CUfunction;
+using hipMemcpyKind = cudaMemcpyKind;
+
+inline constexpr hipError_t hipSuccess = cudaSuccess;
+inline constexpr hipError_t hipErrorNoDevice = cudaErrorNoDevice;
+inline constexpr hipError_t hipErrorInsufficientDriver = cudaErrorInsufficientDriver;
+inline constexpr hipError_t hipErrorNotFound = cudaErrorSymbolNotFound;
+inline constexpr hipMemcpyKind hipMemcpyHostToDevice = cudaMemcpyHostToDevice;
+inline constexpr hipMemcpyKind hipMemcpyDeviceToHost = cudaMemcpyDeviceToHost;
+inline constexpr hipMemcpyKind hipMemcpyDeviceToDevice = cudaMemcpyDeviceToDevice;
+inline constexpr unsigned hipStreamNonBlocking = cudaStreamNonBlocking;
+
+inline const char* hipGetErrorName(hipError_t e) { return cudaGetErrorName(e); }
+inline const char* hipGetErrorString(hipError_t e) { return cudaGetErrorString(e); }
+inline hipError_t hipGetDeviceCount(int* n) { return cudaGetDeviceCount(n); }
+inline hipError_t hipSetDevice(int d) { return cudaSetDevice(d); }
+inline hipError_t hipGetDevice(int* d) { return cudaGetDevice(d); }
+inline hipError_t hipGetDeviceProperties(hipDeviceProp_t* p, int d) { return cudaGetDeviceProperties(p, d); }
+inline hipError_t hipDriverGetVersion(int* v) { return cudaDriverGetVersion(v); }
+inline hipError_t hipRuntimeGetVersion(int* v) { return cudaRuntimeGetVersion(v); }
+inline hipError_t hipMemGetInfo(size_t* free_bytes, size_t* total) { return cudaMemGetInfo(free_bytes, total); }
+inline hipError_t hipMalloc(void** p, size_t n) { return cudaMalloc(p, n); }
+inline hipError_t hipFree(void* p) { return cudaFree(p); }
+inline hipError_t hipMemcpyAsync(void* dst, const void* src, size_t n, hipMemcpyKind k, hipStream_t s) {
+    return cudaMemcpyAsync(dst, src, n, k, s);
+}
+inline hipError_t hipMemsetAsync(void* dst, int v, size_t n, hipStream_t s) { return cudaMemsetAsync(dst, v, n, s); }
+inline hipError_t hipStreamCreateWithFlags(hipStream_t* s, unsigned flags) { return cudaStreamCreateWithFlags(s, flags); }
+inline hipError_t hipStreamDestroy(hipStream_t s) { return cudaStreamDestroy(s); }
+inline hipError_t hipStreamSynchronize(hipStream_t s) { return cudaStreamSynchronize(s); }
+inline hipError_t hipEventCreate(hipEvent_t* e) { return cudaEventCreate(e); }
+inline hipError_t hipEventDestroy(hipEvent_t e) { return cudaEventDestroy(e); }
+inline hipError_t hipEventRecord(hipEvent_t e, hipStream_t s) { return cudaEventRecord(e, s); }
+inline hipError_t hipEventSynchronize(hipEvent_t e) { return cudaEventSynchronize(e); }
+inline hipError_t hipEventElapsedTime(float* ms, hipEvent_t a, hipEvent_t b) { return cudaEventElapsedTime(ms, a, b); }
+inline hipError_t hipGetLastError() { return cudaGetLastError(); }
+
+namespace hipquant::platform {
+inline constexpr const char* kName = "nvidia";
+inline std::string arch_name(const hipDeviceProp_t& prop) {
+    return "sm_" + std::to_string(prop.major * 10 + prop.minor);
+}
+inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
+
+namespace detail {
+// A driver-API function resolved through the CUDA runtime (no libcuda link).
+// Null when no driver is installed or it lacks the symbol.
+template <typename Fn>
+Fn driver_entry(const char* symbol) {
+    void* fn = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion(symbol, &fn, 12000, cudaEnableDefault, &found) != cudaSuccess ||
+        found != cudaDriverEntryPointSuccess)
+        return nullptr;
+    return reinterpret_cast<Fn>(fn);
+}
+// CUDA numbers runtime and driver errors alike (CUDA_ERROR_NOT_FOUND and
+// cudaErrorSymbolNotFound are both 500, and so on), so the cast keeps meaning.
+inline hipError_t from_driver(CUresult r) { return static_cast<hipError_t>(r); }
+}  // namespace detail
+}  // namespace hipquant::platform
+
+inline hipError_t hipModuleLoadData(hipModule_t* module, const void* image) {
+    using Fn = CUresult (*)(CUmodule*, const void*);
+    static const Fn fn = hipquant::platform::detail::driver_entry<Fn>("cuModuleLoadData");
+    if (!fn) return cudaErrorInsufficientDriver;
+    return hipquant::platform::detail::from_driver(fn(module, image));
+}
+inline hipError_t hipModuleUnload(hipModule_t module) {
+    using Fn = CUresult (*)(CUmodule);
+    static const Fn fn = hipquant::platform::detail::driver_entry<Fn>("cuModuleUnload");
+    if (!fn) return cudaErrorInsufficientDriver;
+    return hipquant::platform::detail::from_driver(fn(module));
+}
+inline hipError_t hipModuleGetFunction(hipFunction_t* function, hipModule_t module, const char* name) {
+    using Fn = CUresult (*)(CUfunction*, CUmodule, const char*);
+    static const Fn fn = hipquant::platform::detail::driver_entry<Fn>("cuModuleGetFunction");
+    if (!fn) return cudaErrorInsufficientDriver;
+    return hipquant::platform::detail::from_driver(fn(function, module, name));
+}
+inline hipError_t hipModuleLaunchKernel(hipFunction_t f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                                        unsigned by, unsigned bz, unsigned shared_bytes, hipStream_t stream,
+                                        void** params, void** extra) {
+    using Fn = CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                            CUstream, void**, void**);
+    static const Fn fn = hipquant::platform::detail::driver_entry<Fn>("cuLaunchKernel");
+    if (!fn) return cudaErrorInsufficientDriver;
+    return hipquant::platform::detail::from_driver(
+        fn(f, gx, gy, gz, bx, by, bz, shared_bytes, stream, params, extra));
+}
+
+#else
+#error "hipquant: define HIPQUANT_PLATFORM_AMD or HIPQUANT_PLATFORM_NVIDIA (the CMake target hipquant::hipquant does)"
+#endif

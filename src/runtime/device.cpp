@@ -1,0 +1,173 @@
+// RocmDevice and the device state its handles share.
+#include "hipquant/runtime/device.hpp"
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+namespace hipquant {
+namespace detail {
+
+class DeviceContext {
+public:
+    DeviceContext(int ordinal_, hipStream_t stream_, bool owns) : ordinal(ordinal_), stream(stream_), owns_stream(owns) {}
+    DeviceContext(const DeviceContext&) = delete;  // owns a stream and modules
+    DeviceContext& operator=(const DeviceContext&) = delete;
+    ~DeviceContext() {
+        if (hipSetDevice(ordinal) != hipSuccess) return;
+        for (auto& entry : modules) (void)hipModuleUnload(entry.second);
+        if (owns_stream && stream) (void)hipStreamDestroy(stream);
+    }
+
+    void make_current() const { HIPQUANT_CHECK(hipSetDevice(ordinal)); }
+
+    int ordinal;
+    hipStream_t stream;
+    bool owns_stream;
+    std::string name;
+    std::string arch;
+    std::size_t total_memory = 0;
+    std::size_t l2_bytes = 0;
+    int multiprocessors = 0;
+    int wavefront = 0;
+
+    std::mutex mutex;  // guards the caches and deferred_error
+    std::map<const void*, hipModule_t> modules;                          // by image address
+    std::map<std::pair<const void*, std::string>, hipFunction_t> functions;  // by image, name
+    std::string deferred_error;
+};
+
+int context_ordinal(const DeviceContext& ctx) noexcept { return ctx.ordinal; }
+
+void device_free(DeviceContext& ctx, void* ptr) noexcept {
+    hipError_t e = hipSetDevice(ctx.ordinal);
+    if (e == hipSuccess) e = hipFree(ptr);
+    if (e != hipSuccess) {
+        std::lock_guard<std::mutex> lock(ctx.mutex);
+        if (ctx.deferred_error.empty())
+            ctx.deferred_error = std::string("hipFree in ~DeviceMemory failed: ") + hipGetErrorName(e) + ": " +
+                                 hipGetErrorString(e);
+    }
+}
+
+void* device_alloc(DeviceContext& ctx, std::size_t bytes, const char* what) {
+    ctx.make_current();
+    if (bytes == 0) return nullptr;
+    void* p = nullptr;
+    const hipError_t e = hipMalloc(&p, bytes);
+    if (e != hipSuccess) {
+        (void)hipGetLastError();  // clear the sticky-free error state of the runtime
+        HIPQUANT_FAIL(static_cast<int>(e),
+                      std::string(what) + ": cannot allocate " + std::to_string(bytes) + " bytes on device " +
+                          std::to_string(ctx.ordinal) + " (" + ctx.name + ", " +
+                          std::to_string(ctx.total_memory) + " bytes in all): " + hipGetErrorName(e));
+    }
+    return p;
+}
+
+void device_memset_zero(DeviceContext& ctx, void* ptr, std::size_t bytes) {
+    if (bytes == 0) return;
+    ctx.make_current();
+    HIPQUANT_CHECK(hipMemsetAsync(ptr, 0, bytes, ctx.stream));
+}
+
+void device_copy(DeviceContext& ctx, void* dst, const void* src, std::size_t bytes, hipMemcpyKind kind) {
+    if (bytes == 0) return;
+    HIPQUANT_REQUIRE(dst && src, errc::invalid_value, "copy of " + std::to_string(bytes) + " bytes with a null pointer");
+    ctx.make_current();
+    HIPQUANT_CHECK(hipMemcpyAsync(dst, src, bytes, kind, ctx.stream));
+}
+
+void device_sync(DeviceContext& ctx) {
+    ctx.make_current();
+    HIPQUANT_CHECK(hipStreamSynchronize(ctx.stream));
+}
+
+}  // namespace detail
+
+namespace {
+std::shared_ptr<detail::DeviceContext> make_context(int ordinal, hipStream_t borrowed, bool borrow) {
+    const int n = RocmDevice::count();
+    HIPQUANT_REQUIRE(ordinal >= 0 && ordinal < n, errc::no_device,
+                     "RocmDevice::open: device " + std::to_string(ordinal) + " does not exist (" +
+                         std::to_string(n) + " GPU(s) present)");
+    HIPQUANT_CHECK(hipSetDevice(ordinal));
+    hipDeviceProp_t prop{};
+    HIPQUANT_CHECK(hipGetDeviceProperties(&prop, ordinal));
+    hipStream_t stream = borrowed;
+    if (!borrow) HIPQUANT_CHECK(hipStreamCreateWithFlags(&stream, hipStreamNonBlocking));
+    auto ctx = std::make_shared<detail::DeviceContext>(ordinal, stream, !borrow);
+    ctx->name = prop.name;
+    ctx->arch = platform::arch_name(prop);
+    ctx->total_memory = prop.totalGlobalMem;
+    ctx->l2_bytes = static_cast<std::size_t>(prop.l2CacheSize);
+    ctx->multiprocessors = prop.multiProcessorCount;
+    ctx->wavefront = platform::wavefront_size(prop);
+    return ctx;
+}
+}  // namespace
+
+int RocmDevice::count() {
+    int n = 0;
+    const hipError_t e = hipGetDeviceCount(&n);
+    if (e == hipErrorNoDevice || e == hipErrorInsufficientDriver) {
+        (void)hipGetLastError();
+        return 0;
+    }
+    HIPQUANT_CHECK(e);
+    return n;
+}
+
+RocmDevice RocmDevice::open(int ordinal) { return RocmDevice(make_context(ordinal, nullptr, false)); }
+
+RocmDevice RocmDevice::open_borrowed_stream(int ordinal, hipStream_t stream) {
+    return RocmDevice(make_context(ordinal, stream, true));
+}
+
+int RocmDevice::ordinal() const noexcept { return ctx_->ordinal; }
+const std::string& RocmDevice::name() const noexcept { return ctx_->name; }
+const std::string& RocmDevice::arch() const noexcept { return ctx_->arch; }
+std::size_t RocmDevice::total_memory_bytes() const noexcept { return ctx_->total_memory; }
+std::size_t RocmDevice::l2_cache_bytes() const noexcept { return ctx_->l2_bytes; }
+int RocmDevice::multiprocessor_count() const noexcept { return ctx_->multiprocessors; }
+int RocmDevice::wavefront_size() const noexcept { return ctx_->wavefront; }
+hipStream_t RocmDevice::stream() const noexcept { return ctx_->stream; }
+bool RocmDevice::owns_stream() const noexcept { return ctx_->owns_stream; }
+
+void RocmDevice::synchronize() const { detail::device_sync(*ctx_); }
+
+void RocmDevice::check() const {
+    std::string error;
+    {
+        std::lock_guard<std::mutex> lock(ctx_->mutex);
+        std::swap(error, ctx_->deferred_error);
+    }
+    HIPQUANT_REQUIRE(error.empty(), errc::invalid_value, error);
+}
+
+Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject& image) const {
+    HIPQUANT_REQUIRE(image.data != nullptr && image.size > 0, errc::invalid_image,
+                     std::string("get_or_load_func('") + name + "'): code object '" + image.name + "' is empty");
+    std::lock_guard<std::mutex> lock(ctx_->mutex);
+    const auto key = std::make_pair(image.data, name);
+    if (auto it = ctx_->functions.find(key); it != ctx_->functions.end()) return Function(it->second, name);
+
+    ctx_->make_current();
+    auto mod = ctx_->modules.find(image.data);
+    if (mod == ctx_->modules.end()) {
+        hipModule_t m{};
+        HIPQUANT_CHECK(hipModuleLoadData(&m, image.data));
+        mod = ctx_->modules.emplace(image.data, m).first;
+    }
+    hipFunction_t fn{};
+    const hipError_t e = hipModuleGetFunction(&fn, mod->second, name.c_str());
+    if (e != hipSuccess) {
+        (void)hipGetLastError();
+        HIPQUANT_FAIL(errc::not_found, "kernel '" + name + "' is not in code object '" + image.name +
+                                           "' (" + hipGetErrorName(e) + ")");
+    }
+    ctx_->functions.emplace(key, fn);
+    return Function(fn, name);
+}
+
+}  // namespace hipquant

@@ -1,0 +1,20 @@
+// ArgBuilder::launch: the single call site of hipModuleLaunchKernel.
+#include "hipquant/runtime/launch.hpp"
+
+namespace hipquant {
+
+void ArgBuilder::launch(const LaunchConfig& cfg, hipStream_t stream) {
+    const Dim3& g = cfg.grid_dim;
+    const Dim3& b = cfg.block_dim;
+    HIPQUANT_REQUIRE(g.x > 0 && g.y > 0 && g.z > 0 && b.x > 0 && b.y > 0 && b.z > 0, errc::invalid_value,
+                     "launch of '" + fn_.name() + "': empty grid or block (" + std::to_string(g.x) + "x" +
+                         std::to_string(g.y) + "x" + std::to_string(g.z) + " blocks of " + std::to_string(b.x) +
+                         "x" + std::to_string(b.y) + "x" + std::to_string(b.z) + ")");
+    std::vector<void*> params;
+    params.reserve(storage_.size());
+    for (auto& slot : storage_) params.push_back(slot.get());
+    HIPQUANT_CHECK(hipModuleLaunchKernel(fn_.handle(), g.x, g.y, g.z, b.x, b.y, b.z, cfg.shared_mem_bytes, stream,
+                                         params.data(), nullptr));
+}
+
+}  // namespace hipquant

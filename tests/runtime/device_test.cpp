@@ -1,0 +1,125 @@
+// RocmDevice, DeviceMemory, DeviceSpan, LaunchConfig and ArgBuilder: the
+// checks that need no GPU run everywhere; the rest skip without one.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <thread>
+
+#include "gpu_test_util.hpp"
+#include "hipquant/runtime/device.hpp"
+
+using hipquant::DeviceMemory;
+using hipquant::DeviceSpan;
+using hipquant::LaunchConfig;
+using hipquant::RocmDevice;
+using hipquant::test::GpuTest;
+
+TEST(Runtime, CountIsZeroOrMoreWithoutThrowing) {
+    int n = -1;
+    EXPECT_NO_THROW(n = RocmDevice::count());
+    EXPECT_GE(n, 0);
+}
+
+TEST(Runtime, OpeningAMissingDeviceThrowsNamingIt) {
+    const int n = RocmDevice::count();
+    HQ_EXPECT_ERROR(RocmDevice::open(n), "device " + std::to_string(n) + " does not exist");
+    HQ_EXPECT_ERROR(RocmDevice::open(-1), "device -1 does not exist");
+}
+
+TEST(Runtime, LaunchConfigForElems) {
+    const auto cfg = LaunchConfig::for_num_elems(1000, 256);
+    EXPECT_EQ(cfg.grid_dim.x, 4u);
+    EXPECT_EQ(cfg.block_dim.x, 256u);
+    EXPECT_EQ(cfg.shared_mem_bytes, 0u);
+    EXPECT_EQ(LaunchConfig::for_num_elems(256, 256).grid_dim.x, 1u);
+    HQ_EXPECT_ERROR(LaunchConfig::for_num_elems(std::size_t{1} << 45, 64), "more than a grid holds");
+}
+
+TEST(Runtime, WrappedSpanSlicesAndChecksBounds) {
+    float* fake = reinterpret_cast<float*>(std::uintptr_t{0x1000});  // never dereferenced
+    const auto span = DeviceSpan<float>::wrap(fake, 100);
+    EXPECT_EQ(span.slice(10, 90).data(), fake + 10);
+    EXPECT_EQ(span.slice(100, 0).size(), 0u);
+    HQ_EXPECT_ERROR(span.slice(10, 91), "out of range of a buffer of 100 elements");
+    HQ_EXPECT_ERROR(span.slice(101, 0), "out of range");
+    HQ_EXPECT_ERROR(DeviceSpan<float>::wrap(nullptr, 3), "null pointer");
+    const DeviceSpan<const float> as_const = span;
+    EXPECT_EQ(as_const.size(), 100u);
+}
+
+TEST(Runtime, MovedFromMemoryThrowsOnUse) {
+    DeviceMemory<float> empty;
+    EXPECT_FALSE(empty.valid());
+    HQ_EXPECT_ERROR(empty.span(), "moved-from");
+    HQ_EXPECT_ERROR(empty.data(), "moved-from");
+}
+
+TEST_F(GpuTest, DeviceReportsItsProperties) {
+    EXPECT_FALSE(device().name().empty());
+    EXPECT_FALSE(device().arch().empty());
+    EXPECT_GT(device().total_memory_bytes(), 0u);
+    EXPECT_TRUE(device().wavefront_size() == 32 || device().wavefront_size() == 64);
+    EXPECT_TRUE(device().owns_stream());
+    std::printf("device 0: %s (%s), %zu MiB, %d CUs/SMs, wave %d\n", device().name().c_str(),
+                device().arch().c_str(), device().total_memory_bytes() >> 20, device().multiprocessor_count(),
+                device().wavefront_size());
+}
+
+TEST_F(GpuTest, RoundTripHostDeviceHost) {
+    std::vector<int> host(1000);
+    std::iota(host.begin(), host.end(), -500);
+    auto d = device().memcpy_stod(host);
+    auto z = device().alloc_zeros<int>(host.size());
+    device().memcpy_dtod<int>(d.span(), z.span());
+    EXPECT_EQ(device().memcpy_dtov(z), host);
+    auto zeros = device().alloc_zeros<int>(17);
+    EXPECT_EQ(device().memcpy_dtov(zeros), std::vector<int>(17, 0));
+    // A slice copies just its part.
+    std::vector<int> part(10, 7);
+    device().memcpy_htod(part, z.slice(990, 10));
+    const auto back = device().memcpy_dtov(z);
+    EXPECT_EQ(back[989], 489);
+    EXPECT_EQ(back[990], 7);
+}
+
+TEST_F(GpuTest, AllocatingMoreThanTheDeviceHasThrows) {
+    const std::size_t too_much = device().total_memory_bytes() * 2;
+    HQ_EXPECT_ERROR(device().alloc<char>(too_much), "cannot allocate " + std::to_string(too_much) + " bytes");
+    HQ_EXPECT_ERROR(device().alloc<double>(std::size_t{1} << 62), "overflows size_t");
+    // The device is still usable afterwards.
+    auto ok = device().alloc_zeros<float>(4);
+    EXPECT_EQ(device().memcpy_dtov(ok), std::vector<float>(4, 0.0f));
+}
+
+TEST_F(GpuTest, CopiesBetweenDifferentSizesThrow) {
+    auto a = device().alloc<float>(10);
+    auto b = device().alloc<float>(11);
+    HQ_EXPECT_ERROR(device().memcpy_dtod<float>(a.span(), b.span()),
+                    "source has 10 elements but destination has 11");
+    std::vector<float> host(9);
+    HQ_EXPECT_ERROR(device().memcpy_htod(host, a.span()), "source has 9 elements but destination has 10");
+    HQ_EXPECT_ERROR(a.slice(5, 6), "out of range of a buffer of 10 elements");
+}
+
+TEST_F(GpuTest, MovedFromBufferCannotBeLaunched) {
+    auto a = device().alloc<float>(8);
+    auto b = std::move(a);
+    EXPECT_FALSE(a.valid());  // NOLINT(bugprone-use-after-move): the point of the test
+    EXPECT_TRUE(b.valid());
+    EXPECT_EQ(b.device_ordinal(), 0);
+    auto fn = device().get_or_load_func("hq_quantize_q8_1");
+    HQ_EXPECT_ERROR(fn.builder().arg(a), "moved-from");
+}
+
+TEST_F(GpuTest, UnknownKernelNameThrowsNamingIt) {
+    HQ_EXPECT_ERROR(device().get_or_load_func("hq_no_such_kernel"), "kernel 'hq_no_such_kernel' is not in");
+}
+
+TEST_F(GpuTest, FunctionCacheIsThreadSafe) {
+    std::vector<std::thread> threads;
+    std::vector<hipFunction_t> got(8);
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&, t] { got[t] = device().get_or_load_func("hq_quantize_q8_1").handle(); });
+    for (auto& th : threads) th.join();
+    for (int t = 1; t < 8; ++t) EXPECT_EQ(got[t], got[0]);
+}
