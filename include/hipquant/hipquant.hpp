@@ -8,6 +8,7 @@
 #include "hipquant/quant/types.hpp"
 #include "hipquant/runtime/device.hpp"
 #include "hipquant/runtime/error.hpp"
+#include "hipquant/runtime/event.hpp"
 #include "hipquant/runtime/launch.hpp"
 #include "hipquant/runtime/memory.hpp"
 #include "hipquant/runtime/module.hpp"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fresh Debian 12 to a running demo: installs the packages, builds hipquant
+# (AMD platform, default GPU targets) and runs the examples.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build}
+
+scripts/install-deps.sh
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build "$BUILD_DIR"
+
+echo "== example 00: Q8_1 quantization on the GPU (or the CPU reference without one)"
+"$BUILD_DIR/example_00_quantize_q8_1"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what hipquant needs on Debian 12 from Debian's own packages:
+# the build tools, GoogleTest, ROCm's hipcc + HIP runtime + device libraries
+# (AMD kernels build without an AMD GPU), and clang's fuzzer runtime.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ git pkg-config
+  libgtest-dev
+  hipcc libamdhip64-dev rocm-device-libs
+  clang-14 libclang-rt-14-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
