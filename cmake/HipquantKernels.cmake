@@ -26,6 +26,7 @@ function(hipquant_add_kernel_image out_var)
   endforeach()
   file(CONFIGURE OUTPUT ${out_dir}/all_kernels.hip CONTENT "${unity}")
 
+  # No FMA contraction: decoded values must round exactly as the CPU reference.
   set(common_flags -O3 -std=c++17 -I${PROJECT_SOURCE_DIR}/include -I${hq_kernel_dir})
   if(HIPQUANT_PLATFORM STREQUAL "amd")
     set(image ${out_dir}/hipquant_kernels.hsaco)
@@ -34,7 +35,7 @@ function(hipquant_add_kernel_image out_var)
       list(APPEND arch_flags --offload-arch=${t})
     endforeach()
     set(compile ${HIPQUANT_KERNEL_COMPILER} --genco ${arch_flags} ${common_flags}
-        -DHIPQUANT_PLATFORM_AMD=1 -Rpass-analysis=kernel-resource-usage
+        -DHIPQUANT_PLATFORM_AMD=1 -ffp-contract=off -Rpass-analysis=kernel-resource-usage
         ${out_dir}/all_kernels.hip -o ${image})
   else()
     set(image ${out_dir}/hipquant_kernels.fatbin)
@@ -46,7 +47,7 @@ function(hipquant_add_kernel_image out_var)
     list(GET HIPQUANT_GPU_TARGETS -1 newest)
     list(APPEND arch_flags -gencode=arch=compute_${newest},code=compute_${newest})
     set(compile ${HIPQUANT_KERNEL_COMPILER} -fatbin -x cu ${arch_flags} ${common_flags}
-        -DHIPQUANT_PLATFORM_NVIDIA=1 -Xptxas=-v
+        -DHIPQUANT_PLATFORM_NVIDIA=1 --fmad=false -Xptxas=-v
         ${out_dir}/all_kernels.hip -o ${image})
   endif()
 

@@ -18,3 +18,28 @@ struct QuantizeQ8_1Args {
 };
 
 }  // namespace hipquant::quant
+
+namespace hipquant::quant {
+
+// Dequantize: the tensor is a contiguous run of blocks (rows have no gaps).
+struct DequantizeArgs {
+    std::uint64_t n_values;  // rows * cols
+};
+
+// Mat-vec over one weight matrix in GGUF layout.
+struct MatVecArgs {
+    std::uint64_t rows;           // weight rows = outputs per batch column
+    std::uint64_t row_bytes;      // bytes of one weight row
+    std::uint32_t parts_per_row;  // 32-value parts of a row: cols / 32
+    std::uint32_t batch;          // activation rows (1 .. kMaxMatVecBatch)
+    std::uint64_t x_row_stride;   // activation row stride: Q8_1 blocks (Q8_1 path) or f32 values
+};
+
+// Batches up to this size use the mat-vec kernels.
+inline constexpr std::uint32_t kMaxMatVecBatch = 8;
+
+// Rows of the weight matrix one thread block of a mat-vec kernel handles:
+// one logical 32-lane warp per row.
+inline constexpr std::uint32_t kMatVecRowsPerBlock = 4;
+
+}  // namespace hipquant::quant

@@ -19,25 +19,29 @@ enum KernelBits : std::uint32_t {
     kKernelMulMat = 1u << 3,       // weight x activations, larger batches
 };
 
+// Shorthands for the table's kernel column.
+inline constexpr std::uint32_t kDq = kKernelDequantize;
+inline constexpr std::uint32_t kMv = kKernelMulMatVec;
+
 // The table. Columns: name, GGUF id, values per block, bytes per block,
 // block struct, can be a weight, can be an activation, GPU kernels.
 // Block geometry must match blocks.hpp; static_asserts below check it.
 #define HIPQUANT_QUANT_TYPES(X)                                                 \
-    X(F32, 0, 1, 4, float, true, true, 0)                                       \
-    X(F16, 1, 1, 2, std::uint16_t, true, true, 0)                               \
-    X(Q4_0, 2, 32, 18, BlockQ4_0, true, false, 0)                               \
-    X(Q4_1, 3, 32, 20, BlockQ4_1, true, false, 0)                               \
-    X(Q5_0, 6, 32, 22, BlockQ5_0, true, false, 0)                               \
-    X(Q5_1, 7, 32, 24, BlockQ5_1, true, false, 0)                               \
-    X(Q8_0, 8, 32, 34, BlockQ8_0, true, false, 0)                               \
-    X(Q8_1, 9, 32, 36, BlockQ8_1, false, true, kKernelQuantize)                 \
-    X(Q2_K, 10, 256, 84, BlockQ2_K, true, false, 0)                             \
-    X(Q3_K, 11, 256, 110, BlockQ3_K, true, false, 0)                            \
-    X(Q4_K, 12, 256, 144, BlockQ4_K, true, false, 0)                            \
-    X(Q5_K, 13, 256, 176, BlockQ5_K, true, false, 0)                            \
-    X(Q6_K, 14, 256, 210, BlockQ6_K, true, false, 0)                            \
-    X(Q8_K, 15, 256, 292, BlockQ8_K, false, true, 0)                            \
-    X(BF16, 30, 1, 2, std::uint16_t, true, true, 0)
+    X(F32, 0, 1, 4, float, true, true, kDq)                                     \
+    X(F16, 1, 1, 2, std::uint16_t, true, true, kDq)                             \
+    X(Q4_0, 2, 32, 18, BlockQ4_0, true, false, kDq | kMv)                       \
+    X(Q4_1, 3, 32, 20, BlockQ4_1, true, false, kDq | kMv)                       \
+    X(Q5_0, 6, 32, 22, BlockQ5_0, true, false, kDq | kMv)                       \
+    X(Q5_1, 7, 32, 24, BlockQ5_1, true, false, kDq | kMv)                       \
+    X(Q8_0, 8, 32, 34, BlockQ8_0, true, false, kDq | kMv)                       \
+    X(Q8_1, 9, 32, 36, BlockQ8_1, false, true, kDq | kKernelQuantize)           \
+    X(Q2_K, 10, 256, 84, BlockQ2_K, true, false, kDq | kMv)                     \
+    X(Q3_K, 11, 256, 110, BlockQ3_K, true, false, kDq | kMv)                    \
+    X(Q4_K, 12, 256, 144, BlockQ4_K, true, false, kDq | kMv)                    \
+    X(Q5_K, 13, 256, 176, BlockQ5_K, true, false, kDq | kMv)                    \
+    X(Q6_K, 14, 256, 210, BlockQ6_K, true, false, kDq | kMv)                    \
+    X(Q8_K, 15, 256, 292, BlockQ8_K, false, true, kDq)                          \
+    X(BF16, 30, 1, 2, std::uint16_t, true, true, kDq)
 
 enum class QuantType : std::uint32_t {
 #define HIPQUANT_X(name, id, elems, bytes, block, weight, act, kernels) name = id,

@@ -1,0 +1,86 @@
+// QuantizedTensor: a quantized rows x cols weight matrix on one device, in
+// GGUF's own layout (row-major, one row = cols / block_elems blocks), and the
+// products an inference engine asks of it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "hipquant/quant/blocks.hpp"
+#include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/types.hpp"
+#include "hipquant/runtime/device.hpp"
+
+namespace hipquant::quant {
+
+// How QuantizedTensor::matmul computes; kAuto picks the fastest it has.
+enum class MatVecPath {
+    kAuto,
+    kQ8_1,        // activations quantized to Q8_1 on the device, integer dot products
+    kDequantize,  // weights decoded to f32 in registers and dotted with f32 activations
+};
+
+class QuantizedTensor {
+public:
+    // All-zero blocks (every value decodes to 0).
+    static QuantizedTensor zeros(const RocmDevice& device, QuantType type, std::size_t rows, std::size_t cols);
+    // Quantizes row-major f32 values with the CPU reference (multi-threaded)
+    // and uploads them; the device overload first copies them to the host.
+    static QuantizedTensor quantize(const RocmDevice& device, QuantType type, const float* host_values,
+                                    std::size_t rows, std::size_t cols);
+    static QuantizedTensor quantize(const RocmDevice& device, QuantType type, DeviceSpan<const float> values,
+                                    std::size_t rows, std::size_t cols);
+    // Uploads raw GGUF-layout bytes: exactly rows * row_size_bytes(type, cols).
+    static QuantizedTensor load(const RocmDevice& device, QuantType type, const void* bytes, std::size_t n_bytes,
+                                std::size_t rows, std::size_t cols);
+
+    QuantType type() const noexcept { return type_; }
+    std::size_t rows() const noexcept { return rows_; }
+    std::size_t cols() const noexcept { return cols_; }
+    const RocmDevice& device() const noexcept { return device_; }
+    // Bytes of the quantized data (rows * row bytes), without the padding.
+    std::size_t storage_size_in_bytes() const noexcept { return rows_ * row_bytes_; }
+    std::size_t row_size_in_bytes() const noexcept { return row_bytes_; }
+    // The raw blocks on the device (storage_size_in_bytes() bytes).
+    DeviceSpan<const std::uint8_t> data() const { return data_.slice(0, storage_size_in_bytes()); }
+
+    // Decoded values, rows x cols row-major; queued on `stream`.
+    void dequantize(DeviceSpan<float> out, hipStream_t stream) const;
+    void dequantize_f16(DeviceSpan<std::uint16_t> out, hipStream_t stream) const;  // raw f16 bits
+    // Same, into new buffers, on the device's stream.
+    DeviceMemory<float> dequantize() const;
+    DeviceMemory<std::uint16_t> dequantize_f16() const;
+    // The blocks copied back to the host; waits for the device's stream.
+    std::vector<std::uint8_t> to_host_bytes() const;
+
+    // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch: x is batch x cols,
+    // y is batch x rows, both row-major f32. Batch 1..8 (kMaxMatVecBatch)
+    // runs the mat-vec kernels; larger batches throw until the mat-mat
+    // kernels land. Queued on `stream`. The Q8_1 path quantizes x into a
+    // workspace the tensor keeps and reuses; a call on a different stream
+    // than the previous one first waits for the previous stream, so the
+    // workspace is never shared between two streams in flight.
+    void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
+                MatVecPath path = MatVecPath::kAuto) const;
+
+private:
+    QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);
+
+    RocmDevice device_;
+    QuantType type_;
+    std::size_t rows_;
+    std::size_t cols_;
+    std::size_t row_bytes_;
+    DeviceMemory<std::uint8_t> data_;  // rows * row_bytes_, then zeroed padding (kWeightPaddingBytes)
+    mutable DeviceMemory<BlockQ8_1> workspace_;  // quantized activations, grown on demand
+    mutable hipStream_t workspace_stream_ = nullptr;
+    mutable bool workspace_used_ = false;
+};
+
+// Zeroed bytes after the last row, so kernels may read a whole tile past the
+// end (GGML pads by 512 values; 512 values of the widest type, Q8_0 at 34/32
+// bytes a value or F32 at 4, fit in 2048 bytes).
+inline constexpr std::size_t kWeightPaddingBytes = 2048;
+
+}  // namespace hipquant::quant

@@ -1,0 +1,42 @@
+// Dequantize kernels: any type of the table to f32 or f16, through the
+// same per-value decode the CPU reference uses, so results are bit-identical.
+#include "common.hpp"
+#include "formats.hpp"
+#include "hipquant/quant/kernel_args.hpp"
+
+namespace hipquant::kernels {
+
+struct ToF32 {
+    __device__ static float convert(float v) { return v; }
+    using Out = float;
+};
+struct ToF16 {
+    __device__ static std::uint16_t convert(float v) { return quant::fp32_to_fp16(v); }
+    using Out = std::uint16_t;
+};
+
+// One thread per output value; consecutive threads write consecutive values
+// and read the same few blocks, so both sides coalesce.
+template <QuantType T, typename To>
+__device__ void dequantize(const std::uint8_t* __restrict__ src, typename To::Out* __restrict__ dst,
+                           quant::DequantizeArgs args) {
+    using F = Format<T>;
+    const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= args.n_values) return;
+    const auto* blocks = reinterpret_cast<const typename F::Block*>(src);
+    dst[i] = To::convert(F::decode(blocks[i / F::kBlockElems], static_cast<int>(i % F::kBlockElems)));
+}
+
+#define HQ_DEQUANTIZE_KERNELS(NAME, id, elems, bytes, block, weight, act, kern)                       \
+    HQ_KERNEL void hq_dequantize_f32_##NAME(const std::uint8_t* src, float* dst,                       \
+                                            quant::DequantizeArgs args) {                               \
+        dequantize<QuantType::NAME, ToF32>(src, dst, args);                                             \
+    }                                                                                                   \
+    HQ_KERNEL void hq_dequantize_f16_##NAME(const std::uint8_t* src, std::uint16_t* dst,               \
+                                            quant::DequantizeArgs args) {                               \
+        dequantize<QuantType::NAME, ToF16>(src, dst, args);                                             \
+    }
+HIPQUANT_QUANT_TYPES(HQ_DEQUANTIZE_KERNELS)
+#undef HQ_DEQUANTIZE_KERNELS
+
+}  // namespace hipquant::kernels

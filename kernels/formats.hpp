@@ -1,0 +1,271 @@
+// Per-format device code, driven by the type table: Format<T> names the
+// block struct, decodes one value exactly (the CPU reference's own decode),
+// and splits a block into 32-value parts in one common integer form that the
+// mat-vec kernels consume. Adding a weight format means one Format<> here.
+#pragma once
+
+#include "common.hpp"
+#include "hipquant/quant/decode.hpp"
+#include "hipquant/quant/types.hpp"
+
+namespace hipquant::kernels {
+
+using quant::QuantType;
+
+// 32 consecutive values of a weight block in integer form: value j is
+//   a[h] * (q[j] - offset) - b[h],   h = j / 16 (the two 16-value halves),
+// with q[j] the unsigned byte j of the eight ints `q`. Every GGML weight
+// format fits: the scale a and min b may differ per 16 values (Q2_K, Q3_K,
+// Q6_K), the offset is 8 / 16 / 4 / 32 for Q4_0 / Q5_0 / Q3_K / Q6_K. The
+// float steps (a * q then - b) are those of the reference decode, so
+// a[h] * (q - offset) - b[h] reproduces decode() bit for bit.
+struct WeightPart {
+    int q[8];
+    float a[2];
+    float b[2];
+    int offset;
+};
+
+// Bit i of a nibble (0..15) moved to bit 4 of byte i: the fifth bit of four
+// 5-bit quants at once.
+__device__ __forceinline__ int spread_nibble_to_bit4(int x) {
+    return ((x & 1) << 4) | ((x & 2) << 11) | ((x & 4) << 18) | ((x & 8) << 25);
+}
+
+template <QuantType T>
+struct Format;
+
+#define HQ_FORMAT_COMMON(NAME, decoder)                                                              \
+    using Traits = quant::QuantTraits<QuantType::NAME>;                                              \
+    using Block = Traits::Block;                                                                     \
+    static constexpr int kBlockElems = static_cast<int>(Traits::block_elems);                        \
+    static constexpr int kParts = kBlockElems >= quant::kQK ? kBlockElems / quant::kQK : 1;          \
+    __device__ static float decode(const Block& blk, int j) { return decoder; }
+
+// Plain element types: decode only (no mat-vec kernels).
+template <>
+struct Format<QuantType::F32> {
+    HQ_FORMAT_COMMON(F32, (static_cast<void>(j), blk))
+};
+template <>
+struct Format<QuantType::F16> {
+    HQ_FORMAT_COMMON(F16, (static_cast<void>(j), quant::fp16_to_fp32(blk)))
+};
+template <>
+struct Format<QuantType::BF16> {
+    HQ_FORMAT_COMMON(BF16, (static_cast<void>(j), quant::bf16_to_fp32(blk)))
+};
+template <>
+struct Format<QuantType::Q8_1> {
+    HQ_FORMAT_COMMON(Q8_1, quant::decode_q8_1(blk, j))
+};
+template <>
+struct Format<QuantType::Q8_K> {
+    HQ_FORMAT_COMMON(Q8_K, quant::decode_q8_k(blk, j))
+};
+
+template <>
+struct Format<QuantType::Q4_0> {
+    HQ_FORMAT_COMMON(Q4_0, quant::decode_q4_0(blk, j))
+    __device__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+        const float d = half_bits_to_float(blk.d);
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const int v = load_int_a2(blk.qs + 4 * k);
+            w.q[k] = v & 0x0f0f0f0f;             // values 4k .. 4k+3
+            w.q[k + 4] = (v >> 4) & 0x0f0f0f0f;  // values 16+4k ..
+        }
+        w.a[0] = w.a[1] = d;
+        w.b[0] = w.b[1] = 0.0f;
+        w.offset = 8;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q4_1> {
+    HQ_FORMAT_COMMON(Q4_1, quant::decode_q4_1(blk, j))
+    __device__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const int v = load_int_a4(blk.qs + 4 * k);
+            w.q[k] = v & 0x0f0f0f0f;
+            w.q[k + 4] = (v >> 4) & 0x0f0f0f0f;
+        }
+        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
+        w.b[0] = w.b[1] = -half_bits_to_float(blk.m);  // x = d*q + m
+        w.offset = 0;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q5_0> {
+    HQ_FORMAT_COMMON(Q5_0, quant::decode_q5_0(blk, j))
+    __device__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+        const int qh = load_int_a2(blk.qh);
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const int v = load_int_a2(blk.qs + 4 * k);
+            w.q[k] = (v & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (4 * k)) & 0xf);
+            w.q[k + 4] = ((v >> 4) & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (16 + 4 * k)) & 0xf);
+        }
+        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
+        w.b[0] = w.b[1] = 0.0f;
+        w.offset = 16;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q5_1> {
+    HQ_FORMAT_COMMON(Q5_1, quant::decode_q5_1(blk, j))
+    __device__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+        const int qh = load_int_a4(blk.qh);
+#pragma unroll
+        for (int k = 0; k < 4; ++k) {
+            const int v = load_int_a4(blk.qs + 4 * k);
+            w.q[k] = (v & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (4 * k)) & 0xf);
+            w.q[k + 4] = ((v >> 4) & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (16 + 4 * k)) & 0xf);
+        }
+        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
+        w.b[0] = w.b[1] = -half_bits_to_float(blk.m);
+        w.offset = 0;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q8_0> {
+    HQ_FORMAT_COMMON(Q8_0, quant::decode_q8_0(blk, j))
+    __device__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+#pragma unroll
+        for (int k = 0; k < 8; ++k) w.q[k] = load_int_a2(reinterpret_cast<const std::uint8_t*>(blk.qs) + 4 * k);
+        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
+        w.b[0] = w.b[1] = 0.0f;
+        w.offset = 0;  // q is signed already: the dot treats bytes as int8
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q2_K> {
+    HQ_FORMAT_COMMON(Q2_K, quant::decode_q2_k(blk, j))
+    // Part p: half p/4 of the block, 2-bit plane p%4 of its 32 qs bytes.
+    __device__ static WeightPart part(const Block& blk, int p) {
+        WeightPart w;
+        const int half = p >> 2, shift = 2 * (p & 3);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + half * 32 + 4 * k) >> shift) & 0x03030303;
+        const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const int s = blk.scales[half * 8 + (p & 3) * 2 + h];
+            w.a[h] = d * static_cast<float>(s & 0x0f);
+            w.b[h] = dmin * static_cast<float>(s >> 4);
+        }
+        w.offset = 0;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q3_K> {
+    HQ_FORMAT_COMMON(Q3_K, quant::decode_q3_k(blk, j))
+    // q = 2 low bits | high bit << 2 (0..7); value = scale * (q - 4).
+    __device__ static WeightPart part(const Block& blk, int p) {
+        WeightPart w;
+        const int half = p >> 2, k2 = p & 3;
+#pragma unroll
+        for (int k = 0; k < 8; ++k) {
+            const int lo = (load_int_a2(blk.qs + half * 32 + 4 * k) >> (2 * k2)) & 0x03030303;
+            const int hb = (load_int_a2(blk.hmask + 4 * k) >> (half * 4 + k2)) & 0x01010101;
+            w.q[k] = lo | (hb << 2);
+        }
+        const float d = half_bits_to_float(blk.d);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            w.a[h] = d * static_cast<float>(quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32);
+            w.b[h] = 0.0f;
+        }
+        w.offset = 4;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q4_K> {
+    HQ_FORMAT_COMMON(Q4_K, quant::decode_q4_k(blk, j))
+    // Part p = sub-block p: low nibbles of qs[32*(p/2) ..] for even p, high for odd.
+    __device__ static WeightPart part(const Block& blk, int p) {
+        WeightPart w;
+        const int shift = 4 * (p & 1);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k) >> shift) & 0x0f0f0f0f;
+        std::uint8_t sc, m;
+        quant::get_scale_min_k4(p, blk.scales, sc, m);
+        w.a[0] = w.a[1] = half_bits_to_float(blk.d) * static_cast<float>(sc);
+        w.b[0] = w.b[1] = half_bits_to_float(blk.dmin) * static_cast<float>(m);
+        w.offset = 0;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q5_K> {
+    HQ_FORMAT_COMMON(Q5_K, quant::decode_q5_k(blk, j))
+    __device__ static WeightPart part(const Block& blk, int p) {
+        WeightPart w;
+        const int shift = 4 * (p & 1);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) {
+            const int lo = (load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k) >> shift) & 0x0f0f0f0f;
+            const int hb = (load_int_a4(blk.qh + 4 * k) >> p) & 0x01010101;
+            w.q[k] = lo | (hb << 4);
+        }
+        std::uint8_t sc, m;
+        quant::get_scale_min_k4(p, blk.scales, sc, m);
+        w.a[0] = w.a[1] = half_bits_to_float(blk.d) * static_cast<float>(sc);
+        w.b[0] = w.b[1] = half_bits_to_float(blk.dmin) * static_cast<float>(m);
+        w.offset = 0;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::Q6_K> {
+    HQ_FORMAT_COMMON(Q6_K, quant::decode_q6_k(blk, j))
+    // Part p: half p/4, quarter k = p%4: 4 low bits from ql (low nibbles for
+    // k < 2), 2 high bits from qh >> 2k; value = (d * sc) * (q - 32).
+    __device__ static WeightPart part(const Block& blk, int p) {
+        WeightPart w;
+        const int half = p >> 2, k2 = p & 3;
+        const int lshift = k2 < 2 ? 0 : 4;
+#pragma unroll
+        for (int k = 0; k < 8; ++k) {
+            const int lo = (load_int_a2(blk.ql + half * 64 + 32 * (k2 & 1) + 4 * k) >> lshift) & 0x0f0f0f0f;
+            const int hi = (load_int_a2(blk.qh + half * 32 + 4 * k) >> (2 * k2)) & 0x03030303;
+            w.q[k] = lo | (hi << 4);
+        }
+        const float d = half_bits_to_float(blk.d);
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            w.a[h] = d * static_cast<float>(blk.scales[half * 8 + h + 2 * k2]);
+            w.b[h] = 0.0f;
+        }
+        w.offset = 32;
+        return w;
+    }
+};
+
+#undef HQ_FORMAT_COMMON
+
+// The weight formats with mat-vec kernels, as X(NAME) over the table's names.
+#define HQ_MATVEC_TYPES(X) X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K)
+
+}  // namespace hipquant::kernels

@@ -1,0 +1,173 @@
+// QuantizedTensor: upload, dequantize and the mat-vec dispatch.
+#include "hipquant/quant/storage.hpp"
+
+#include <string>
+
+#include "hipquant/quant/ops.hpp"
+#include "hipquant/quant/reference.hpp"
+
+namespace hipquant::quant {
+
+namespace {
+
+
+// Kernel names are built from the type table's names: the kernels are
+// instantiated with the same X-macro, so a name lookup cannot drift.
+std::string kernel_name(const char* family, QuantType type) {
+    return std::string(family) + quant_type_name(type);
+}
+
+std::string shape_str(std::size_t rows, std::size_t cols) {
+    return std::to_string(rows) + " x " + std::to_string(cols);
+}
+
+}  // namespace
+
+QuantizedTensor::QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols)
+    : device_(std::move(device)), type_(type), rows_(rows), cols_(cols), row_bytes_(0) {
+    const QuantTypeInfo& info = quant_type_info(type);
+    HIPQUANT_REQUIRE(info.can_be_weight, errc::invalid_value,
+                     std::string("QuantizedTensor: ") + info.name + " is an activation format, not a weight format");
+    HIPQUANT_REQUIRE(rows > 0 && cols > 0, errc::invalid_value,
+                     "QuantizedTensor: empty shape " + shape_str(rows, cols));
+    row_bytes_ = row_size_bytes(type, cols);  // throws unless cols is whole blocks
+    HIPQUANT_REQUIRE(rows <= (static_cast<std::size_t>(1) << 40) / row_bytes_, errc::invalid_value,
+                     "QuantizedTensor: " + shape_str(rows, cols) + " " + info.name + " is too large");
+    data_ = device_.alloc<std::uint8_t>(rows * row_bytes_ + kWeightPaddingBytes);
+}
+
+QuantizedTensor QuantizedTensor::zeros(const RocmDevice& device, QuantType type, std::size_t rows, std::size_t cols) {
+    QuantizedTensor t(device, type, rows, cols);
+    t.data_ = device.alloc_zeros<std::uint8_t>(t.data_.size());
+    return t;
+}
+
+QuantizedTensor QuantizedTensor::load(const RocmDevice& device, QuantType type, const void* bytes,
+                                      std::size_t n_bytes, std::size_t rows, std::size_t cols) {
+    QuantizedTensor t(device, type, rows, cols);
+    HIPQUANT_REQUIRE(n_bytes == t.storage_size_in_bytes(), errc::invalid_value,
+                     std::string("QuantizedTensor::load: ") + quant_type_name(type) + " " + shape_str(rows, cols) +
+                         " needs " + std::to_string(t.storage_size_in_bytes()) + " bytes, got " +
+                         std::to_string(n_bytes));
+    HIPQUANT_REQUIRE(bytes != nullptr, errc::invalid_value, "QuantizedTensor::load: null data");
+    auto whole = t.data_.span();
+    device.memcpy_htod(static_cast<const std::uint8_t*>(bytes), n_bytes, whole.slice(0, n_bytes));
+    const std::vector<std::uint8_t> zeros(kWeightPaddingBytes, 0);
+    device.memcpy_htod(zeros, whole.slice(n_bytes, kWeightPaddingBytes));
+    device.synchronize();  // the host buffer may go away once we return
+    return t;
+}
+
+QuantizedTensor QuantizedTensor::quantize(const RocmDevice& device, QuantType type, const float* host_values,
+                                          std::size_t rows, std::size_t cols) {
+    HIPQUANT_REQUIRE(host_values != nullptr, errc::invalid_value, "QuantizedTensor::quantize: null values");
+    (void)row_size_bytes(type, cols);  // name the bad shape before quantizing
+    const auto bytes = reference::quantize_matrix(type, host_values, rows, cols);
+    return load(device, type, bytes.data(), bytes.size(), rows, cols);
+}
+
+QuantizedTensor QuantizedTensor::quantize(const RocmDevice& device, QuantType type, DeviceSpan<const float> values,
+                                          std::size_t rows, std::size_t cols) {
+    HIPQUANT_REQUIRE(values.size() == rows * cols, errc::invalid_value,
+                     "QuantizedTensor::quantize: values has " + std::to_string(values.size()) + " elements but " +
+                         shape_str(rows, cols) + " = " + std::to_string(rows * cols));
+    const auto host = device.memcpy_dtov(values);
+    return quantize(device, type, host.data(), rows, cols);
+}
+
+void QuantizedTensor::dequantize(DeviceSpan<float> out, hipStream_t stream) const {
+    HIPQUANT_REQUIRE(out.size() == rows_ * cols_, errc::invalid_value,
+                     "dequantize: out has " + std::to_string(out.size()) + " values but the tensor is " +
+                         shape_str(rows_, cols_) + " = " + std::to_string(rows_ * cols_));
+    const DequantizeArgs args{rows_ * cols_};
+    device_.get_or_load_func(kernel_name("hq_dequantize_f32_", type_))
+        .builder()
+        .arg(data_)
+        .arg(out)
+        .arg(args)
+        .launch(LaunchConfig::for_num_elems(args.n_values, 256), stream);
+}
+
+void QuantizedTensor::dequantize_f16(DeviceSpan<std::uint16_t> out, hipStream_t stream) const {
+    HIPQUANT_REQUIRE(out.size() == rows_ * cols_, errc::invalid_value,
+                     "dequantize_f16: out has " + std::to_string(out.size()) + " values but the tensor is " +
+                         shape_str(rows_, cols_) + " = " + std::to_string(rows_ * cols_));
+    const DequantizeArgs args{rows_ * cols_};
+    device_.get_or_load_func(kernel_name("hq_dequantize_f16_", type_))
+        .builder()
+        .arg(data_)
+        .arg(out)
+        .arg(args)
+        .launch(LaunchConfig::for_num_elems(args.n_values, 256), stream);
+}
+
+DeviceMemory<float> QuantizedTensor::dequantize() const {
+    auto out = device_.alloc<float>(rows_ * cols_);
+    dequantize(out.span(), device_.stream());
+    return out;
+}
+
+DeviceMemory<std::uint16_t> QuantizedTensor::dequantize_f16() const {
+    auto out = device_.alloc<std::uint16_t>(rows_ * cols_);
+    dequantize_f16(out.span(), device_.stream());
+    return out;
+}
+
+std::vector<std::uint8_t> QuantizedTensor::to_host_bytes() const { return device_.memcpy_dtov(data()); }
+
+void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
+                             MatVecPath path) const {
+    const char* type_name = quant_type_name(type_);
+    HIPQUANT_REQUIRE(batch > 0, errc::invalid_value, "matmul: batch is 0");
+    HIPQUANT_REQUIRE(batch <= kMaxMatVecBatch, errc::not_supported,
+                     "matmul: batch " + std::to_string(batch) + " > " + std::to_string(kMaxMatVecBatch) +
+                         " needs the mat-mat kernels, which this version does not have");
+    HIPQUANT_REQUIRE(quant_type_info(type_).has_kernel(kKernelMulMatVec), errc::not_supported,
+                     std::string("matmul: no mat-vec kernel for weight type ") + type_name);
+    HIPQUANT_REQUIRE(x.size() == batch * cols_, errc::invalid_value,
+                     "matmul: x has " + std::to_string(x.size()) + " values but batch x cols = " +
+                         std::to_string(batch) + " x " + std::to_string(cols_) + " = " +
+                         std::to_string(batch * cols_));
+    HIPQUANT_REQUIRE(y.size() == batch * rows_, errc::invalid_value,
+                     "matmul: y has " + std::to_string(y.size()) + " values but batch x rows = " +
+                         std::to_string(batch) + " x " + std::to_string(rows_) + " = " +
+                         std::to_string(batch * rows_));
+
+    MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK), static_cast<std::uint32_t>(batch), 0};
+    const LaunchConfig cfg({static_cast<std::uint32_t>((rows_ + kMatVecRowsPerBlock - 1) / kMatVecRowsPerBlock), 1, 1},
+                           {kMatVecRowsPerBlock * 32, 1, 1}, 0);
+
+    if (path == MatVecPath::kDequantize) {
+        HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(x.data()) % 16 == 0, errc::invalid_value,
+                         "matmul (f32 path): x must be 16-byte aligned for vector loads");
+        args.x_row_stride = cols_;
+        device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_))
+            .builder()
+            .arg(data_)
+            .arg(x)
+            .arg(y)
+            .arg(args)
+            .launch(cfg, stream);
+        return;
+    }
+
+    // Q8_1 path: quantize x into the workspace, then integer dot products.
+    const std::size_t row_blocks = q8_1_row_blocks(cols_);
+    if (workspace_used_ && workspace_stream_ != stream) HIPQUANT_CHECK(hipStreamSynchronize(workspace_stream_));
+    if (!workspace_.valid() || workspace_.size() < batch * row_blocks)
+        workspace_ = device_.alloc<BlockQ8_1>(kMaxMatVecBatch * row_blocks);
+    workspace_stream_ = stream;
+    workspace_used_ = true;
+    auto xq = workspace_.slice(0, batch * row_blocks);
+    quantize_q8_1(device_, x, batch, cols_, xq, stream);
+    args.x_row_stride = row_blocks;
+    device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
+        .builder()
+        .arg(data_)
+        .arg(xq)
+        .arg(y)
+        .arg(args)
+        .launch(cfg, stream);
+}
+
+}  // namespace hipquant::quant
