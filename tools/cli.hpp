@@ -1,0 +1,63 @@
+// The hipquant command-line tool's shared pieces: exit codes, the command
+// table entry, usage errors and a small argument parser for subcommands.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace hipquant::cli {
+
+// Exit codes, the same for every subcommand (documented in `hipquant help`).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRuntimeError = 1;  // the command ran and failed: file, format, device, look-up
+inline constexpr int kExitUsage = 2;         // bad command line: unknown command/option, missing argument
+
+// Thrown by a command for a bad command line; main prints it with the
+// command's usage and exits with kExitUsage.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// One subcommand. To add one: write tools/cmd_<name>.cpp defining
+// `int cmd_<name>(const std::vector<std::string>& args)`, declare it below,
+// add a row to the table in hipquant_main.cpp and the file to tools/CMakeLists.txt.
+struct Command {
+    const char* name;
+    const char* usage;    // arguments, e.g. "FILE [--json]"
+    const char* summary;  // one line for `hipquant help`
+    int (*run)(const std::vector<std::string>& args);  // args after the command name
+};
+
+int cmd_info(const std::vector<std::string>& args);
+int cmd_write_demo(const std::vector<std::string>& args);
+
+// Splits a subcommand's arguments into options and positionals.
+// Options are --name (a flag) or --name VALUE / --name=VALUE for those listed
+// as taking a value; anything else starting with "--" is a UsageError.
+class ArgParser {
+public:
+    ArgParser(const std::vector<std::string>& args, const std::vector<std::string>& flags,
+              const std::vector<std::string>& valued);
+
+    bool flag(const std::string& name) const;  // name without the dashes
+    // The option's value, or `fallback` when absent.
+    std::string value(const std::string& name, const std::string& fallback) const;
+    // The option's value as an unsigned integer; a UsageError if it is not one.
+    std::uint64_t uint_value(const std::string& name, std::uint64_t fallback) const;
+    const std::vector<std::string>& positionals() const { return positionals_; }
+    // Throws a UsageError unless there are exactly `n` positionals, naming `what`.
+    void expect_positionals(std::size_t n, const char* what) const;
+
+private:
+    std::vector<std::pair<std::string, std::string>> options_;  // name -> value ("" for flags)
+    std::vector<std::string> positionals_;
+};
+
+// `s` as a JSON string literal, quotes included. Invalid UTF-8 bytes become
+// U+FFFD, so the output is always valid JSON.
+std::string json_string(const std::string& s);
+
+}  // namespace hipquant::cli

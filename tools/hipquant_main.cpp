@@ -1,0 +1,71 @@
+// `hipquant`: the command-line tool's entry point; dispatches to subcommands
+// and turns errors into messages on stderr and documented exit codes.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "hipquant/runtime/error.hpp"
+
+namespace {
+
+using hipquant::cli::Command;
+
+// The subcommands, in the order `hipquant help` lists them.
+constexpr Command kCommands[] = {
+    {"info", "FILE [--json] [--tensor NAME] [--max-array N]",
+     "print a GGUF file's metadata and tensor table (--max-array: array elements shown, 0 = all, default 16)",
+     hipquant::cli::cmd_info},
+    {"write-demo", "FILE [--alignment BYTES]",
+     "write a small GGUF file with tensors of every weight type (for demos and tests)",
+     hipquant::cli::cmd_write_demo},
+};
+
+void print_help(std::FILE* out) {
+    std::fprintf(out, "usage: hipquant COMMAND [ARGS...]\n\ncommands:\n");
+    for (const Command& c : kCommands) std::fprintf(out, "  %s %s\n      %s\n", c.name, c.usage, c.summary);
+    std::fprintf(out,
+                 "  help\n      this text\n\n"
+                 "exit codes:\n"
+                 "  0  success\n"
+                 "  1  runtime error (cannot open a file, malformed GGUF, unsupported type, name not found...)\n"
+                 "  2  usage error (unknown command or option, missing or extra argument)\n"
+                 "Errors are printed to stderr as 'hipquant COMMAND: error: MESSAGE'.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace hipquant::cli;
+    if (argc < 2) {
+        print_help(stderr);
+        return kExitUsage;
+    }
+    const std::string name = argv[1];
+    if (name == "help" || name == "--help" || name == "-h") {
+        print_help(stdout);
+        return kExitOk;
+    }
+    const Command* cmd = nullptr;
+    for (const Command& c : kCommands)
+        if (name == c.name) cmd = &c;
+    if (!cmd) {
+        std::fprintf(stderr, "hipquant: error: unknown command '%s' (try 'hipquant help')\n", name.c_str());
+        return kExitUsage;
+    }
+    const std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        return cmd->run(args);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "hipquant %s: usage error: %s\nusage: hipquant %s %s\n", cmd->name, e.what(),
+                     cmd->name, cmd->usage);
+        return kExitUsage;
+    } catch (const hipquant::Error& e) {
+        std::fprintf(stderr, "hipquant %s: error: %s\n", cmd->name, e.what());
+        return kExitRuntimeError;
+    } catch (const std::exception& e) {  // e.g. bad_alloc: still a clean runtime error
+        std::fprintf(stderr, "hipquant %s: error: %s\n", cmd->name, e.what());
+        return kExitRuntimeError;
+    }
+}
