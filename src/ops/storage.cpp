@@ -171,3 +171,14 @@ void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, Devic
 }
 
 }  // namespace hipquant::quant
+
+namespace hipquant::quant {
+
+void QuantizedTensor::matmul(const DeviceMemory<float>& x, std::size_t batch, DeviceMemory<float>& y,
+                             hipStream_t stream, MatVecPath path) const {
+    detail::check_same_device("matmul: x", x.device_ordinal(), device_.ordinal());
+    detail::check_same_device("matmul: y", y.device_ordinal(), device_.ordinal());
+    matmul(x.span(), batch, y.span(), stream, path);
+}
+
+}  // namespace hipquant::quant

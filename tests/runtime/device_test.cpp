@@ -123,3 +123,9 @@ TEST_F(GpuTest, FunctionCacheIsThreadSafe) {
     for (auto& th : threads) th.join();
     for (int t = 1; t < 8; ++t) EXPECT_EQ(got[t], got[0]);
 }
+
+TEST(Runtime, OperandsOnAnotherDeviceAreNamed) {
+    EXPECT_NO_THROW(hipquant::detail::check_same_device("x", 1, 1));
+    HQ_EXPECT_ERROR(hipquant::detail::check_same_device("matmul: x", 1, 0),
+                    "matmul: x is on device 1 but the operation runs on device 0");
+}

@@ -63,6 +63,10 @@ public:
     // workspace is never shared between two streams in flight.
     void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
+    // The same on owning buffers, which also checks that x and y live on
+    // the tensor's device (spans cannot tell).
+    void matmul(const DeviceMemory<float>& x, std::size_t batch, DeviceMemory<float>& y, hipStream_t stream,
+                MatVecPath path = MatVecPath::kAuto) const;
 
 private:
     QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);

@@ -25,6 +25,12 @@ inline void check_same_size(std::size_t src, std::size_t dst, const char* what) 
                      std::string(what) + ": source has " + std::to_string(src) +
                          " elements but destination has " + std::to_string(dst));
 }
+// Throws unless `operand` (on device `got`) is on device `want`.
+inline void check_same_device(const char* operand, int got, int want) {
+    HIPQUANT_REQUIRE(got == want, errc::invalid_value,
+                     std::string(operand) + " is on device " + std::to_string(got) + " but the operation runs on device " +
+                         std::to_string(want));
+}
 template <typename T>
 std::size_t bytes_of(std::size_t n) {
     HIPQUANT_REQUIRE(n <= static_cast<std::size_t>(-1) / sizeof(T), errc::invalid_value,
