@@ -1,0 +1,461 @@
+// hipquant-bench: times the quantized mat-vec kernels and reports them against
+// the device's read bandwidth, measured by the same program in the same run.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bench_util.hpp"
+#include "hipquant/hipquant.hpp"
+#include "hipquant/quant/storage.hpp"
+#include "report.hpp"
+#include "stream_read.hpp"
+
+namespace hq = hipquant::quant;
+namespace hb = hipquant::bench;
+
+namespace {
+
+// Exit codes (also in the --help text).
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;  // a case or the run failed with an error
+constexpr int kExitUsage = 2;   // bad command line
+constexpr int kExitNoGpu = 3;   // no GPU (or no driver): nothing to measure
+
+// The weight copies one case rotates over hold, besides the copy being read,
+// at least this many times the L2 size, so a repetition never finds its
+// weights in L2 from an earlier one.
+constexpr std::size_t kWeightL2Multiple = 4;
+// The streaming-read buffer is at least this many times the L2 size, and at
+// least kReadMinBytes, so L2 hits do not inflate the read bandwidth.
+constexpr std::size_t kReadL2Multiple = 8;
+constexpr std::size_t kReadMinBytes = std::size_t{256} << 20;
+// Weight copies may use at most this fraction of device memory.
+constexpr double kMaxWeightMemoryFraction = 0.5;
+// Rows quantized by the CPU reference; the rest of the matrix repeats them
+// (quantizing all 4096 rows of every K type on the CPU would dominate the run).
+constexpr std::size_t kPatternRows = 64;
+
+struct Shape {
+    std::size_t rows = 0;
+    std::size_t cols = 0;
+};
+
+struct Options {
+    std::vector<hq::QuantType> types;
+    std::vector<Shape> shapes;
+    std::vector<std::size_t> batches;
+    std::vector<hq::MatVecPath> paths;
+    int reps = 50;
+    int warmup = 5;
+    int read_reps = 20;
+    int device = 0;
+    unsigned seed = 1234;
+    std::string json_path;
+    std::string csv_path;
+    bool help = false;
+};
+
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void print_usage(std::FILE* out) {
+    std::fprintf(out,
+                 "Usage: hipquant-bench [options]\n"
+                 "\n"
+                 "Times QuantizedTensor::matmul mat-vec (batch 1..8) per weight type, shape, batch and path, and\n"
+                 "reports kernel time, bytes read, GB/s and the fraction of the device's read bandwidth, measured\n"
+                 "in the same run by a streaming-read kernel over a buffer of >= %zux the L2 size.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --types LIST      weight types, comma separated\n"
+                 "                    (default Q4_0,Q4_1,Q5_0,Q5_1,Q8_0,Q2_K,Q3_K,Q4_K,Q5_K,Q6_K)\n"
+                 "  --shape RxC       weight rows x cols; repeatable (default 4096x14336)\n"
+                 "  --batch LIST      activation vectors per call, comma separated, 1..%zu (default 1,2,4,8)\n"
+                 "  --path P          q8_1 | dequantize | both (default q8_1)\n"
+                 "  --reps N          timed repetitions per case (default 50); medians are reported\n"
+                 "  --warmup N        untimed launches per case first (default 5; at least one per weight copy)\n"
+                 "  --read-reps N     repetitions of the streaming-read kernel (default 20)\n"
+                 "  --device N        GPU ordinal (default 0)\n"
+                 "  --seed N          seed of the random weights and activations (default 1234)\n"
+                 "  --json FILE       write the results as JSON\n"
+                 "  --csv FILE        write the results as CSV\n"
+                 "  -h, --help        this text\n"
+                 "\n"
+                 "Exit status: 0 all cases measured (types or paths without a kernel are listed as skipped),\n"
+                 "1 an error (partial results are still printed and written), 2 bad command line,\n"
+                 "3 no GPU found (no device or no driver).\n",
+                 kReadL2Multiple, static_cast<std::size_t>(hq::kMaxMatVecBatch));
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (true) {
+        const std::size_t next = s.find(sep, at);
+        out.push_back(s.substr(at, next == std::string::npos ? std::string::npos : next - at));
+        if (next == std::string::npos) break;
+        at = next + 1;
+    }
+    return out;
+}
+
+std::size_t parse_size(const std::string& s, const char* what) {
+    if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+        throw UsageError(std::string(what) + ": '" + s + "' is not a non-negative integer");
+    try {
+        return static_cast<std::size_t>(std::stoull(s));
+    } catch (const std::exception&) {
+        throw UsageError(std::string(what) + ": '" + s + "' is out of range");
+    }
+}
+
+int parse_int(const std::string& s, const char* what, int min_value) {
+    const std::size_t v = parse_size(s, what);
+    if (v > static_cast<std::size_t>(std::numeric_limits<int>::max()) || static_cast<int>(v) < min_value)
+        throw UsageError(std::string(what) + ": " + s + " is out of range (at least " + std::to_string(min_value) +
+                         ")");
+    return static_cast<int>(v);
+}
+
+hq::QuantType parse_type(std::string name) {
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const hq::QuantTypeInfo* info = hq::find_quant_type(name);
+    if (info == nullptr) throw UsageError("--types: unknown type '" + name + "'");
+    if (!info->can_be_weight) throw UsageError("--types: " + name + " is not a weight type");
+    return info->type;
+}
+
+Shape parse_shape(const std::string& s) {
+    const std::size_t x = s.find_first_of("xX");
+    if (x == std::string::npos) throw UsageError("--shape: '" + s + "' is not ROWSxCOLS");
+    Shape shape{parse_size(s.substr(0, x), "--shape rows"), parse_size(s.substr(x + 1), "--shape cols")};
+    if (shape.rows == 0 || shape.cols == 0) throw UsageError("--shape: '" + s + "' has a zero dimension");
+    return shape;
+}
+
+Options parse_options(int argc, char** argv) {
+    Options opt;
+    bool shapes_given = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        std::string value;
+        bool has_value = false;
+        if (arg.rfind("--", 0) == 0) {
+            if (const std::size_t eq = arg.find('='); eq != std::string::npos) {
+                value = arg.substr(eq + 1);
+                arg = arg.substr(0, eq);
+                has_value = true;
+            }
+        }
+        auto next = [&]() -> std::string {
+            if (has_value) return value;
+            if (i + 1 >= argc) throw UsageError(arg + " needs a value");
+            return argv[++i];
+        };
+        if (arg == "-h" || arg == "--help") {
+            opt.help = true;
+        } else if (arg == "--types") {
+            opt.types.clear();
+            for (const std::string& t : split(next(), ',')) opt.types.push_back(parse_type(t));
+        } else if (arg == "--shape") {
+            if (!shapes_given) opt.shapes.clear();
+            shapes_given = true;
+            opt.shapes.push_back(parse_shape(next()));
+        } else if (arg == "--batch") {
+            opt.batches.clear();
+            for (const std::string& b : split(next(), ',')) {
+                const std::size_t batch = parse_size(b, "--batch");
+                if (batch == 0 || batch > hq::kMaxMatVecBatch)
+                    throw UsageError("--batch: " + b + " is outside the mat-vec range 1.." +
+                                     std::to_string(hq::kMaxMatVecBatch));
+                opt.batches.push_back(batch);
+            }
+        } else if (arg == "--path") {
+            const std::string p = next();
+            if (p == "q8_1") {
+                opt.paths = {hq::MatVecPath::kQ8_1};
+            } else if (p == "dequantize") {
+                opt.paths = {hq::MatVecPath::kDequantize};
+            } else if (p == "both") {
+                opt.paths = {hq::MatVecPath::kQ8_1, hq::MatVecPath::kDequantize};
+            } else {
+                throw UsageError("--path: '" + p + "' is not q8_1, dequantize or both");
+            }
+        } else if (arg == "--reps") {
+            opt.reps = parse_int(next(), "--reps", 1);
+        } else if (arg == "--warmup") {
+            opt.warmup = parse_int(next(), "--warmup", 0);
+        } else if (arg == "--read-reps") {
+            opt.read_reps = parse_int(next(), "--read-reps", 1);
+        } else if (arg == "--device") {
+            opt.device = parse_int(next(), "--device", 0);
+        } else if (arg == "--seed") {
+            opt.seed = static_cast<unsigned>(parse_size(next(), "--seed"));
+        } else if (arg == "--json") {
+            opt.json_path = next();
+        } else if (arg == "--csv") {
+            opt.csv_path = next();
+        } else {
+            throw UsageError("unknown option '" + arg + "'");
+        }
+    }
+    if (opt.types.empty())
+        for (const char* t : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+            opt.types.push_back(parse_type(t));
+    if (opt.shapes.empty()) opt.shapes.push_back({4096, 14336});
+    if (opt.batches.empty()) opt.batches = {1, 2, 4, 8};
+    if (opt.paths.empty()) opt.paths = {hq::MatVecPath::kQ8_1};
+    return opt;
+}
+
+const char* path_name(hq::MatVecPath path) {
+    switch (path) {
+        case hq::MatVecPath::kQ8_1: return "q8_1";
+        case hq::MatVecPath::kDequantize: return "dequantize";
+        case hq::MatVecPath::kAuto: return "auto";
+    }
+    return "?";
+}
+
+std::string case_name(const char* type, Shape s, std::size_t batch, const char* path) {
+    return std::string(type) + " " + std::to_string(s.rows) + "x" + std::to_string(s.cols) + " batch " +
+           std::to_string(batch) + " " + path;
+}
+
+// GGUF-layout bytes of a rows x cols weight matrix: kPatternRows rows of
+// N(0, 1) values quantized by the CPU reference, repeated down the matrix.
+// Real quantized data (not zeros or noise bytes), so scale and sign decoding
+// does the same work as on a model's weights.
+std::vector<std::uint8_t> make_weight_bytes(hq::QuantType type, Shape s, unsigned seed) {
+    const std::size_t row_bytes = hq::row_size_bytes(type, s.cols);
+    const std::size_t pattern_rows = std::min(kPatternRows, s.rows);
+    const std::vector<float> values = hb::random_normal(pattern_rows * s.cols, seed);
+    const std::vector<std::uint8_t> pattern =
+        hq::reference::quantize_matrix(type, values.data(), pattern_rows, s.cols);
+    std::vector<std::uint8_t> bytes(s.rows * row_bytes);
+    for (std::size_t r = 0; r < s.rows; ++r)
+        std::memcpy(bytes.data() + r * row_bytes, pattern.data() + (r % pattern_rows) * row_bytes, row_bytes);
+    return bytes;
+}
+
+// How many copies of a weight of `weight_bytes` to rotate over: the others
+// must together exceed kWeightL2Multiple x L2, and there are at least 2.
+std::size_t weight_copies_for(const hipquant::RocmDevice& dev, std::size_t weight_bytes, bool& capped) {
+    const std::size_t others = (kWeightL2Multiple * dev.l2_cache_bytes() + weight_bytes - 1) / weight_bytes;
+    std::size_t copies = std::max<std::size_t>(2, others + 1);
+    const auto budget =
+        static_cast<std::size_t>(kMaxWeightMemoryFraction * static_cast<double>(dev.total_memory_bytes()));
+    const std::size_t fit = std::max<std::size_t>(1, budget / weight_bytes);
+    capped = copies > fit;
+    return std::min(copies, fit);
+}
+
+struct Section {
+    const hipquant::RocmDevice& dev;
+    const Options& opt;
+    const hb::RunInfo& info;
+    std::vector<hb::MatVecRow>& rows;
+    std::vector<hb::SkippedCase>& skipped;
+    int failures = 0;
+
+    void skip(const std::string& what, const std::string& reason, bool is_failure) {
+        std::fprintf(stderr, "%s: %s %s\n", what.c_str(), is_failure ? "FAILED:" : "skipped:", reason.c_str());
+        skipped.push_back({what, (is_failure ? "error: " : "") + reason});
+        if (is_failure) ++failures;
+    }
+};
+
+// Times one (type, shape, batch, path) over the rotated weight copies.
+//
+// kernel_us: QuantizedTensor offers the mat-vec only together with its
+// activation quantize, so on the q8_1 path the kernel time is the op's median
+// minus the median of quantize_q8_1 on the same activations, timed in the
+// same loop ("op_minus_quantize"; it still includes the launch gap between
+// the two kernels, under a microsecond). On the dequantize path the op is the
+// mat-vec kernel alone ("op").
+void run_matvec_case(Section& sec, const std::vector<hq::QuantizedTensor>& weights, Shape s, std::size_t batch,
+                     hq::MatVecPath path, hipquant::DeviceSpan<const float> x, hipquant::DeviceSpan<float> y,
+                     hipquant::DeviceSpan<hq::BlockQ8_1> xq) {
+    const hipquant::RocmDevice& dev = sec.dev;
+    const hipStream_t stream = dev.stream();
+    const bool q8_1 = path == hq::MatVecPath::kQ8_1;
+    const std::size_t copies = weights.size();
+    const auto reps = static_cast<std::size_t>(sec.opt.reps);
+
+    // Warm-up: every copy once, so each tensor's activation workspace is
+    // already sized for this batch and no allocation falls inside a timing.
+    const std::size_t warm = std::max(static_cast<std::size_t>(sec.opt.warmup), copies);
+    for (std::size_t i = 0; i < warm; ++i) {
+        if (q8_1) hq::quantize_q8_1(dev, x, batch, s.cols, xq, stream);
+        weights[i % copies].matmul(x, batch, y, stream, path);
+    }
+    dev.synchronize();
+
+    hb::LaunchTimer op_timer(reps);
+    hb::LaunchTimer quantize_timer(q8_1 ? reps : 0);
+    for (std::size_t rep = 0; rep < reps; ++rep) {
+        // Continue the rotation where the warm-up stopped.
+        const hq::QuantizedTensor& w = weights[(warm + rep) % copies];
+        if (q8_1)
+            quantize_timer.time(rep, stream, [&] { hq::quantize_q8_1(dev, x, batch, s.cols, xq, stream); });
+        op_timer.time(rep, stream, [&] { w.matmul(x, batch, y, stream, path); });
+    }
+    const double op_us = hb::median(op_timer.microseconds());
+    const double quantize_us = q8_1 ? hb::median(quantize_timer.microseconds()) : 0.0;
+    dev.check();
+
+    hb::MatVecRow row;
+    row.type = hq::quant_type_name(weights.front().type());
+    row.rows = s.rows;
+    row.cols = s.cols;
+    row.batch = batch;
+    row.path = path_name(path);
+    row.op_us = op_us;
+    row.kernel_us = op_us - quantize_us;
+    if (!(row.kernel_us > 0.0)) row.kernel_us = std::numeric_limits<double>::quiet_NaN();  // noise beat the kernel
+    row.kernel_timing = q8_1 ? "op_minus_quantize" : "op";
+    row.weight_bytes = weights.front().storage_size_in_bytes();
+    // What the kernel must read of the activations: Q8_1 blocks of each row
+    // (without the zero padding to 512 values) or the f32 values.
+    row.activation_bytes = q8_1 ? batch * ((s.cols + hq::kQK - 1) / hq::kQK) * sizeof(hq::BlockQ8_1)
+                                : batch * s.cols * sizeof(float);
+    row.bytes = row.weight_bytes + row.activation_bytes;
+    row.gbps = static_cast<double>(row.bytes) / (row.kernel_us * 1e3);
+    row.fraction_of_read_bw = row.gbps / sec.info.read_bw_gbps;
+    row.weight_copies = copies;
+    row.reps = sec.opt.reps;
+    hb::print_matvec_row(stdout, row);
+    sec.rows.push_back(row);
+}
+
+// Every (shape, type, batch, path) of the mat-vec kernels (batch 1..8).
+void run_matvec_section(Section& sec) {
+    const hipquant::RocmDevice& dev = sec.dev;
+    hb::print_matvec_table_header(stdout);
+    unsigned seed = sec.opt.seed;
+    for (const Shape& s : sec.opt.shapes) {
+        for (const hq::QuantType type : sec.opt.types) {
+            const hq::QuantTypeInfo& tinfo = hq::quant_type_info(type);
+            const std::string what =
+                std::string(tinfo.name) + " " + std::to_string(s.rows) + "x" + std::to_string(s.cols);
+            if (s.cols % tinfo.block_elems != 0) {
+                sec.skip(what, "cols " + std::to_string(s.cols) + " is not a multiple of the block size " +
+                                   std::to_string(tinfo.block_elems),
+                         false);
+                continue;
+            }
+            std::vector<hq::QuantizedTensor> weights;
+            try {
+                const std::vector<std::uint8_t> bytes = make_weight_bytes(type, s, ++seed);
+                bool capped = false;
+                const std::size_t copies = weight_copies_for(dev, bytes.size(), capped);
+                if (capped)
+                    std::fprintf(stderr,
+                                 "%s: only %zu weight copies fit in %.0f%% of device memory; fewer than "
+                                 "%zux L2 rotate between repetitions\n",
+                                 what.c_str(), copies, 100.0 * kMaxWeightMemoryFraction, kWeightL2Multiple);
+                weights.reserve(copies);
+                for (std::size_t c = 0; c < copies; ++c)
+                    weights.push_back(hq::QuantizedTensor::load(dev, type, bytes.data(), bytes.size(), s.rows, s.cols));
+                dev.synchronize();  // the uploads finish before the host bytes go
+            } catch (const hipquant::Error& e) {
+                sec.skip(what, std::string("weights: ") + e.what(), e.code() != hipquant::errc::not_supported);
+                continue;
+            }
+
+            for (const std::size_t batch : sec.opt.batches) {
+                const std::vector<float> xh = hb::random_normal(batch * s.cols, ++seed);
+                hipquant::DeviceMemory<float> x = dev.memcpy_stod(xh);
+                hipquant::DeviceMemory<float> y = dev.alloc_zeros<float>(batch * s.rows);
+                hipquant::DeviceMemory<hq::BlockQ8_1> xq = dev.alloc<hq::BlockQ8_1>(batch * hq::q8_1_row_blocks(s.cols));
+                for (const hq::MatVecPath path : sec.opt.paths) {
+                    try {
+                        run_matvec_case(sec, weights, s, batch, path, x.span(), y.span(), xq.span());
+                    } catch (const hipquant::Error& e) {
+                        sec.skip(case_name(tinfo.name, s, batch, path_name(path)), e.what(),
+                                 e.code() != hipquant::errc::not_supported);
+                    }
+                }
+            }
+        }
+    }
+}
+
+int run(const Options& opt) {
+    const int count = hipquant::RocmDevice::count();
+    if (count == 0) {
+        std::fprintf(stderr,
+                     "hipquant-bench: no GPU found (RocmDevice::count() is 0: no device, or no driver); "
+                     "nothing to measure. Exit status %d.\n",
+                     kExitNoGpu);
+        return kExitNoGpu;
+    }
+    if (opt.device >= count) {
+        std::fprintf(stderr, "hipquant-bench: --device %d, but there are %d GPUs\n", opt.device, count);
+        return kExitUsage;
+    }
+    const hipquant::RocmDevice dev = hipquant::RocmDevice::open(opt.device);
+    // Loads the kernel module (all kernels are in one image) before anything is timed.
+    (void)dev.get_or_load_func("hq_bench_stream_read");
+
+    hb::RunInfo info;
+    info.device = dev.name();
+    info.arch = dev.arch();
+    info.l2_bytes = dev.l2_cache_bytes();
+    info.compute_units = dev.multiprocessor_count();
+    const std::size_t read_bytes = std::max(kReadL2Multiple * info.l2_bytes, kReadMinBytes);
+    const hb::ReadBandwidth bw = hb::measure_read_bandwidth(dev, read_bytes, 3, opt.read_reps);
+    info.read_bw_gbps = bw.gbps;
+    info.read_us = bw.median_us;
+    info.read_buffer_bytes = bw.buffer_bytes;
+    info.read_reps = bw.reps;
+    hb::print_run_info(stdout, info);
+
+    std::vector<hb::MatVecRow> rows;
+    std::vector<hb::SkippedCase> skipped;
+    Section matvec{dev, opt, info, rows, skipped};
+    run_matvec_section(matvec);
+    // A mat-mat section (batch 128 / 512, TFLOP/s against a dense f16 GEMM)
+    // goes here, with its own rows beside the mat-vec ones in the outputs.
+
+    if (!skipped.empty()) {
+        std::printf("\nNot measured:\n");
+        for (const hb::SkippedCase& c : skipped) std::printf("  %s: %s\n", c.what.c_str(), c.reason.c_str());
+    }
+    if (!opt.json_path.empty()) hb::write_json(opt.json_path, info, rows, skipped);
+    if (!opt.csv_path.empty()) hb::write_csv(opt.csv_path, info, rows);
+    return matvec.failures == 0 ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options opt;
+    try {
+        opt = parse_options(argc, argv);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "hipquant-bench: %s\n\n", e.what());
+        print_usage(stderr);
+        return kExitUsage;
+    }
+    if (opt.help) {
+        print_usage(stdout);
+        return kExitOk;
+    }
+    try {
+        return run(opt);
+    } catch (const hipquant::Error& e) {
+        std::fprintf(stderr, "hipquant-bench: hipquant error: %s\n", e.what());
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "hipquant-bench: %s\n", e.what());
+    }
+    return kExitFailed;
+}
