@@ -147,6 +147,9 @@ std::vector<std::uint8_t> GgufWriter::to_bytes() const {
         offsets.push_back(offset);
         offset = (offset + t.data.size() + alignment_ - 1) / alignment_ * alignment_;
     }
+    // Without tensors there is no data section, so no padding: a file that
+    // declares a huge alignment (up to 2^31) must not grow by it.
+    if (tensors_.empty()) return std::move(out.bytes);
     out.pad_to(alignment_);
     const std::size_t data_start = out.bytes.size();
     for (std::size_t i = 0; i < tensors_.size(); ++i) {
@@ -154,7 +157,7 @@ std::vector<std::uint8_t> GgufWriter::to_bytes() const {
         out.raw(tensors_[i].data.data(), tensors_[i].data.size());
     }
     // Pad the last tensor too, so concatenating or appending keeps alignment.
-    if (!tensors_.empty()) out.pad_to(alignment_);
+    out.pad_to(alignment_);
     return std::move(out.bytes);
 }
 

@@ -47,7 +47,8 @@ public:
     std::size_t tensor_count() const noexcept { return tensors_.size(); }
 
     // The whole file. Tensors are laid out in insertion order, each at the
-    // next multiple of alignment(), padding bytes zero.
+    // next multiple of alignment(), padding bytes zero; a file without
+    // tensors ends after its metadata (no data section, no padding).
     std::vector<std::uint8_t> to_bytes() const;
     // Writes to_bytes() to `path`; throws hipquant::Error (file_not_found)
     // naming the path and the OS reason when it cannot be written.

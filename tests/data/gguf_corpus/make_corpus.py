@@ -88,6 +88,8 @@ write("valid_all_value_types.gguf", gguf(every_type_kvs, [
     ("blk.0.ffn_up.weight", [256, 1], 12, None),
     ("blk.0.attn_norm.weight", [4], 0, None),
 ], alignment=64))
+# found by the fuzzer: a 2^31 alignment without tensors (re-writing must not pad)
+write("valid_huge_alignment.gguf", gguf([("general.alignment", U32, 2**31)], [], pad_end=False))
 write("valid_zero_size_tensor.gguf", gguf([], [("empty", [0, 3], 0, None), ("b", [2], 30, None)]))
 
 write("bad_magic.gguf", b"GGJT" + gguf([], [])[4:])
