@@ -49,6 +49,9 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     float acc[B];
 #pragma unroll
     for (int b = 0; b < B; ++b) acc[b] = 0.0f;
+    // Two parts in flight per lane: their loads are independent, so the
+    // second is issued before the first one's data arrives.
+#pragma unroll 2
     for (std::uint32_t i = static_cast<std::uint32_t>(lane); i < args.parts_per_row; i += kWarp) {
         const WeightPart part = F::part(blocks[i / F::kParts], static_cast<int>(i % F::kParts));
 #pragma unroll

@@ -115,39 +115,67 @@ DeviceMemory<std::uint16_t> QuantizedTensor::dequantize_f16() const {
 
 std::vector<std::uint8_t> QuantizedTensor::to_host_bytes() const { return device_.memcpy_dtov(data()); }
 
-void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
-                             MatVecPath path) const {
-    const char* type_name = quant_type_name(type_);
+namespace {
+
+void check_matvec(const QuantizedTensor& t, std::size_t batch, std::size_t y_size) {
     HIPQUANT_REQUIRE(batch > 0, errc::invalid_value, "matmul: batch is 0");
     HIPQUANT_REQUIRE(batch <= kMaxMatVecBatch, errc::not_supported,
                      "matmul: batch " + std::to_string(batch) + " > " + std::to_string(kMaxMatVecBatch) +
                          " needs the mat-mat kernels, which this version does not have");
-    HIPQUANT_REQUIRE(quant_type_info(type_).has_kernel(kKernelMulMatVec), errc::not_supported,
-                     std::string("matmul: no mat-vec kernel for weight type ") + type_name);
+    HIPQUANT_REQUIRE(quant_type_info(t.type()).has_kernel(kKernelMulMatVec), errc::not_supported,
+                     std::string("matmul: no mat-vec kernel for weight type ") + quant_type_name(t.type()));
+    HIPQUANT_REQUIRE(y_size == batch * t.rows(), errc::invalid_value,
+                     "matmul: y has " + std::to_string(y_size) + " values but batch x rows = " +
+                         std::to_string(batch) + " x " + std::to_string(t.rows()) + " = " +
+                         std::to_string(batch * t.rows()));
+}
+
+LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::uint32_t threads) {
+    return LaunchConfig({static_cast<std::uint32_t>((rows + rows_per_block - 1) / rows_per_block), 1, 1},
+                        {threads, 1, 1}, 0);
+}
+
+}  // namespace
+
+void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
+                                  hipStream_t stream) const {
+    check_matvec(*this, batch, y.size());
+    const std::size_t row_blocks = q8_1_row_blocks(cols_);
+    HIPQUANT_REQUIRE(xq.size() == batch * row_blocks, errc::invalid_value,
+                     "matmul_q8_1: xq has " + std::to_string(xq.size()) + " blocks but batch " +
+                         std::to_string(batch) + " of " + std::to_string(cols_) + " values needs " +
+                         std::to_string(batch * row_blocks));
+    const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
+                          static_cast<std::uint32_t>(batch), row_blocks};
+    device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
+        .builder()
+        .arg(data_)
+        .arg(xq)
+        .arg(y)
+        .arg(args)
+        .launch(matvec_config(rows_, kMatVecRowsPerBlock, kMatVecRowsPerBlock * 32), stream);
+}
+
+void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
+                             MatVecPath path) const {
+    check_matvec(*this, batch, y.size());
     HIPQUANT_REQUIRE(x.size() == batch * cols_, errc::invalid_value,
                      "matmul: x has " + std::to_string(x.size()) + " values but batch x cols = " +
                          std::to_string(batch) + " x " + std::to_string(cols_) + " = " +
                          std::to_string(batch * cols_));
-    HIPQUANT_REQUIRE(y.size() == batch * rows_, errc::invalid_value,
-                     "matmul: y has " + std::to_string(y.size()) + " values but batch x rows = " +
-                         std::to_string(batch) + " x " + std::to_string(rows_) + " = " +
-                         std::to_string(batch * rows_));
-
-    MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK), static_cast<std::uint32_t>(batch), 0};
-    const LaunchConfig cfg({static_cast<std::uint32_t>((rows_ + kMatVecRowsPerBlock - 1) / kMatVecRowsPerBlock), 1, 1},
-                           {kMatVecRowsPerBlock * 32, 1, 1}, 0);
 
     if (path == MatVecPath::kDequantize) {
         HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(x.data()) % 16 == 0, errc::invalid_value,
                          "matmul (f32 path): x must be 16-byte aligned for vector loads");
-        args.x_row_stride = cols_;
+        const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
+                              static_cast<std::uint32_t>(batch), cols_};
         device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_))
             .builder()
             .arg(data_)
             .arg(x)
             .arg(y)
             .arg(args)
-            .launch(cfg, stream);
+            .launch(matvec_config(rows_, kMatVecRowsPerBlock, kMatVecRowsPerBlock * 32), stream);
         return;
     }
 
@@ -160,14 +188,7 @@ void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, Devic
     workspace_used_ = true;
     auto xq = workspace_.slice(0, batch * row_blocks);
     quantize_q8_1(device_, x, batch, cols_, xq, stream);
-    args.x_row_stride = row_blocks;
-    device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
-        .builder()
-        .arg(data_)
-        .arg(xq)
-        .arg(y)
-        .arg(args)
-        .launch(cfg, stream);
+    matmul_q8_1(xq, batch, y, stream);
 }
 
 }  // namespace hipquant::quant

@@ -63,6 +63,11 @@ public:
     // workspace is never shared between two streams in flight.
     void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
+    // The mat-vec alone on activations already quantized by quantize_q8_1:
+    // xq is batch x q8_1_row_blocks(cols) blocks. Lets a caller quantize an
+    // activation once and multiply it by several weights.
+    void matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
+                     hipStream_t stream) const;
     // The same on owning buffers, which also checks that x and y live on
     // the tensor's device (spans cannot tell).
     void matmul(const DeviceMemory<float>& x, std::size_t batch, DeviceMemory<float>& y, hipStream_t stream,
