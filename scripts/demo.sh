@@ -11,3 +11,7 @@ cmake --build "$BUILD_DIR"
 
 echo "== example 00: Q8_1 quantization on the GPU (or the CPU reference without one)"
 "$BUILD_DIR/example_00_quantize_q8_1"
+
+echo "== hipquant tool: write a small GGUF with every weight type, then read it back"
+"$BUILD_DIR/tools/hipquant" write-demo "$BUILD_DIR/demo.gguf"
+"$BUILD_DIR/tools/hipquant" info "$BUILD_DIR/demo.gguf"
