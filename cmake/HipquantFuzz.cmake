@@ -3,6 +3,7 @@
 # The parser sources are compiled again into a private library with coverage
 # and sanitizer instrumentation, so hipquant_core itself is unchanged.
 # tests/gguf/run_fuzz.sh configures, builds and runs it for a bounded time.
+include_guard(GLOBAL)  # may come both from the top level and CMAKE_PROJECT_INCLUDE
 option(HIPQUANT_BUILD_FUZZERS "Build the libFuzzer targets (needs clang with libFuzzer)" OFF)
 
 if(HIPQUANT_BUILD_FUZZERS)

@@ -48,6 +48,23 @@ const char* ggml_type_name(std::uint32_t id) noexcept {
     return id < sizeof kNames / sizeof kNames[0] ? kNames[id] : nullptr;
 }
 
+ShapeCheck check_tensor_shape(const quant::QuantTypeInfo& type, const std::uint64_t* ne, std::size_t n_dims,
+                              std::uint64_t* bytes) noexcept {
+    constexpr auto kMaxElements = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    std::uint64_t elements = 1;
+    for (std::size_t d = 0; d < n_dims; ++d)
+        if (__builtin_mul_overflow(elements, ne[d], &elements) || elements > kMaxElements)
+            return ShapeCheck::too_many_elements;
+    if (ne[0] % type.block_elems != 0) return ShapeCheck::not_whole_blocks;
+    std::uint64_t b = 0;
+    if (__builtin_mul_overflow(ne[0] / type.block_elems, std::uint64_t{type.block_bytes}, &b))
+        return ShapeCheck::too_many_bytes;
+    for (std::size_t d = 1; d < n_dims; ++d)
+        if (__builtin_mul_overflow(b, ne[d], &b)) return ShapeCheck::too_many_bytes;
+    *bytes = b;
+    return ShapeCheck::ok;
+}
+
 // --- the mapping
 
 namespace detail {
@@ -266,8 +283,6 @@ Value read_value(Cursor& c, const std::string& key, ValueType type, int depth) {
     c.fail("metadata '" + key + "': unknown value type id " + std::to_string(static_cast<std::uint32_t>(type)));
 }
 
-// a * b, or false when it overflows 64 bits.
-bool mul_u64(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return !__builtin_mul_overflow(a, b, &out); }
 bool add_u64(std::uint64_t a, std::uint64_t b, std::uint64_t& out) { return !__builtin_add_overflow(a, b, &out); }
 
 }  // namespace
@@ -366,15 +381,8 @@ void GgufFile::parse() {
         if (t.n_dims < 1 || t.n_dims > kMaxDims)
             c.fail("tensor '" + nm + "': n_dims " + std::to_string(t.n_dims) + " at byte offset " +
                    std::to_string(dims_at) + " is outside 1..4");
-        std::uint64_t n_elements = 1;
-        bool overflow = false;
-        for (std::uint32_t d = 0; d < t.n_dims; ++d) {
+        for (std::uint32_t d = 0; d < t.n_dims; ++d)
             t.ne[d] = c.u64([&] { return "dimension " + std::to_string(d) + " of tensor '" + nm + "'"; });
-            overflow = overflow || !mul_u64(n_elements, t.ne[d], n_elements);
-        }
-        // GGML counts elements in int64_t: the product must stay below 2^63.
-        if (overflow || n_elements > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
-            c.fail("tensor '" + nm + "': element count " + t.shape_string() + " overflows (more than 2^63-1 elements)");
         const std::size_t type_at = c.pos();
         const std::uint32_t type_id = c.u32([&] { return "type of tensor '" + nm + "'"; });
         const quant::QuantTypeInfo* info = quant::find_quant_type(type_id);
@@ -388,14 +396,18 @@ void GgufFile::parse() {
                    std::to_string(type_at));
         }
         t.type = info->type;
-        if (t.ne[0] % info->block_elems != 0)
+        switch (check_tensor_shape(*info, t.ne.data(), t.n_dims, &t.n_bytes)) {
+        case ShapeCheck::ok: break;
+        case ShapeCheck::too_many_elements:
+            c.fail("tensor '" + nm + "': element count " + t.shape_string() +
+                   " overflows (more than 2^63-1 elements)");
+        case ShapeCheck::not_whole_blocks:
             c.fail("tensor '" + nm + "': " + std::to_string(t.ne[0]) + " columns is not whole " + info->name +
                    " blocks of " + std::to_string(info->block_elems) + " values");
-        // rows * blocks per row * bytes per block; the element count is below
-        // 2^63 but the byte size (up to 4 bytes per value) may still overflow.
-        if (!mul_u64(t.rows(), t.ne[0] / info->block_elems * info->block_bytes, t.n_bytes))
+        case ShapeCheck::too_many_bytes:
             c.fail("tensor '" + nm + "': byte size of " + t.shape_string() + " " + info->name +
                    " overflows 64 bits");
+        }
         const std::size_t offset_at = c.pos();
         t.offset = c.u64([&] { return "data offset of tensor '" + nm + "'"; });
         if (t.offset % alignment_ != 0)

@@ -72,14 +72,20 @@ void write_value(Out& out, const Value& v) {
 
 std::uint64_t tensor_size_bytes(quant::QuantType type, const std::vector<std::uint64_t>& shape) {
     const quant::QuantTypeInfo& info = quant::quant_type_info(type);
-    HIPQUANT_REQUIRE(!shape.empty(), errc::invalid_value, "tensor_size_bytes: empty shape");
-    HIPQUANT_REQUIRE(shape[0] % info.block_elems == 0, errc::invalid_value,
-                     std::string("tensor_size_bytes: ") + std::to_string(shape[0]) + " columns is not whole " +
-                         info.name + " blocks of " + std::to_string(info.block_elems) + " values");
-    std::uint64_t bytes = shape[0] / info.block_elems * info.block_bytes;
-    for (std::size_t d = 1; d < shape.size(); ++d)
-        HIPQUANT_REQUIRE(!__builtin_mul_overflow(bytes, shape[d], &bytes), errc::invalid_value,
-                         "tensor_size_bytes: byte size overflows 64 bits");
+    HIPQUANT_REQUIRE(!shape.empty() && shape.size() <= kMaxDims, errc::invalid_value,
+                     "tensor_size_bytes: " + std::to_string(shape.size()) + " dimensions, not 1..4");
+    std::uint64_t bytes = 0;
+    switch (check_tensor_shape(info, shape.data(), shape.size(), &bytes)) {
+    case ShapeCheck::ok: break;
+    case ShapeCheck::not_whole_blocks:
+        HIPQUANT_FAIL(errc::invalid_value, "tensor_size_bytes: " + std::to_string(shape[0]) +
+                                               " columns is not whole " + info.name + " blocks of " +
+                                               std::to_string(info.block_elems) + " values");
+    case ShapeCheck::too_many_elements:
+        HIPQUANT_FAIL(errc::invalid_value, "tensor_size_bytes: more than 2^63-1 elements");
+    case ShapeCheck::too_many_bytes:
+        HIPQUANT_FAIL(errc::invalid_value, "tensor_size_bytes: byte size overflows 64 bits");
+    }
     return bytes;
 }
 

@@ -34,6 +34,7 @@ const std::map<std::string, std::string> kBad = {
     {"bad_alignment.gguf", "general.alignment is 48, not a power of two"},
     {"bad_n_dims.gguf", "tensor 'w': n_dims 5 at byte offset 33 is outside 1..4"},
     {"bad_element_overflow.gguf", "tensor 'w': element count [4294967296, 4294967296] overflows"},
+    {"bad_zero_dim_overflow.gguf", "tensor 'w': byte size of [2305843009213693952, 2, 0] F32 overflows 64 bits"},
     {"bad_partial_block.gguf", "tensor 'w': 33 columns is not whole Q4_0 blocks of 32 values"},
     {"bad_unknown_type.gguf", "tensor 'w': unknown type id 99 at byte offset 45"},
     {"bad_unsupported_type.gguf", "tensor 'blk.0.ffn_down.weight' has type IQ2_XXS (id 16)"},

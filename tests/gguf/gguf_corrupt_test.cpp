@@ -207,6 +207,20 @@ TEST(GgufCorrupt, ByteSizeOverflows) {
     expect_refused(g, "tensor 'w': byte size of [2305843009213693952, 2] F32 overflows 64 bits");
 }
 
+// Found by the fuzzer: a zero last dimension makes the totals 0, but GGML's
+// strides (prefix products) still overflow, so such shapes are refused too.
+TEST(GgufCorrupt, ElementPrefixOverflowsBeforeZeroDim) {
+    GgufBytes g;
+    g.header(1, 0).tensor("w", {std::uint64_t{1} << 62, 4, 0}, kF32, 0);
+    expect_refused(g, "tensor 'w': element count [4611686018427387904, 4, 0] overflows");
+}
+
+TEST(GgufCorrupt, ByteStrideOverflowsBeforeZeroDim) {
+    GgufBytes g;
+    g.header(1, 0).tensor("w", {std::uint64_t{1} << 61, 2, 0}, kF32, 0);
+    expect_refused(g, "tensor 'w': byte size of [2305843009213693952, 2, 0] F32 overflows 64 bits");
+}
+
 TEST(GgufCorrupt, NotWholeBlocks) {
     GgufBytes g;
     g.header(1, 0).tensor("w", {33, 2}, kQ4_0, 0);

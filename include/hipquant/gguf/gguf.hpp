@@ -120,6 +120,16 @@ private:
     std::unordered_map<std::string, std::size_t> tensor_index_;  // name -> position in tensors_
 };
 
+// The shape rules the reader enforces, shared with the writer so it never
+// writes what the reader refuses. Every prefix product ne[0] * ... * ne[d]
+// must stay below 2^63 (GGML counts elements in int64_t), and every byte
+// stride row_bytes * ne[1] * ... * ne[d] must fit 64 bits, even when a later
+// dimension is 0 (GGML computes those strides regardless).
+enum class ShapeCheck { ok, not_whole_blocks, too_many_elements, too_many_bytes };
+// On ok, *bytes is the tensor's byte size. `ne` holds n_dims entries (1..4).
+ShapeCheck check_tensor_shape(const quant::QuantTypeInfo& type, const std::uint64_t* ne, std::size_t n_dims,
+                              std::uint64_t* bytes) noexcept;
+
 // Name of a GGML tensor type id, including ids hipquant does not support
 // ("IQ2_XXS" for 16); null for ids GGML never assigned.
 const char* ggml_type_name(std::uint32_t id) noexcept;

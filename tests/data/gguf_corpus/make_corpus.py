@@ -106,6 +106,8 @@ write("bad_duplicate_key.gguf", gguf([("k", U32, 1), ("k", U32, 2)], []))
 write("bad_alignment.gguf", gguf([("general.alignment", U32, 48)], [], alignment=48))
 write("bad_n_dims.gguf", gguf([], [("w", [1, 1, 1, 1, 1], 0, None)]))
 write("bad_element_overflow.gguf", gguf([], [("w", [2**32, 2**32], 0, 0)], data=b""))
+# found by the fuzzer: the total is 0 bytes, but the byte stride 2^63 * 2 overflows
+write("bad_zero_dim_overflow.gguf", gguf([], [("w", [2**61, 2, 0], 0, 0)], data=b""))
 write("bad_partial_block.gguf", gguf([], [("w", [33, 1], 0, None)]).replace(
     struct.pack("<QQ", 33, 1) + struct.pack("<I", 0), struct.pack("<QQ", 33, 1) + struct.pack("<I", 2), 1))
 write("bad_unknown_type.gguf", gguf([], [("w", [8], 0, None)]).replace(
