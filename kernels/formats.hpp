@@ -101,18 +101,24 @@ struct Format<QuantType::Q4_1> {
     }
 };
 
+// Q5_0 and Q5_1: the low nibbles as Q4, the fifth bits from the 32-bit qh.
+__device__ __forceinline__ void five_bit_quants(int qh, const int (&qs)[4], WeightPart& w) {
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+        w.q[k] = (qs[k] & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (4 * k)) & 0xf);
+        w.q[k + 4] = ((qs[k] >> 4) & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (16 + 4 * k)) & 0xf);
+    }
+}
+
 template <>
 struct Format<QuantType::Q5_0> {
     HQ_FORMAT_COMMON(Q5_0, quant::decode_q5_0(blk, j))
     __device__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
-        const int qh = load_int_a2(blk.qh);
+        int qs[4];
 #pragma unroll
-        for (int k = 0; k < 4; ++k) {
-            const int v = load_int_a2(blk.qs + 4 * k);
-            w.q[k] = (v & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (4 * k)) & 0xf);
-            w.q[k + 4] = ((v >> 4) & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (16 + 4 * k)) & 0xf);
-        }
+        for (int k = 0; k < 4; ++k) qs[k] = load_int_a2(blk.qs + 4 * k);  // 22-byte blocks: 2-byte aligned
+        five_bit_quants(load_int_a2(blk.qh), qs, w);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = 0.0f;
         w.offset = 16;
@@ -125,13 +131,10 @@ struct Format<QuantType::Q5_1> {
     HQ_FORMAT_COMMON(Q5_1, quant::decode_q5_1(blk, j))
     __device__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
-        const int qh = load_int_a4(blk.qh);
+        int qs[4];
 #pragma unroll
-        for (int k = 0; k < 4; ++k) {
-            const int v = load_int_a4(blk.qs + 4 * k);
-            w.q[k] = (v & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (4 * k)) & 0xf);
-            w.q[k + 4] = ((v >> 4) & 0x0f0f0f0f) | spread_nibble_to_bit4((qh >> (16 + 4 * k)) & 0xf);
-        }
+        for (int k = 0; k < 4; ++k) qs[k] = load_int_a4(blk.qs + 4 * k);  // 24-byte blocks: 4-byte aligned
+        five_bit_quants(load_int_a4(blk.qh), qs, w);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = -half_bits_to_float(blk.m);
         w.offset = 0;

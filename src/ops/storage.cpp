@@ -75,30 +75,33 @@ QuantizedTensor QuantizedTensor::quantize(const RocmDevice& device, QuantType ty
     return quantize(device, type, host.data(), rows, cols);
 }
 
-void QuantizedTensor::dequantize(DeviceSpan<float> out, hipStream_t stream) const {
-    HIPQUANT_REQUIRE(out.size() == rows_ * cols_, errc::invalid_value,
-                     "dequantize: out has " + std::to_string(out.size()) + " values but the tensor is " +
-                         shape_str(rows_, cols_) + " = " + std::to_string(rows_ * cols_));
-    const DequantizeArgs args{rows_ * cols_};
-    device_.get_or_load_func(kernel_name("hq_dequantize_f32_", type_))
+namespace {
+
+// Both dequantize ops: one thread per value, kernel hq_dequantize_<to>_<type>.
+template <typename Out>
+void launch_dequantize(const RocmDevice& device, QuantType type, DeviceSpan<const std::uint8_t> data,
+                       std::size_t rows, std::size_t cols, DeviceSpan<Out> out, const char* op, const char* family,
+                       hipStream_t stream) {
+    HIPQUANT_REQUIRE(out.size() == rows * cols, errc::invalid_value,
+                     std::string(op) + ": out has " + std::to_string(out.size()) + " values but the tensor is " +
+                         shape_str(rows, cols) + " = " + std::to_string(rows * cols));
+    const DequantizeArgs args{rows * cols};
+    device.get_or_load_func(kernel_name(family, type))
         .builder()
-        .arg(data_)
+        .arg(data)
         .arg(out)
         .arg(args)
         .launch(LaunchConfig::for_num_elems(args.n_values, 256), stream);
 }
 
+}  // namespace
+
+void QuantizedTensor::dequantize(DeviceSpan<float> out, hipStream_t stream) const {
+    launch_dequantize(device_, type_, data(), rows_, cols_, out, "dequantize", "hq_dequantize_f32_", stream);
+}
+
 void QuantizedTensor::dequantize_f16(DeviceSpan<std::uint16_t> out, hipStream_t stream) const {
-    HIPQUANT_REQUIRE(out.size() == rows_ * cols_, errc::invalid_value,
-                     "dequantize_f16: out has " + std::to_string(out.size()) + " values but the tensor is " +
-                         shape_str(rows_, cols_) + " = " + std::to_string(rows_ * cols_));
-    const DequantizeArgs args{rows_ * cols_};
-    device_.get_or_load_func(kernel_name("hq_dequantize_f16_", type_))
-        .builder()
-        .arg(data_)
-        .arg(out)
-        .arg(args)
-        .launch(LaunchConfig::for_num_elems(args.n_values, 256), stream);
+    launch_dequantize(device_, type_, data(), rows_, cols_, out, "dequantize_f16", "hq_dequantize_f16_", stream);
 }
 
 DeviceMemory<float> QuantizedTensor::dequantize() const {
