@@ -148,6 +148,8 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                      "matmul_q8_1: xq has " + std::to_string(xq.size()) + " blocks but batch " +
                          std::to_string(batch) + " of " + std::to_string(cols_) + " values needs " +
                          std::to_string(batch * row_blocks));
+    HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(xq.data()) % 16 == 0, errc::invalid_value,
+                     "matmul_q8_1: xq must be 16-byte aligned (the kernel reads it in 16-byte vectors)");
     const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
                           static_cast<std::uint32_t>(batch), row_blocks};
     device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
@@ -156,7 +158,7 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(xq)
         .arg(y)
         .arg(args)
-        .launch(matvec_config(rows_, kMatVecRowsPerBlock, kMatVecRowsPerBlock * 32), stream);
+        .launch(matvec_config(rows_, matvec_rows(static_cast<std::uint32_t>(batch)), kMatVecWarps * 32), stream);
 }
 
 void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
@@ -178,7 +180,7 @@ void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, Devic
             .arg(x)
             .arg(y)
             .arg(args)
-            .launch(matvec_config(rows_, kMatVecRowsPerBlock, kMatVecRowsPerBlock * 32), stream);
+            .launch(matvec_config(rows_, kMatVecF32RowsPerBlock, kMatVecF32RowsPerBlock * 32), stream);
         return;
     }
 

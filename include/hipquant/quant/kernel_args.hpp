@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "hipquant/detail/host_device.hpp"
+
 namespace hipquant::quant {
 
 // Activation rows padded to this many values so mat-vec kernels may read
@@ -38,8 +40,13 @@ struct MatVecArgs {
 // Batches up to this size use the mat-vec kernels.
 inline constexpr std::uint32_t kMaxMatVecBatch = 8;
 
-// Rows of the weight matrix one thread block of a mat-vec kernel handles:
-// one logical 32-lane warp per row.
-inline constexpr std::uint32_t kMatVecRowsPerBlock = 4;
+// Q8_1 mat-vec: logical 32-lane warps per thread block (they split each
+// row's length), and weight rows per block for batch B. More rows share each
+// activation load; fewer keep the accumulators (rows x batch) in registers.
+inline constexpr std::uint32_t kMatVecWarps = 4;
+HIPQUANT_HD constexpr std::uint32_t matvec_rows(std::uint32_t batch) { return batch <= 2 ? 8 : 4; }
+
+// The f32 path: one logical warp per row, this many rows per thread block.
+inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
 }  // namespace hipquant::quant

@@ -87,9 +87,9 @@ private:
     mutable bool workspace_used_ = false;
 };
 
-// Zeroed bytes after the last row, so kernels may read a whole tile past the
-// end (GGML pads by 512 values; 512 values of the widest type, Q8_0 at 34/32
-// bytes a value or F32 at 4, fit in 2048 bytes).
+// Zeroed bytes after the last row, so kernels may read whole tiles past the
+// end: the mat-vec kernels copy 16-byte vectors from an aligned start, so
+// they may read up to 31 bytes past a row's last block.
 inline constexpr std::size_t kWeightPaddingBytes = 2048;
 
 }  // namespace hipquant::quant
