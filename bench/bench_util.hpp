@@ -21,7 +21,7 @@ inline double median(std::vector<double> v) {
     return 0.5 * (hi + *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid)));
 }
 
-// One Event pair per repetition, so each launch is timed alone (no host
+// One Event pair per repetition around whatever it launches (no host
 // synchronization between launches; the device runs them back to back).
 class LaunchTimer {
 public:

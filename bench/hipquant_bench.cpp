@@ -53,6 +53,7 @@ struct Options {
     std::vector<std::size_t> batches;
     std::vector<hq::MatVecPath> paths;
     int reps = 50;
+    int launches = 10;
     int warmup = 5;
     int read_reps = 20;
     int device = 0;
@@ -81,6 +82,9 @@ void print_usage(std::FILE* out) {
                  "  --batch LIST      activation vectors per call, comma separated, 1..%zu (default 1,2,4,8)\n"
                  "  --path P          q8_1 | dequantize | both (default q8_1)\n"
                  "  --reps N          timed repetitions per case (default 50); medians are reported\n"
+                 "  --launches N      back-to-back launches (over rotating weight copies) per repetition;\n"
+                 "                    the time of one is the repetition's time / N (default 10; 1 times\n"
+                 "                    each launch alone, launch overhead included)\n"
                  "  --warmup N        untimed launches per case first (default 5; at least one per weight copy)\n"
                  "  --read-reps N     repetitions of the streaming-read kernel (default 20)\n"
                  "  --device N        GPU ordinal (default 0)\n"
@@ -191,6 +195,8 @@ Options parse_options(int argc, char** argv) {
             }
         } else if (arg == "--reps") {
             opt.reps = parse_int(next(), "--reps", 1);
+        } else if (arg == "--launches") {
+            opt.launches = parse_int(next(), "--launches", 1);
         } else if (arg == "--warmup") {
             opt.warmup = parse_int(next(), "--warmup", 0);
         } else if (arg == "--read-reps") {
@@ -297,20 +303,26 @@ void run_matvec_case(Section& sec, const std::vector<hq::QuantizedTensor>& weigh
     }
     dev.synchronize();
 
+    // Each repetition times `launches` back-to-back launches, each on the
+    // next weight copy, so the device never idles between them and the
+    // per-launch figure is throughput, not launch latency.
+    const std::size_t launches = static_cast<std::size_t>(sec.opt.launches);
     hb::LaunchTimer op_timer(reps);
     hb::LaunchTimer kernel_timer(q8_1 ? reps : 0);
     if (q8_1) hq::quantize_q8_1(dev, x, batch, s.cols, xq, stream);
-    for (std::size_t rep = 0; rep < reps; ++rep) {
-        // Continue the rotation where the warm-up stopped.
-        const hq::QuantizedTensor& w = weights[(warm + rep) % copies];
-        if (q8_1) kernel_timer.time(rep, stream, [&] { w.matmul_q8_1(xq, batch, y, stream); });
+    std::size_t next = warm;  // continue the rotation where the warm-up stopped
+    if (q8_1) {
+        for (std::size_t rep = 0; rep < reps; ++rep)
+            kernel_timer.time(rep, stream, [&] {
+                for (std::size_t l = 0; l < launches; ++l) weights[next++ % copies].matmul_q8_1(xq, batch, y, stream);
+            });
     }
-    for (std::size_t rep = 0; rep < reps; ++rep) {
-        const hq::QuantizedTensor& w = weights[(warm + rep) % copies];
-        op_timer.time(rep, stream, [&] { w.matmul(x, batch, y, stream, path); });
-    }
-    const double op_us = hb::median(op_timer.microseconds());
-    const double kernel_us = q8_1 ? hb::median(kernel_timer.microseconds()) : op_us;
+    for (std::size_t rep = 0; rep < reps; ++rep)
+        op_timer.time(rep, stream, [&] {
+            for (std::size_t l = 0; l < launches; ++l) weights[next++ % copies].matmul(x, batch, y, stream, path);
+        });
+    const double op_us = hb::median(op_timer.microseconds()) / static_cast<double>(launches);
+    const double kernel_us = q8_1 ? hb::median(kernel_timer.microseconds()) / static_cast<double>(launches) : op_us;
     dev.check();
 
     hb::MatVecRow row;
