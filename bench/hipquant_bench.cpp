@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_main.hpp"
 #include "bench_util.hpp"
 #include "hipquant/hipquant.hpp"
 #include "hipquant/quant/storage.hpp"
@@ -449,7 +450,9 @@ int run(const Options& opt) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// The benchmark's whole command line; `hipquant-bench` and `hipquant bench`
+// both end here (bench/bench_main.hpp).
+int hipquant_bench_main(int argc, char** argv) {
     Options opt;
     try {
         opt = parse_options(argc, argv);

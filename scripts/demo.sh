@@ -15,3 +15,5 @@ echo "== example 00: Q8_1 quantization on the GPU (or the CPU reference without 
 echo "== hipquant tool: write a small GGUF with every weight type, then read it back"
 "$BUILD_DIR/tools/hipquant" write-demo "$BUILD_DIR/demo.gguf"
 "$BUILD_DIR/tools/hipquant" info "$BUILD_DIR/demo.gguf"
+echo "== hipquant matvec: the Q4_K tensor times a random batch of 2 (GPU if present, else the CPU reference)"
+"$BUILD_DIR/tools/hipquant" matvec "$BUILD_DIR/demo.gguf" demo.q4_k --batch 2

@@ -33,6 +33,8 @@ struct Command {
 
 int cmd_info(const std::vector<std::string>& args);
 int cmd_write_demo(const std::vector<std::string>& args);
+int cmd_matvec(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
 
 // Splits a subcommand's arguments into options and positionals.
 // Options are --name (a flag) or --name VALUE / --name=VALUE for those listed

@@ -20,6 +20,14 @@ constexpr Command kCommands[] = {
     {"write-demo", "FILE [--alignment BYTES]",
      "write a small GGUF file with tensors of every weight type (for demos and tests)",
      hipquant::cli::cmd_write_demo},
+    {"matvec", "FILE TENSOR [--batch N] [--cpu | --check] [--seed S] [--reps N] [--device N]",
+     "multiply a tensor by a seeded random batch (1..8) on the first GPU, or with --cpu (or no GPU) the CPU "
+     "reference; print a "
+     "checksum, the time and GB/s; --check compares the GPU against the CPU (exit 1 on a mismatch)",
+     hipquant::cli::cmd_matvec},
+    {"bench", "[--types T,..] [--shape RxC] [--batch B,..] [--path P] [--json F] [--csv F] ... (--help)",
+     "the mat-vec benchmark: kernel time, GB/s and fraction of the measured read bandwidth (exit 3: no GPU)",
+     hipquant::cli::cmd_bench},
 };
 
 void print_help(std::FILE* out) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hipquant/gguf/gguf.hpp"
+#include "hipquant/gguf/upload.hpp"
 #include "hipquant/gguf/writer.hpp"
 #include "hipquant/quant/blocks.hpp"
 #include "hipquant/quant/decode.hpp"

@@ -64,6 +64,8 @@ struct TensorInfo {
     // Rows of the 2-D matrix view the kernels use: every dimension but ne[0].
     std::uint64_t rows() const noexcept { return ne[1] * ne[2] * ne[3]; }
     ByteSpan bytes() const noexcept { return {data, static_cast<std::size_t>(n_bytes)}; }
+    // True for 1-D and 2-D tensors (ne[2] == ne[3] == 1): those are weight matrices.
+    bool is_matrix() const noexcept { return ne[2] == 1 && ne[3] == 1; }
     // "[4096, 14336]": the first n_dims entries of ne.
     std::string shape_string() const;
 };

@@ -1,0 +1,46 @@
+// gguf::upload: GGUF tensors become QuantizedTensors that decode to exactly
+// the reference values of the file's bytes; tensors of higher rank are refused.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "gpu_test_util.hpp"
+#include "hipquant/gguf/upload.hpp"
+#include "hipquant/gguf/writer.hpp"
+#include "hipquant/quant/reference.hpp"
+
+namespace hq = hipquant::quant;
+using hipquant::test::GpuTest;
+
+TEST_F(GpuTest, UploadedGgufTensorsDecodeLikeTheReference) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    const std::size_t rows = 5, cols = 512;
+    std::vector<float> values(rows * cols);
+    for (auto& v : values) v = dist(rng);
+
+    hipquant::gguf::GgufWriter writer;
+    const hq::QuantType types[] = {hq::QuantType::Q4_0, hq::QuantType::Q5_1, hq::QuantType::Q3_K, hq::QuantType::Q6_K,
+                                   hq::QuantType::F16};
+    for (const auto type : types)
+        writer.add_tensor(std::string("w.") + hq::quant_type_name(type), type, {cols, rows},
+                          hq::reference::quantize_matrix(type, values.data(), rows, cols));
+    writer.add_tensor("cube", hq::QuantType::F32, {cols, 2, 2},
+                      std::vector<std::uint8_t>(cols * 4 * sizeof(float), 0));
+    const auto bytes = writer.to_bytes();
+    const auto file = hipquant::gguf::GgufFile::from_memory(bytes.data(), bytes.size(), "upload-test");
+
+    for (const auto type : types) {
+        const auto& info = file.tensor(std::string("w.") + hq::quant_type_name(type));
+        SCOPED_TRACE(info.name);
+        const auto t = hipquant::gguf::upload(device(), info);
+        EXPECT_EQ(t.rows(), rows);
+        EXPECT_EQ(t.cols(), cols);
+        EXPECT_EQ(t.type(), type);
+        EXPECT_EQ(t.to_host_bytes(), std::vector<std::uint8_t>(info.data, info.data + info.n_bytes));
+        const auto expect = hq::reference::dequantize_matrix(type, info.data, rows, cols);
+        EXPECT_EQ(device().memcpy_dtov(t.dequantize()), expect);
+    }
+    HQ_EXPECT_ERROR(hipquant::gguf::upload(device(), file.tensor("cube")),
+                    "tensor 'cube' has shape [512, 2, 2]; only 1-D and 2-D tensors");
+}
