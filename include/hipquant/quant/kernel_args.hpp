@@ -44,7 +44,7 @@ inline constexpr std::uint32_t kMaxMatVecBatch = 8;
 // row's length), and weight rows per block for batch B. More rows share each
 // activation load; fewer keep the accumulators (rows x batch) in registers.
 inline constexpr std::uint32_t kMatVecWarps = 4;
-HIPQUANT_HD constexpr std::uint32_t matvec_rows(std::uint32_t batch) { return batch <= 2 ? 8 : 4; }
+HIPQUANT_HD constexpr std::uint32_t matvec_rows(std::uint32_t batch) { return batch == 1 ? 8 : 4; }
 
 // The f32 path: one logical warp per row, this many rows per thread block.
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
