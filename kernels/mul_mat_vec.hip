@@ -14,19 +14,31 @@
 
 namespace hipquant::kernels {
 
-// One Q8_1 activation block in registers: its scale and eight ints of quants.
+// One Q8_1 activation block in registers: its scale, eight ints of quants,
+// and the integer sum of each 16-value half (for offsets and mins), computed
+// once here rather than once per weight row it meets.
 struct ActivationPart {
     int u[8];
+    int sum[2];
     float d;
 };
 
 // 36-byte blocks are 4-byte aligned: nine 32-bit loads (d and s, then qs).
+template <bool kWithSums>
 __device__ __forceinline__ ActivationPart load_activation(const quant::BlockQ8_1& blk) {
     const int* p = reinterpret_cast<const int*>(&blk);
     ActivationPart a;
     a.d = half_bits_to_float(static_cast<std::uint16_t>(p[0] & 0xffff));
 #pragma unroll
     for (int k = 0; k < 8; ++k) a.u[k] = p[1 + k];
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        a.sum[h] = 0;
+        if (kWithSums) {
+#pragma unroll
+            for (int k = 4 * h; k < 4 * h + 4; ++k) a.sum[h] = dp4a(0x01010101, a.u[k], a.sum[h]);
+        }
+    }
     return a;
 }
 
@@ -37,14 +49,11 @@ __device__ __forceinline__ float dot_part_q8_1(const WeightPart& w, const Activa
     float sum = 0.0f;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-        int sqy = 0, sy = 0;
+        int sqy = 0;
 #pragma unroll
-        for (int k = 4 * h; k < 4 * h + 4; ++k) {
-            sqy = dp4a(w.q[k], y.u[k], sqy);
-            if (kUsesSumY) sy = dp4a(0x01010101, y.u[k], sy);
-        }
+        for (int k = 4 * h; k < 4 * h + 4; ++k) sqy = dp4a(w.q[k], y.u[k], sqy);
         if (kUsesSumY)
-            sum += w.a[h] * static_cast<float>(sqy - w.offset * sy) - w.b[h] * static_cast<float>(sy);
+            sum += w.a[h] * static_cast<float>(sqy - w.offset * y.sum[h]) - w.b[h] * static_cast<float>(y.sum[h]);
         else
             sum += w.a[h] * static_cast<float>(sqy);
     }
@@ -125,13 +134,19 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
                                  float* __restrict__ y, quant::MatVecArgs args) {
     using F = Format<T>;
     using Block = typename F::Block;
-    constexpr int R = static_cast<int>(quant::matvec_rows(B));
     constexpr int kThreads = static_cast<int>(quant::kMatVecWarps) * kWarp;
     static_assert(kThreads % F::kParts == 0, "a chunk holds whole weight blocks");
     constexpr int kChunkBlocks = kThreads / F::kParts;
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
+    constexpr int R = static_cast<int>(quant::matvec_rows(B, kChunkBytes));
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
     __shared__ int4 w_tile[R][kChunkVectors];
+    // Small batches stage the activations too (their 36-byte blocks cost nine
+    // 4-byte loads a thread when read directly); larger ones would need too
+    // many registers for it and read them directly.
+    constexpr bool kStageX = B <= 2;
+    constexpr int kXVectors = kThreads * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
+    __shared__ int4 x_tile[kStageX ? B : 1][kStageX ? kXVectors : 1];
 
     const std::uint64_t row0 = static_cast<std::uint64_t>(blockIdx.x) * R;
     const std::uint8_t* rows[R];
@@ -149,27 +164,50 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
         const std::uint32_t parts = min(static_cast<std::uint32_t>(kThreads), args.parts_per_row - first);
         return (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(Block));
     };
+    auto x_chunk_src = [&](int b, std::uint32_t first) {
+        return reinterpret_cast<const std::uint8_t*>(x + b * args.x_row_stride + first);
+    };
+    auto x_chunk_bytes = [&](std::uint32_t first) {
+        return min(static_cast<std::uint32_t>(kThreads), args.parts_per_row - first) *
+               static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1));
+    };
     Staged<kThreads, kChunkVectors> stage[R];
+    Staged<kThreads, kXVectors> x_stage[kStageX ? B : 1];
 #pragma unroll
     for (int r = 0; r < R; ++r) stage[r].load(rows[r], chunk_bytes(0));
+    if constexpr (kStageX) {
+#pragma unroll
+        for (int b = 0; b < B; ++b) x_stage[b].load(x_chunk_src(b, 0), x_chunk_bytes(0));
+    }
 
     const std::uint32_t t = threadIdx.x;
     for (std::uint32_t first = 0; first < args.parts_per_row; first += kThreads) {
         const std::uint8_t* tile[R];
 #pragma unroll
         for (int r = 0; r < R; ++r) tile[r] = stage[r].store(w_tile[r]);
+        const quant::BlockQ8_1* x_staged[kStageX ? B : 1];
+        if constexpr (kStageX) {
+#pragma unroll
+            for (int b = 0; b < B; ++b)
+                x_staged[b] = reinterpret_cast<const quant::BlockQ8_1*>(x_stage[b].store(x_tile[b]));
+        }
         __syncthreads();
         const std::uint32_t next = first + kThreads;
         if (next < args.parts_per_row) {
 #pragma unroll
             for (int r = 0; r < R; ++r)
                 stage[r].load(rows[r] + next / F::kParts * sizeof(Block), chunk_bytes(next));
+            if constexpr (kStageX) {
+#pragma unroll
+                for (int b = 0; b < B; ++b) x_stage[b].load(x_chunk_src(b, next), x_chunk_bytes(next));
+            }
         }
         const std::uint32_t part_index = first + t;
         if (part_index < args.parts_per_row) {
             ActivationPart xb[B];
 #pragma unroll
-            for (int b = 0; b < B; ++b) xb[b] = load_activation(x[b * args.x_row_stride + part_index]);
+            for (int b = 0; b < B; ++b)
+                xb[b] = load_activation<kUsesSumY<T>>(kStageX ? x_staged[b][t] : x[b * args.x_row_stride + part_index]);
             const int p = static_cast<int>(t % F::kParts);
 #pragma unroll
             for (int r = 0; r < R; ++r) {

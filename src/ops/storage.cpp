@@ -133,6 +133,12 @@ void check_matvec(const QuantizedTensor& t, std::size_t batch, std::size_t y_siz
                          std::to_string(batch * t.rows()));
 }
 
+// Bytes of one mat-vec chunk (kMatVecWarps * 32 parts of 32 values) of `type`.
+std::uint32_t matvec_chunk_bytes(QuantType type) {
+    const QuantTypeInfo& info = quant_type_info(type);
+    return kMatVecWarps * 32 * kQK / info.block_elems * info.block_bytes;
+}
+
 LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::uint32_t threads) {
     return LaunchConfig({static_cast<std::uint32_t>((rows + rows_per_block - 1) / rows_per_block), 1, 1},
                         {threads, 1, 1}, 0);
@@ -158,7 +164,9 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(xq)
         .arg(y)
         .arg(args)
-        .launch(matvec_config(rows_, matvec_rows(static_cast<std::uint32_t>(batch)), kMatVecWarps * 32), stream);
+        .launch(matvec_config(rows_, matvec_rows(static_cast<std::uint32_t>(batch), matvec_chunk_bytes(type_)),
+                              kMatVecWarps * 32),
+                stream);
 }
 
 void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,

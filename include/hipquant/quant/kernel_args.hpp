@@ -44,7 +44,11 @@ inline constexpr std::uint32_t kMaxMatVecBatch = 8;
 // row's length), and weight rows per block for batch B. More rows share each
 // activation load; fewer keep the accumulators (rows x batch) in registers.
 inline constexpr std::uint32_t kMatVecWarps = 4;
-HIPQUANT_HD constexpr std::uint32_t matvec_rows(std::uint32_t batch) { return batch == 1 ? 8 : 4; }
+// chunk_bytes: bytes of 128 parts (4096 values) of the weight type; wide
+// types hold fewer rows per block so registers and shared memory stay small.
+HIPQUANT_HD constexpr std::uint32_t matvec_rows(std::uint32_t batch, std::uint32_t chunk_bytes) {
+    return batch == 1 && chunk_bytes <= 3072 ? 8 : 4;
+}
 
 // The f32 path: one logical warp per row, this many rows per thread block.
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
