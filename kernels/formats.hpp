@@ -26,6 +26,25 @@ struct WeightPart {
     int offset;
 };
 
+// N consecutive 32-bit words from a 2-byte aligned address with N + 1
+// aligned 4-byte loads and a 16-bit funnel shift each (compilers make it
+// one SHF / v_alignbit or PRMT), instead of 2N 2-byte loads. It reads up to 4
+// bytes past the N words: the next block, the staged tile's slack, or the
+// weight buffer's padding.
+template <int N>
+__device__ __forceinline__ void load_ints_a2(const std::uint8_t* p, int (&out)[N]) {
+    const auto addr = reinterpret_cast<std::uintptr_t>(p);
+    const auto* words = reinterpret_cast<const std::uint32_t*>(addr & ~std::uintptr_t{3});
+    const bool odd_half = (addr & 2u) != 0;  // the words start mid-word
+    std::uint32_t lo = words[0];
+#pragma unroll
+    for (int k = 0; k < N; ++k) {
+        const std::uint32_t hi = words[k + 1];
+        out[k] = static_cast<int>(odd_half ? (lo >> 16) | (hi << 16) : lo);
+        lo = hi;
+    }
+}
+
 // Bit i of a nibble (0..15) moved to bit 4 of byte i: the fifth bit of four
 // 5-bit quants at once.
 __device__ __forceinline__ int spread_nibble_to_bit4(int x) {
@@ -67,14 +86,15 @@ struct Format<QuantType::Q8_K> {
 template <>
 struct Format<QuantType::Q4_0> {
     HQ_FORMAT_COMMON(Q4_0, quant::decode_q4_0(blk, j))
-    __device__ static WeightPart part(const Block& blk, int) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         const float d = half_bits_to_float(blk.d);
+        int v[4];
+        load_ints_a2(blk.qs, v);
 #pragma unroll
         for (int k = 0; k < 4; ++k) {
-            const int v = load_int_a2(blk.qs + 4 * k);
-            w.q[k] = v & 0x0f0f0f0f;             // values 4k .. 4k+3
-            w.q[k + 4] = (v >> 4) & 0x0f0f0f0f;  // values 16+4k ..
+            w.q[k] = v[k] & 0x0f0f0f0f;             // values 4k .. 4k+3
+            w.q[k + 4] = (v[k] >> 4) & 0x0f0f0f0f;  // values 16+4k ..
         }
         w.a[0] = w.a[1] = d;
         w.b[0] = w.b[1] = 0.0f;
@@ -86,7 +106,7 @@ struct Format<QuantType::Q4_0> {
 template <>
 struct Format<QuantType::Q4_1> {
     HQ_FORMAT_COMMON(Q4_1, quant::decode_q4_1(blk, j))
-    __device__ static WeightPart part(const Block& blk, int) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
 #pragma unroll
         for (int k = 0; k < 4; ++k) {
@@ -113,12 +133,12 @@ __device__ __forceinline__ void five_bit_quants(int qh, const int (&qs)[4], Weig
 template <>
 struct Format<QuantType::Q5_0> {
     HQ_FORMAT_COMMON(Q5_0, quant::decode_q5_0(blk, j))
-    __device__ static WeightPart part(const Block& blk, int) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
-        int qs[4];
-#pragma unroll
-        for (int k = 0; k < 4; ++k) qs[k] = load_int_a2(blk.qs + 4 * k);  // 22-byte blocks: 2-byte aligned
-        five_bit_quants(load_int_a2(blk.qh), qs, w);
+        int qh_qs[5];  // qh then qs: contiguous, 2-byte aligned in 22-byte blocks
+        load_ints_a2(blk.qh, qh_qs);
+        const int qs[4] = {qh_qs[1], qh_qs[2], qh_qs[3], qh_qs[4]};
+        five_bit_quants(qh_qs[0], qs, w);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = 0.0f;
         w.offset = 16;
@@ -129,7 +149,7 @@ struct Format<QuantType::Q5_0> {
 template <>
 struct Format<QuantType::Q5_1> {
     HQ_FORMAT_COMMON(Q5_1, quant::decode_q5_1(blk, j))
-    __device__ static WeightPart part(const Block& blk, int) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         int qs[4];
 #pragma unroll
@@ -145,10 +165,9 @@ struct Format<QuantType::Q5_1> {
 template <>
 struct Format<QuantType::Q8_0> {
     HQ_FORMAT_COMMON(Q8_0, quant::decode_q8_0(blk, j))
-    __device__ static WeightPart part(const Block& blk, int) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
-#pragma unroll
-        for (int k = 0; k < 8; ++k) w.q[k] = load_int_a2(reinterpret_cast<const std::uint8_t*>(blk.qs) + 4 * k);
+        load_ints_a2(reinterpret_cast<const std::uint8_t*>(blk.qs), w.q);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = 0.0f;
         w.offset = 0;  // q is signed already: the dot treats bytes as int8
@@ -160,7 +179,7 @@ template <>
 struct Format<QuantType::Q2_K> {
     HQ_FORMAT_COMMON(Q2_K, quant::decode_q2_k(blk, j))
     // Part p: half p/4 of the block, 2-bit plane p%4 of its 32 qs bytes.
-    __device__ static WeightPart part(const Block& blk, int p) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
         const int half = p >> 2, shift = 2 * (p & 3);
 #pragma unroll
@@ -181,13 +200,16 @@ template <>
 struct Format<QuantType::Q3_K> {
     HQ_FORMAT_COMMON(Q3_K, quant::decode_q3_k(blk, j))
     // q = 2 low bits | high bit << 2 (0..7); value = scale * (q - 4).
-    __device__ static WeightPart part(const Block& blk, int p) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
         const int half = p >> 2, k2 = p & 3;
+        int qs[8], hm[8];
+        load_ints_a2(blk.qs + half * 32, qs);
+        load_ints_a2(blk.hmask, hm);
 #pragma unroll
         for (int k = 0; k < 8; ++k) {
-            const int lo = (load_int_a2(blk.qs + half * 32 + 4 * k) >> (2 * k2)) & 0x03030303;
-            const int hb = (load_int_a2(blk.hmask + 4 * k) >> (half * 4 + k2)) & 0x01010101;
+            const int lo = (qs[k] >> (2 * k2)) & 0x03030303;
+            const int hb = (hm[k] >> (half * 4 + k2)) & 0x01010101;
             w.q[k] = lo | (hb << 2);
         }
         const float d = half_bits_to_float(blk.d);
@@ -205,7 +227,7 @@ template <>
 struct Format<QuantType::Q4_K> {
     HQ_FORMAT_COMMON(Q4_K, quant::decode_q4_k(blk, j))
     // Part p = sub-block p: low nibbles of qs[32*(p/2) ..] for even p, high for odd.
-    __device__ static WeightPart part(const Block& blk, int p) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
         const int shift = 4 * (p & 1);
 #pragma unroll
@@ -222,7 +244,7 @@ struct Format<QuantType::Q4_K> {
 template <>
 struct Format<QuantType::Q5_K> {
     HQ_FORMAT_COMMON(Q5_K, quant::decode_q5_k(blk, j))
-    __device__ static WeightPart part(const Block& blk, int p) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
         const int shift = 4 * (p & 1);
 #pragma unroll
@@ -245,14 +267,17 @@ struct Format<QuantType::Q6_K> {
     HQ_FORMAT_COMMON(Q6_K, quant::decode_q6_k(blk, j))
     // Part p: half p/4, quarter k = p%4: 4 low bits from ql (low nibbles for
     // k < 2), 2 high bits from qh >> 2k; value = (d * sc) * (q - 32).
-    __device__ static WeightPart part(const Block& blk, int p) {
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
         const int half = p >> 2, k2 = p & 3;
         const int lshift = k2 < 2 ? 0 : 4;
+        int ql[8], qh[8];
+        load_ints_a2(blk.ql + half * 64 + 32 * (k2 & 1), ql);
+        load_ints_a2(blk.qh + half * 32, qh);
 #pragma unroll
         for (int k = 0; k < 8; ++k) {
-            const int lo = (load_int_a2(blk.ql + half * 64 + 32 * (k2 & 1) + 4 * k) >> lshift) & 0x0f0f0f0f;
-            const int hi = (load_int_a2(blk.qh + half * 32 + 4 * k) >> (2 * k2)) & 0x03030303;
+            const int lo = (ql[k] >> lshift) & 0x0f0f0f0f;
+            const int hi = (qh[k] >> (2 * k2)) & 0x03030303;
             w.q[k] = lo | (hi << 4);
         }
         const float d = half_bits_to_float(blk.d);

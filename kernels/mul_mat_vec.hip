@@ -1,6 +1,6 @@
 // Mat-vec kernels for batch 1..8: y[b][r] = sum_c W[r][c] * x[b][c].
 //   hq_mul_mat_vec_q8_1_<T>_b<B>: x quantized to Q8_1, integer dot products
-//   hq_mul_mat_vec_f32_<T>:       x in f32, weights decoded in registers
+//   hq_mul_mat_vec_f32_<T>_b<B>:  x in f32, weights decoded in registers
 // Q8_1 path: a thread block of kMatVecWarps logical warps computes a group
 // of matvec_rows(B) weight rows. Its threads stride over the rows' 32-value
 // parts together, so the block reads each row's blocks contiguously, and each
@@ -223,7 +223,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
 
 // f32 activations: each part's 32 values are rebuilt as floats exactly as
 // the dequantize kernels produce them, then multiplied by x.
-template <QuantType T>
+template <QuantType T, int B>
 __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float* __restrict__ x,
                                 float* __restrict__ y, quant::MatVecArgs args) {
     using F = Format<T>;
@@ -232,9 +232,9 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
     const int lane = warp_lane();
     const auto* blocks = reinterpret_cast<const typename F::Block*>(w + row * args.row_bytes);
 
-    float acc[quant::kMaxMatVecBatch];
+    float acc[B];
 #pragma unroll
-    for (int b = 0; b < static_cast<int>(quant::kMaxMatVecBatch); ++b) acc[b] = 0.0f;
+    for (int b = 0; b < B; ++b) acc[b] = 0.0f;
     for (std::uint32_t i = static_cast<std::uint32_t>(lane); i < args.parts_per_row; i += kWarp) {
         const WeightPart part = F::part(blocks[i / F::kParts], static_cast<int>(i % F::kParts));
         float v[32];
@@ -244,8 +244,7 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
             v[j] = part.a[j / 16] * static_cast<float>(q - part.offset) - part.b[j / 16];
         }
 #pragma unroll
-        for (int b = 0; b < static_cast<int>(quant::kMaxMatVecBatch); ++b) {
-            if (b >= static_cast<int>(args.batch)) break;
+        for (int b = 0; b < B; ++b) {
             const float4* xb = reinterpret_cast<const float4*>(x + b * args.x_row_stride + i * 32u);
             float s = 0.0f;
 #pragma unroll
@@ -256,34 +255,38 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
             acc[b] += s;
         }
     }
-    for (int b = 0; b < static_cast<int>(args.batch); ++b) {
+#pragma unroll
+    for (int b = 0; b < B; ++b) {
         const float s = warp_sum(acc[b]);
         if (lane == 0) y[b * args.rows + row] = s;
     }
 }
 
 #define HQ_MMV_LAUNCH_BOUNDS __launch_bounds__(quant::kMatVecWarps * kWarp)
+// The f32 kernels: the minimum of one block keeps ptxas from capping
+// registers at 64 and spilling a few bytes to raise occupancy.
+#define HQ_MMV_F32_LAUNCH_BOUNDS __launch_bounds__(quant::kMatVecF32RowsPerBlock * kWarp, 1)
 
-#define HQ_MMVQ_KERNEL(NAME, B)                                                                              \
+#define HQ_MMV_KERNELS(NAME, B)                                                                              \
     HQ_KERNEL HQ_MMV_LAUNCH_BOUNDS void hq_mul_mat_vec_q8_1_##NAME##_b##B(                                   \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                \
         mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                  \
+    }                                                                                                        \
+    HQ_KERNEL HQ_MMV_F32_LAUNCH_BOUNDS void hq_mul_mat_vec_f32_##NAME##_b##B(const std::uint8_t* w, const float* x, \
+                                                                          float* y, quant::MatVecArgs args) { \
+        mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                   \
     }
 #define HQ_MATVEC_KERNELS(NAME)                                                                              \
-    HQ_MMVQ_KERNEL(NAME, 1)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 2)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 3)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 4)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 5)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 6)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 7)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 8)                                                                                  \
-    HQ_KERNEL HQ_MMV_LAUNCH_BOUNDS void hq_mul_mat_vec_f32_##NAME(const std::uint8_t* w, const float* x,     \
-                                                                   float* y, quant::MatVecArgs args) {      \
-        mul_mat_vec_f32<QuantType::NAME>(w, x, y, args);                                                      \
-    }
+    HQ_MMV_KERNELS(NAME, 1)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 2)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 3)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 4)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 5)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 6)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 7)                                                                                  \
+    HQ_MMV_KERNELS(NAME, 8)
 HQ_MATVEC_TYPES(HQ_MATVEC_KERNELS)
 #undef HQ_MATVEC_KERNELS
-#undef HQ_MMVQ_KERNEL
+#undef HQ_MMV_KERNELS
 
 }  // namespace hipquant::kernels

@@ -182,7 +182,7 @@ void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, Devic
                          "matmul (f32 path): x must be 16-byte aligned for vector loads");
         const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
                               static_cast<std::uint32_t>(batch), cols_};
-        device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_))
+        device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_) + "_b" + std::to_string(batch))
             .builder()
             .arg(data_)
             .arg(x)
