@@ -128,7 +128,8 @@ struct Staged {
 // otherwise cost a load instruction per 2 or 4 bytes per thread), software
 // pipelined: the loads of chunk c + 1 are in flight while chunk c is
 // computed. Thread t then dots part t of each row with part t of each
-// activation row, which it reads directly (a few L1 hits, shared by R rows).
+// activation row; those are staged the same way for batch <= 2 and read
+// directly otherwise (L1 hits, each shared by the R rows).
 template <QuantType T, int B>
 __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                                  float* __restrict__ y, quant::MatVecArgs args) {
