@@ -7,6 +7,9 @@
 # It also writes ${CMAKE_BINARY_DIR}/kernels/resource-usage.txt, the
 # compiler's per-kernel register / scratch / spill report, which a test reads.
 
+option(HIPQUANT_SELFTEST_INJECT_FAULT
+  "Compile hq_dequantize_f32_Q4_0 wrong on purpose, to see `hipquant selftest` fail on its line (never for use)" OFF)
+
 set(hq_kernel_dir ${CMAKE_CURRENT_LIST_DIR}/../kernels)
 get_filename_component(hq_kernel_dir ${hq_kernel_dir} ABSOLUTE)
 
@@ -28,6 +31,9 @@ function(hipquant_add_kernel_image out_var)
 
   # No FMA contraction: decoded values must round exactly as the CPU reference.
   set(common_flags -O3 -std=c++17 -I${PROJECT_SOURCE_DIR}/include -I${hq_kernel_dir})
+  if(HIPQUANT_SELFTEST_INJECT_FAULT)  # selftest's demonstration hook (kernels/dequantize.hip)
+    list(APPEND common_flags -DHIPQUANT_INJECT_FAULT_DEQUANTIZE_Q4_0=1)
+  endif()
   if(HIPQUANT_PLATFORM STREQUAL "amd")
     set(image ${out_dir}/hipquant_kernels.hsaco)
     set(arch_flags)

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "hipquant/runtime/device.hpp"
+
 namespace hipquant::cli {
 
 ArgParser::ArgParser(const std::vector<std::string>& args, const std::vector<std::string>& flags,
@@ -74,6 +76,14 @@ std::uint64_t ArgParser::uint_value(const std::string& name, std::uint64_t fallb
 void ArgParser::expect_positionals(std::size_t n, const char* what) const {
     if (positionals_.size() < n) throw UsageError(std::string("missing ") + what);
     if (positionals_.size() > n) throw UsageError("unexpected argument '" + positionals_[n] + "'");
+}
+
+bool have_gpu_or_say_so(const char* command) {
+    if (RocmDevice::count() > 0) return true;
+    std::fprintf(stderr,
+                 "hipquant %s: no GPU found (RocmDevice::count() is 0: no device, or no driver); exit code %d\n",
+                 command, kExitNoGpu);
+    return false;
 }
 
 std::string json_string(const std::string& s) {

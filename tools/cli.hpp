@@ -13,6 +13,7 @@ namespace hipquant::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRuntimeError = 1;  // the command ran and failed: file, format, device, look-up
 inline constexpr int kExitUsage = 2;         // bad command line: unknown command/option, missing argument
+inline constexpr int kExitNoGpu = 3;         // the command needs a GPU and there is none (or no driver)
 
 // Thrown by a command for a bad command line; main prints it with the
 // command's usage and exits with kExitUsage.
@@ -35,6 +36,12 @@ int cmd_info(const std::vector<std::string>& args);
 int cmd_write_demo(const std::vector<std::string>& args);
 int cmd_matvec(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
+int cmd_devices(const std::vector<std::string>& args);
+int cmd_selftest(const std::vector<std::string>& args);
+
+// For commands that need a GPU: true if there is one; otherwise says so on
+// stderr ("hipquant COMMAND: no GPU found ...") and the command returns kExitNoGpu.
+bool have_gpu_or_say_so(const char* command);
 
 // Splits a subcommand's arguments into options and positionals.
 // Options are --name (a flag) or --name VALUE / --name=VALUE for those listed

@@ -16,6 +16,7 @@
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/runtime/event.hpp"
+#include "hipquant/selftest.hpp"
 
 namespace hipquant::cli {
 
@@ -55,23 +56,6 @@ std::vector<float> random_batch(std::size_t n, std::uint64_t seed) {
     std::vector<float> x(n);
     for (auto& v : x) v = dist(rng);
     return x;
-}
-
-// The activations as the GPU's Q8_1 path sees them (quantized per row padded
-// to 512 values, then decoded), so a comparison checks the kernels, not the
-// activation quantization.
-std::vector<float> q8_1_decoded(const std::vector<float>& x, std::size_t batch, std::size_t cols) {
-    const std::size_t rb = hq::q8_1_row_blocks(cols);
-    std::vector<float> padded(rb * hq::kQK), decoded(rb * hq::kQK), out(batch * cols);
-    std::vector<hq::BlockQ8_1> blocks(rb);
-    for (std::size_t b = 0; b < batch; ++b) {
-        std::fill(padded.begin(), padded.end(), 0.0f);
-        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(b * cols), cols, padded.begin());
-        hq::reference::quantize_row_q8_1(padded.data(), blocks.data(), padded.size());
-        hq::reference::dequantize_row_q8_1(blocks.data(), decoded.data(), decoded.size());
-        std::copy_n(decoded.begin(), cols, out.begin() + static_cast<std::ptrdiff_t>(b * cols));
-    }
-    return out;
 }
 
 struct CpuProduct {
@@ -164,22 +148,20 @@ int cmd_matvec(const std::vector<std::string>& args) {
                 static_cast<unsigned long long>(reps), static_cast<double>(w.storage_size_in_bytes()) / (us * 1e3));
 
     if (!check) return kExitOk;
-    // Same bound as the GPU test suite: the GPU sums the same products as the
-    // reference on the same Q8_1 activations, in another order and in f32.
-    const CpuProduct ref = cpu_product(t, q8_1_decoded(x, batch, cols), batch);
-    double worst = 0;
-    std::size_t worst_at = 0;
-    for (std::size_t i = 0; i < y.size(); ++i) {
-        const double err = std::fabs(y[i] - ref.y[i]) / (ref.mag[i] + 1e-30);
-        if (!(err <= worst)) {
-            worst = err;
-            worst_at = i;
-        }
-    }
-    const bool ok = worst <= 1e-4;
-    std::printf("check: max |gpu - cpu| / sum|w x| = %.3g at y[%zu][%zu] (bound 1e-4): %s\n", worst, worst_at / rows,
-                worst_at % rows, ok ? "PASS" : "FAIL");
-    return ok ? kExitOk : kExitRuntimeError;
+    // The comparison of `hipquant selftest` and the GPU test suite: the GPU
+    // sums the same products as the reference on the same Q8_1 activations,
+    // in another order and in f32 (selftest::kMatVecRelativeBound says why).
+    const CpuProduct product = cpu_product(t, selftest::q8_1_decoded(x, batch, cols), batch);
+    selftest::MatVecReference ref;
+    ref.batch = batch;
+    ref.rows = rows;
+    ref.y = product.y;
+    ref.magnitude = product.mag;
+    const auto r = selftest::compare_mat_vec(t.name, y, ref);
+    std::printf("check: max |gpu - cpu| / (sum|w x| + 0.01) = %.3g (bound %g): %s\n", r.max_error, r.bound,
+                r.passed ? "PASS" : "FAIL");
+    if (!r.passed) std::printf("  %s\n", r.detail.c_str());
+    return r.passed ? kExitOk : kExitRuntimeError;
 }
 
 }  // namespace hipquant::cli

@@ -28,6 +28,13 @@ constexpr Command kCommands[] = {
     {"bench", "[--types T,..] [--shape RxC] [--batch B,..] [--path P] [--json F] [--csv F] ... (--help)",
      "the mat-vec benchmark: kernel time, GB/s and fraction of the measured read bandwidth (exit 3: no GPU)",
      hipquant::cli::cmd_bench},
+    {"devices", "",
+     "list the GPUs (name, arch, memory) and whether this build has code for each (exit 3: no GPU)",
+     hipquant::cli::cmd_devices},
+    {"selftest", "[--device N] [--json] [--verbose]",
+     "run every kernel on the GPU against the CPU reference, one line per kernel with its max error and bound "
+     "(exit 1: a kernel failed or this build has no code for the GPU; exit 3: no GPU)",
+     hipquant::cli::cmd_selftest},
 };
 
 void print_help(std::FILE* out) {
@@ -37,8 +44,10 @@ void print_help(std::FILE* out) {
                  "  help\n      this text\n\n"
                  "exit codes:\n"
                  "  0  success\n"
-                 "  1  runtime error (cannot open a file, malformed GGUF, unsupported type, name not found...)\n"
+                 "  1  runtime error (cannot open a file, malformed GGUF, unsupported type, name not found, no code\n"
+                 "     for this GPU...), or a failed check (matvec --check, selftest)\n"
                  "  2  usage error (unknown command or option, missing or extra argument)\n"
+                 "  3  no GPU found (no device, or no driver): bench, devices, selftest\n"
                  "Errors are printed to stderr as 'hipquant COMMAND: error: MESSAGE'.\n");
 }
 

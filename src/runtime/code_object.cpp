@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <cstring>
 #include <sstream>
+#include <utility>
 
 #include "hipquant/runtime/error.hpp"
 #include "hipquant/runtime/module.hpp"
@@ -93,6 +94,93 @@ const CodeObject& kernel_image() {
         static_cast<std::size_t>(hipquant_kernel_image_end - hipquant_kernel_image_begin),
         "hipquant kernels"};
     return image;
+}
+
+namespace {
+
+// "gfx90a:sramecc+:xnack-" -> base "gfx90a" and features {"sramecc+", "xnack-"}.
+std::pair<std::string, std::vector<std::string>> split_amd_arch(const std::string& arch) {
+    std::vector<std::string> parts;
+    std::stringstream in(arch);
+    for (std::string t; std::getline(in, t, ':');) parts.push_back(t);
+    if (parts.empty()) return {"", {}};
+    std::string base = parts.front();
+    parts.erase(parts.begin());
+    return {base, parts};
+}
+
+// The gfx names a generic target ("gfx10-3-generic") stands for; LLVM's
+// AMDGPUUsage table of generic processors.
+bool generic_family_has(const std::string& generic, const std::string& gfx) {
+    static const std::pair<const char*, std::vector<const char*>> kFamilies[] = {
+        {"gfx9-generic", {"gfx900", "gfx902", "gfx904", "gfx906", "gfx909", "gfx90c"}},
+        {"gfx9-4-generic", {"gfx940", "gfx941", "gfx942", "gfx950"}},
+        {"gfx10-1-generic", {"gfx1010", "gfx1011", "gfx1012", "gfx1013"}},
+        {"gfx10-3-generic", {"gfx1030", "gfx1031", "gfx1032", "gfx1033", "gfx1034", "gfx1035", "gfx1036"}},
+        {"gfx11-generic", {"gfx1100", "gfx1101", "gfx1102", "gfx1103", "gfx1150", "gfx1151", "gfx1152", "gfx1153"}},
+        {"gfx12-generic", {"gfx1200", "gfx1201"}},
+    };
+    for (const auto& f : kFamilies)
+        if (generic == f.first)
+            for (const char* member : f.second)
+                if (gfx == member) return true;
+    return false;
+}
+
+// The number in "sm_90" / "compute_90" after `prefix`, or -1.
+int arch_number(const std::string& arch, const char* prefix) {
+    const std::size_t n = std::strlen(prefix);
+    if (arch.compare(0, n, prefix) != 0 || arch.size() == n || arch.size() > n + 4) return -1;
+    int v = 0;
+    for (std::size_t i = n; i < arch.size(); ++i) {
+        if (arch[i] < '0' || arch[i] > '9') return -1;
+        v = v * 10 + (arch[i] - '0');
+    }
+    return v;
+}
+
+// How good a match `entry` is on `device_arch`: 0 none, higher is preferred.
+int match_rank(const std::string& entry, const std::string& device_arch) {
+    const int device_sm = arch_number(device_arch, "sm_");
+    if (device_sm >= 0) {
+        if (const int sm = arch_number(entry, "sm_"); sm >= 0)
+            return sm / 10 == device_sm / 10 && sm <= device_sm ? 2000 + sm : 0;
+        if (const int ptx = arch_number(entry, "compute_"); ptx >= 0) return ptx <= device_sm ? 1000 + ptx : 0;
+        return 0;
+    }
+    const auto [dev_base, dev_features] = split_amd_arch(device_arch);
+    const auto [base, features] = split_amd_arch(entry);
+    if (dev_base.empty()) return entry == device_arch ? 1 : 0;
+    int rank = 0;
+    if (base == dev_base) rank = 2;
+    else if (generic_family_has(base, dev_base)) rank = 1;
+    else return 0;
+    for (const auto& f : features) {
+        if (f.empty()) return 0;
+        const std::string name = f.substr(0, f.size() - 1);
+        for (const auto& d : dev_features)
+            if (d.substr(0, d.size() - 1) == name && d != f) return 0;  // pinned the other way
+    }
+    return rank * 100 + static_cast<int>(features.size());
+}
+
+}  // namespace
+
+bool architecture_runs_on(const std::string& entry, const std::string& device_arch) {
+    return match_rank(entry, device_arch) > 0;
+}
+
+std::string pick_architecture(const std::vector<std::string>& entries, const std::string& device_arch) {
+    std::string best;
+    int best_rank = 0;
+    for (const auto& e : entries) {
+        const int r = match_rank(e, device_arch);
+        if (r > best_rank) {
+            best_rank = r;
+            best = e;
+        }
+    }
+    return best;
 }
 
 std::vector<std::string> built_targets() {

@@ -1,6 +1,7 @@
 // RocmDevice and the device state its handles share.
 #include "hipquant/runtime/device.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -124,6 +125,32 @@ RocmDevice RocmDevice::open_borrowed_stream(int ordinal, hipStream_t stream) {
     return RocmDevice(make_context(ordinal, stream, true));
 }
 
+int RocmDevice::driver_version() {
+    int v = 0;
+    if (hipDriverGetVersion(&v) != hipSuccess) {
+        (void)hipGetLastError();
+        return 0;
+    }
+    return v;
+}
+
+int RocmDevice::runtime_version() {
+    int v = 0;
+    if (hipRuntimeGetVersion(&v) != hipSuccess) {
+        (void)hipGetLastError();
+        return 0;
+    }
+    return v;
+}
+
+std::string RocmDevice::version_string(int v) {
+    if (v <= 0) return "none";
+    // The two encodings do not overlap: CUDA's is 1000 * major + 10 * minor
+    // (below 10^6), HIP's major * 10^7 + minor * 10^5 + patch.
+    if (v < 1000000) return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+    return std::to_string(v / 10000000) + "." + std::to_string(v / 100000 % 100) + "." + std::to_string(v % 100000);
+}
+
 int RocmDevice::ordinal() const noexcept { return ctx_->ordinal; }
 const std::string& RocmDevice::name() const noexcept { return ctx_->name; }
 const std::string& RocmDevice::arch() const noexcept { return ctx_->arch; }
@@ -145,6 +172,28 @@ void RocmDevice::check() const {
     HIPQUANT_REQUIRE(error.empty(), errc::invalid_value, error);
 }
 
+std::string RocmDevice::code_object_arch(const CodeObject& image) const {
+    const std::vector<std::string> entries = image.architectures();
+    std::string picked = pick_architecture(entries, ctx_->arch);
+    if (!picked.empty()) return picked;
+    auto join = [](const std::vector<std::string>& v, const char* sep) {
+        std::string out;
+        for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+        return out.empty() ? std::string("nothing") : out;
+    };
+    // The target to add: the device's name without feature suffixes (an
+    // entry without them runs on every setting); NVIDIA's targets are numbers.
+    std::string target = ctx_->arch.substr(0, ctx_->arch.find(':'));
+    if (target.rfind("sm_", 0) == 0) target = target.substr(3);
+    std::vector<std::string> targets = built_targets();
+    if (std::find(targets.begin(), targets.end(), target) == targets.end()) targets.push_back(target);
+    HIPQUANT_FAIL(errc::no_binary_for_gpu,
+                  "GPU " + std::to_string(ctx_->ordinal) + " (" + ctx_->name + ") has architecture " + ctx_->arch +
+                      ", but code object '" + image.name + "' holds code only for " + join(entries, ", ") +
+                      " (this hipquant was built with HIPQUANT_GPU_TARGETS=" + join(built_targets(), ";") +
+                      "); rebuild hipquant with -DHIPQUANT_GPU_TARGETS=\"" + join(targets, ";") + "\"");
+}
+
 Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject& image) const {
     HIPQUANT_REQUIRE(image.data != nullptr && image.size > 0, errc::invalid_image,
                      std::string("get_or_load_func('") + name + "'): code object '" + image.name + "' is empty");
@@ -155,6 +204,7 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
     ctx_->make_current();
     auto mod = ctx_->modules.find(image.data);
     if (mod == ctx_->modules.end()) {
+        (void)code_object_arch(image);  // a clear error instead of the loader's "no binary for GPU"
         hipModule_t m{};
         HIPQUANT_CHECK(hipModuleLoadData(&m, image.data));
         mod = ctx_->modules.emplace(image.data, m).first;

@@ -8,6 +8,7 @@
 #include "hipquant/gguf/upload.hpp"
 #include "hipquant/gguf/writer.hpp"
 #include "hipquant/quant/reference.hpp"
+#include "hipquant/selftest.hpp"
 
 namespace hq = hipquant::quant;
 using hipquant::test::GpuTest;
@@ -39,7 +40,9 @@ TEST_F(GpuTest, UploadedGgufTensorsDecodeLikeTheReference) {
         EXPECT_EQ(t.type(), type);
         EXPECT_EQ(t.to_host_bytes(), std::vector<std::uint8_t>(info.data, info.data + info.n_bytes));
         const auto expect = hq::reference::dequantize_matrix(type, info.data, rows, cols);
-        EXPECT_EQ(device().memcpy_dtov(t.dequantize()), expect);
+        const auto r = hipquant::selftest::compare_dequantize_f32("dequantize " + info.name,
+                                                                  device().memcpy_dtov(t.dequantize()), expect);
+        EXPECT_TRUE(r.passed) << r.detail;
     }
     HQ_EXPECT_ERROR(hipquant::gguf::upload(device(), file.tensor("cube")),
                     "tensor 'cube' has shape [512, 2, 2]; only 1-D and 2-D tensors");

@@ -55,6 +55,13 @@ public:
     // caller keeps that stream alive as long as the device and its buffers.
     static RocmDevice open_borrowed_stream(int ordinal, hipStream_t stream);
 
+    // The installed driver's and the linked runtime's versions as the
+    // platform numbers them (CUDA 12.4: 12040; HIP 5.2: 50221153...); 0 where
+    // there is no driver. version_string() spells one ("12.4", "5.2.21153").
+    static int driver_version();
+    static int runtime_version();
+    static std::string version_string(int version);
+
     int ordinal() const noexcept;
     const std::string& name() const noexcept;
     // "gfx90a:sramecc+:xnack-" on AMD, "sm_90" on NVIDIA.
@@ -124,8 +131,17 @@ public:
         detail::device_copy(*ctx_, dst.data(), src.data(), src.size_bytes(), hipMemcpyDeviceToDevice);
     }
 
-    // The kernel `name` from `image`, loading the image on first use. Modules
-    // and functions are cached per device; safe to call from several threads.
+    // The entry of `image` this GPU runs ("gfx90a:xnack-", "sm_90", or
+    // "compute_90" when the driver compiles PTX), as pick_architecture()
+    // chooses it. Throws Error (errc::no_binary_for_gpu) when there is none,
+    // naming the device, its architecture, what the image holds and the
+    // HIPQUANT_GPU_TARGETS value to rebuild hipquant with: the answer to
+    // the loader's "no binary for GPU" / "invalid device function".
+    std::string code_object_arch(const CodeObject& image = kernel_image()) const;
+
+    // The kernel `name` from `image`, loading the image on first use, after
+    // code_object_arch(image) has confirmed the GPU can run it. Modules and
+    // functions are cached per device; safe to call from several threads.
     // Throws Error (errc::not_found) naming the kernel if the image lacks it.
     Function get_or_load_func(const std::string& name, const CodeObject& image = kernel_image()) const;
 

@@ -31,6 +31,33 @@ const CodeObject& kernel_image();
 // (HIPQUANT_GPU_TARGETS), e.g. {"gfx906", "gfx90a"} or {"80", "90"}.
 std::vector<std::string> built_targets();
 
+// Whether the code-object entry `entry` (as CodeObject::architectures()
+// names it) runs on a GPU whose architecture is `device_arch` (as
+// RocmDevice::arch() names it). Pure; the loaders' rules:
+//  - AMD: the base names agree ("gfx90a") and every feature the entry pins
+//    ("gfx90a:xnack-") has the same sign on the device; an entry without
+//    features runs on every feature setting, and a feature the device does
+//    not report is not held against the entry. Generic entries
+//    ("gfx9-generic", "gfx10-3-generic", ...) run on the gfx names of their
+//    family.
+//  - NVIDIA: a cubin "sm_XY" runs on devices of the same major version X
+//    with minor version >= Y (CUDA's binary compatibility: sm_80 runs on
+//    sm_86, not on sm_90); PTX "compute_XY" is compiled by the driver for
+//    any device sm >= XY.
+bool architecture_runs_on(const std::string& entry, const std::string& device_arch);
+
+// The entry of `entries` a loader uses on `device_arch`, or "" when none
+// runs there. Prefers native code: on AMD the entry pinning the most
+// features, then the plain name, then a generic target; on NVIDIA the
+// newest compatible cubin, else the newest PTX the driver can compile.
+std::string pick_architecture(const std::vector<std::string>& entries, const std::string& device_arch);
+
+namespace errc {
+// hipErrorNoBinaryForGpu / cudaErrorNoKernelImageForDevice: the code object
+// holds no code this GPU can run.
+inline constexpr int no_binary_for_gpu = 209;
+}  // namespace errc
+
 // A kernel of a loaded module on one device. Cheap to copy; valid as long
 // as the RocmDevice that loaded it.
 class Function {

@@ -1,0 +1,249 @@
+// The self-test's device checks (each kernel against the CPU reference on
+// one GPU) and run_selftest, which runs them all on small awkward shapes.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <sstream>
+
+#include "hipquant/quant/ops.hpp"
+#include "hipquant/quant/reference.hpp"
+#include "hipquant/selftest.hpp"
+
+namespace hipquant::selftest {
+
+namespace hq = hipquant::quant;
+
+namespace {
+
+std::string shape_seed(const char* type, std::size_t rows, std::size_t cols, std::uint32_t seed) {
+    std::ostringstream s;
+    if (type) s << type << " ";
+    s << rows << " x " << cols << ", seed " << seed;
+    return s.str();
+}
+
+// Each of `batch` rows of x quantized by the CPU reference, padded to
+// q8_1_row_blocks(cols) blocks: what matmul_q8_1 takes.
+std::vector<hq::BlockQ8_1> q8_1_blocks(const std::vector<float>& x, std::size_t batch, std::size_t cols) {
+    const std::size_t rb = hq::q8_1_row_blocks(cols);
+    std::vector<hq::BlockQ8_1> out(batch * rb);
+    std::vector<float> padded(rb * hq::kQK);
+    for (std::size_t b = 0; b < batch; ++b) {
+        std::fill(padded.begin(), padded.end(), 0.0f);
+        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(b * cols), cols, padded.begin());
+        hq::reference::quantize_row_q8_1(padded.data(), out.data() + b * rb, padded.size());
+    }
+    return out;
+}
+
+// Kernels HIPQUANT_SELFTEST_INJECT_FAULT may compile wrong. The kernel
+// change that does it also defines an empty kernel named
+// hq_injected_fault_<name without "hq_">, so the image says so itself.
+const char* const kFaultableKernels[] = {"hq_dequantize_f32_Q4_0"};
+
+// Lengths off the tiles: whole blocks, but not a multiple of 512 values
+// (the activation padding), of the 8 blocks a dequantize thread block
+// covers, or of a mat-vec chunk of parts.
+std::size_t awkward_cols(const hq::QuantTypeInfo& info) {
+    if (info.block_elems == 1) return 999;
+    if (info.block_elems == 32) return 37 * 32;
+    return 3 * static_cast<std::size_t>(info.block_elems);
+}
+// Mat-vec rows long enough for several rounds of the kernels' pipelined
+// chunks (more than 2 x 128 parts), ending in a partial chunk.
+std::size_t mat_vec_cols(const hq::QuantTypeInfo& info) { return info.block_elems == 32 ? 297 * 32 : 37 * 256; }
+constexpr std::size_t kRows = 37;  // not a multiple of any rows-per-block
+
+}  // namespace
+
+CheckResult check_quantize_q8_1(const RocmDevice& device, std::size_t rows, std::size_t cols, std::uint32_t seed) {
+    auto x = random_values(rows * cols, seed, 3.0f);
+    if (cols >= 64) {
+        x[5] = 0.0f;
+        std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // one all-zero block
+    }
+    const std::size_t n_blocks = rows * hq::q8_1_row_blocks(cols);
+    auto dx = device.memcpy_stod(x);
+    auto dy = device.alloc<hq::BlockQ8_1>(n_blocks);
+    std::vector<hq::BlockQ8_1> poison(n_blocks);  // so unwritten blocks, padding included, show
+    std::memset(static_cast<void*>(poison.data()), 0x5a, poison.size() * sizeof(hq::BlockQ8_1));
+    device.memcpy_htod(poison, dy.span());
+    hq::quantize_q8_1(device, dx.span(), rows, cols, dy.span(), device.stream());
+    CheckResult r = compare_quantize_q8_1("hq_quantize_q8_1", device.memcpy_dtov(dy), x, rows, cols);
+    r.detail = shape_seed(nullptr, rows, cols, seed) + ": " + r.detail;
+    return r;
+}
+
+std::vector<CheckResult> check_dequantize(const RocmDevice& device, hq::QuantType type, std::size_t rows,
+                                          std::size_t cols, std::uint32_t seed) {
+    const char* tname = hq::quant_type_name(type);
+    const auto values = random_values(rows * cols, seed);
+    const auto t = hq::QuantizedTensor::quantize(device, type, values.data(), rows, cols);
+    const auto bytes = t.to_host_bytes();
+    const auto expect = hq::reference::dequantize_matrix(type, bytes.data(), rows, cols);
+    const std::string where = shape_seed(tname, rows, cols, seed) + ": ";
+    std::vector<CheckResult> out;
+    out.push_back(
+        compare_dequantize_f32(std::string("hq_dequantize_f32_") + tname, device.memcpy_dtov(t.dequantize()), expect));
+    out.push_back(compare_dequantize_f16(std::string("hq_dequantize_f16_") + tname,
+                                         device.memcpy_dtov(t.dequantize_f16()), expect));
+    for (auto& r : out) r.detail = where + r.detail;
+    return out;
+}
+
+MatVecWeights make_mat_vec_weights(const RocmDevice& device, hq::QuantType type, std::size_t rows, std::size_t cols,
+                                   std::uint32_t seed) {
+    auto values = random_values(rows * cols, seed);
+    auto tensor = hq::QuantizedTensor::quantize(device, type, values.data(), rows, cols);
+    auto decoded = hq::reference::dequantize_matrix(type, tensor.to_host_bytes().data(), rows, cols);
+    return MatVecWeights{std::move(tensor), std::move(values), std::move(decoded)};
+}
+
+CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std::size_t batch, MatVecInput input,
+                          std::uint32_t seed) {
+    const auto& t = w.tensor;
+    const std::size_t rows = t.rows(), cols = t.cols();
+    const char* tname = hq::quant_type_name(t.type());
+    const auto x = random_values(batch * cols, seed);
+    std::vector<float> xq = x;  // the activations the kernel multiplies
+    auto dy = device.alloc<float>(batch * rows);
+    const std::vector<float> poison(batch * rows, std::nanf(""));  // unwritten outputs show; kept until the wait below
+    device.memcpy_htod(poison, dy.span());
+    std::string name;
+    const std::string b = std::to_string(batch);
+    if (input == MatVecInput::kQ8_1Host) {
+        const auto blocks = q8_1_blocks(x, batch, cols);
+        const std::size_t rb = hq::q8_1_row_blocks(cols);
+        std::vector<float> decoded(rb * hq::kQK);
+        for (std::size_t r = 0; r < batch; ++r) {
+            hq::reference::dequantize_row_q8_1(blocks.data() + r * rb, decoded.data(), decoded.size());
+            std::copy_n(decoded.begin(), cols, xq.begin() + static_cast<std::ptrdiff_t>(r * cols));
+        }
+        auto dxq = device.memcpy_stod(blocks);
+        t.matmul_q8_1(dxq.span(), batch, dy.span(), device.stream());
+        name = std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
+        device.synchronize();  // dxq is freed on return
+    } else {
+        auto dx = device.memcpy_stod(x);
+        const bool q8 = input == MatVecInput::kQ8_1Device;
+        if (q8) xq = q8_1_decoded(x, batch, cols);
+        t.matmul(dx.span(), batch, dy.span(), device.stream(),
+                 q8 ? hq::MatVecPath::kQ8_1 : hq::MatVecPath::kDequantize);
+        name = q8 ? std::string("hq_quantize_q8_1+hq_mul_mat_vec_q8_1_") + tname + "_b" + b
+                  : std::string("hq_mul_mat_vec_f32_") + tname;
+        device.synchronize();
+    }
+    const auto y = device.memcpy_dtov(dy);
+    const auto ref = mat_vec_reference(w.decoded.data(), xq.data(), rows, cols, batch, w.values.data(), x.data());
+    CheckResult r = compare_mat_vec(std::move(name), y, ref);
+    r.detail = shape_seed(tname, rows, cols, seed) + ", batch " + b + ": " + r.detail;
+    return r;
+}
+
+DeviceReport describe(const RocmDevice& device) {
+    DeviceReport d;
+    d.ordinal = device.ordinal();
+    d.name = device.name();
+    d.arch = device.arch();
+    d.platform = platform::kName;
+    d.memory_bytes = device.total_memory_bytes();
+    d.driver_version = RocmDevice::driver_version();
+    d.runtime_version = RocmDevice::runtime_version();
+    d.built_targets = built_targets();
+    d.image_architectures = kernel_image().architectures();
+    try {
+        d.code_object_arch = device.code_object_arch();
+    } catch (const Error& e) {
+        d.code_object_error = e.what();
+    }
+    return d;
+}
+
+std::vector<std::string> injected_faults(const RocmDevice& device) {
+    std::vector<std::string> out;
+    for (const char* kernel : kFaultableKernels) {
+        try {
+            (void)device.get_or_load_func(std::string("hq_injected_fault_") + (kernel + 3));
+            out.push_back(kernel);
+        } catch (const Error& e) {
+            if (e.code() != errc::not_found) throw;
+        }
+    }
+    return out;
+}
+
+std::vector<CheckResult> run_selftest(const RocmDevice& device,
+                                      const std::function<void(const CheckResult&)>& on_result) {
+    std::vector<CheckResult> results;
+    std::vector<std::string> faults;
+    try {
+        faults = injected_faults(device);
+    } catch (const std::exception&) {
+        // The checks below meet the same error (e.g. no code for this GPU) and report it.
+    }
+    const auto emit = [&](CheckResult r) {
+        r.fault_injected = r.fault_injected || std::find(faults.begin(), faults.end(), r.name) != faults.end();
+        if (on_result) on_result(r);
+        results.push_back(std::move(r));
+    };
+    // A check that throws (a failed launch, no code for this GPU) fails its line.
+    const auto failed = [](std::string name, const std::exception& e) {
+        CheckResult r;
+        r.name = std::move(name);
+        r.max_error = std::nan("");
+        r.detail = std::string("threw: ") + e.what();
+        return r;
+    };
+
+    std::uint32_t seed = 1;
+    try {
+        std::vector<CheckResult> parts;
+        for (const auto& s : {std::pair<std::size_t, std::size_t>{1, 32}, {7, 1000}, {33, 577}})
+            parts.push_back(check_quantize_q8_1(device, s.first, s.second, seed++));
+        emit(merge("hq_quantize_q8_1", parts));
+    } catch (const std::exception& e) {
+        emit(failed("hq_quantize_q8_1", e));
+    }
+
+    for (const auto& info : hq::kQuantTypes) {
+        if (!info.can_be_weight || !info.has_kernel(hq::kKernelDequantize)) continue;
+        try {
+            for (auto& r : check_dequantize(device, info.type, kRows, awkward_cols(info), seed++)) emit(std::move(r));
+        } catch (const std::exception& e) {
+            emit(failed(std::string("hq_dequantize_{f32,f16}_") + info.name, e));
+        }
+    }
+
+    for (const auto& info : hq::kQuantTypes) {
+        if (!info.can_be_weight || !info.has_kernel(hq::kKernelMulMatVec)) continue;
+        const std::string tname = info.name;
+        std::optional<MatVecWeights> w;
+        try {
+            w.emplace(make_mat_vec_weights(device, info.type, kRows, mat_vec_cols(info), seed++));
+        } catch (const std::exception& e) {
+            emit(failed("hq_mul_mat_vec_*_" + tname, e));
+            continue;
+        }
+        for (std::uint32_t b = 1; b <= hq::kMaxMatVecBatch; ++b) {
+            try {
+                emit(check_mat_vec(device, *w, b, MatVecInput::kQ8_1Host, seed++));
+            } catch (const std::exception& e) {
+                emit(failed("hq_mul_mat_vec_q8_1_" + tname + "_b" + std::to_string(b), e));
+            }
+        }
+        // One kernel serves every batch on the f32 path: one line for all.
+        try {
+            std::vector<CheckResult> parts;
+            for (std::uint32_t b = 1; b <= hq::kMaxMatVecBatch; ++b)
+                parts.push_back(check_mat_vec(device, *w, b, MatVecInput::kF32, seed++));
+            emit(merge("hq_mul_mat_vec_f32_" + tname, parts));
+        } catch (const std::exception& e) {
+            emit(failed("hq_mul_mat_vec_f32_" + tname, e));
+        }
+    }
+    return results;
+}
+
+}  // namespace hipquant::selftest
