@@ -10,6 +10,7 @@
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/quant/storage.hpp"
+#include "hipquant/selftest.hpp"
 #include "hipquant/quant/types.hpp"
 #include "hipquant/runtime/device.hpp"
 #include "hipquant/runtime/error.hpp"
