@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what hipquant needs on Debian 12 from Debian's own packages:
 # the build tools, GoogleTest, ROCm's hipcc + HIP runtime + device libraries
-# (AMD kernels build without an AMD GPU), and clang's fuzzer runtime.
+# (AMD kernels build without an AMD GPU), clang's fuzzer runtime, and
+# debootstrap, with which CI makes Debian 13 / unstable roots to build with
+# their newer ROCm toolchains (scripts/ci-rocm-root.sh).
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,7 @@ packages=(
   libgtest-dev
   hipcc libamdhip64-dev rocm-device-libs
   clang-14 libclang-rt-14-dev
+  debootstrap
 )
 
 missing=()

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -18,6 +20,31 @@ std::vector<std::string> split(const std::string& s, char sep) {
     std::stringstream in(s);
     for (std::string t; std::getline(in, t, sep);) out.push_back(t);
     return out;
+}
+
+// The code object of one clang offload bundle entry ("hipv4-amdgcn-amd-amdhsa--gfx942"),
+// read here independently of the library's own bundle reader.
+std::string bundle_entry(const hipquant::CodeObject& image, const std::string& target) {
+    const auto* p = static_cast<const unsigned char*>(image.data);
+    auto u64 = [&](std::size_t off) {
+        std::uint64_t v = 0;
+        if (off + 8 <= image.size) std::memcpy(&v, p + off, 8);
+        return v;
+    };
+    if (image.size < 32 || std::memcmp(p, "__CLANG_OFFLOAD_BUNDLE__", 24) != 0) return {};
+    std::size_t off = 32;
+    for (std::uint64_t i = 0, n = u64(24); i < n && off + 24 <= image.size; ++i) {
+        const auto entry_off = u64(off), entry_size = u64(off + 8), len = u64(off + 16);
+        off += 24;
+        if (len > image.size - off) return {};
+        const std::string triple(reinterpret_cast<const char*>(p + off), static_cast<std::size_t>(len));
+        off += static_cast<std::size_t>(len);
+        const auto sep = triple.find("--");
+        if (sep != std::string::npos && triple.substr(sep + 2) == target && entry_off <= image.size &&
+            entry_size <= image.size - entry_off)
+            return std::string(reinterpret_cast<const char*>(p + entry_off), static_cast<std::size_t>(entry_size));
+    }
+    return {};
 }
 
 }  // namespace
@@ -40,6 +67,29 @@ TEST(KernelImage, HoldsCodeForEveryRequestedTarget) {
     for (const auto& a : archs)
         if (a.rfind("compute_", 0) != 0) EXPECT_TRUE(std::find(wanted.begin(), wanted.end(), a) != wanted.end() ||
                                                      a.rfind("sm_", 0) == 0) << a;
+}
+
+// CI pins what each AMD toolchain must deliver (HIPQUANT_EXPECT_GPU_TARGETS):
+// for each such target the bundle carries an AMDGPU ELF built for exactly that
+// target (its code-object metadata names it) holding hipquant's kernels.
+TEST(KernelImage, HoldsCodeForEveryExpectedTarget) {
+    const auto expected = split(HIPQUANT_EXPECT_GPU_TARGETS, ',');
+    if (expected.empty()) GTEST_SKIP() << "this build names no HIPQUANT_EXPECT_GPU_TARGETS (only CI's toolchain builds do)";
+    const auto& image = hipquant::kernel_image();
+    constexpr std::uint16_t kEmAmdgpu = 224;
+    for (const auto& t : expected) {
+        SCOPED_TRACE(t);
+        const std::string elf = bundle_entry(image, t);
+        ASSERT_GE(elf.size(), 64u) << "no code object for " << t << " in the bundle; it holds "
+                                   << ::testing::PrintToString(image.architectures());
+        EXPECT_EQ(elf.compare(0, 4, "\x7f" "ELF"), 0);
+        std::uint16_t machine = 0;
+        std::memcpy(&machine, elf.data() + 18, sizeof machine);
+        EXPECT_EQ(machine, kEmAmdgpu);
+        EXPECT_NE(elf.find("amdgcn-amd-amdhsa--" + t), std::string::npos) << "metadata does not name " << t;
+        EXPECT_NE(elf.find("hq_quantize_q8_1"), std::string::npos);
+        EXPECT_NE(elf.find("hq_mul_mat_vec_q8_1_Q4_0_b1"), std::string::npos);
+    }
 }
 
 TEST(KernelImage, EmbeddedBytesEqualTheBuiltImage) {
