@@ -2,11 +2,11 @@
 //   hq_mul_mat_vec_q8_1_<T>_b<B>: x quantized to Q8_1, integer dot products
 //   hq_mul_mat_vec_f32_<T>_b<B>:  x in f32, weights decoded in registers
 // Q8_1 path: a thread block of kMatVecWarps logical warps computes a group
-// of matvec_rows(B) weight rows. Its threads stride over the rows' 32-value
+// of kMatVecRowsPerBlock weight rows. Its threads stride over the rows' 32-value
 // parts together, so the block reads each row's blocks contiguously, and each
 // activation block a thread loads serves every row of the group: the
 // activations are re-read from L2 once per group, not once per row (for
-// 4096 x 14336 at batch 1 that is 8 MB instead of 66 MB next to 33 MB of Q4_0
+// 4096 x 14336 at batch 1 that is 16 MB instead of 66 MB next to 33 MB of Q4_0
 // weights). Partial sums meet in butterfly and shared-memory reductions.
 #include "common.hpp"
 #include "formats.hpp"
@@ -139,7 +139,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     static_assert(kThreads % F::kParts == 0, "a chunk holds whole weight blocks");
     constexpr int kChunkBlocks = kThreads / F::kParts;
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
-    constexpr int R = static_cast<int>(quant::matvec_rows(B, kChunkBytes));
+    constexpr int R = static_cast<int>(quant::kMatVecRowsPerBlock);
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
     __shared__ int4 w_tile[R][kChunkVectors];
     // Small batches stage the activations too (their 36-byte blocks cost nine
@@ -149,40 +149,53 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     constexpr int kXVectors = kThreads * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
     __shared__ int4 x_tile[kStageX ? B : 1][kStageX ? kXVectors : 1];
 
-    const std::uint64_t row0 = static_cast<std::uint64_t>(blockIdx.x) * R;
-    const std::uint8_t* rows[R];
+    // Persistent blocks: block i computes row groups i, i + gridDim.x, ...
+    // and its pipeline runs on from one group's last chunk into the next
+    // group's first, so only the kernel's first load is not overlapped.
+    const std::uint64_t groups = (args.rows + R - 1) / R;
+    std::uint64_t group = blockIdx.x;
+    if (group >= groups) return;  // uniform across the block
+    auto set_rows = [&](std::uint64_t g, const std::uint8_t* (&rows)[R]) {
 #pragma unroll
-    for (int r = 0; r < R; ++r) {
-        // Rows past the end re-read the last row (in bounds) and are not stored.
-        rows[r] = w + (row0 + r < args.rows ? row0 + r : args.rows - 1) * args.row_bytes;
-    }
+        for (int r = 0; r < R; ++r) {
+            // Rows past the end re-read the last row (in bounds) and are not stored.
+            const std::uint64_t row = g * R + r;
+            rows[r] = w + (row < args.rows ? row : args.rows - 1) * args.row_bytes;
+        }
+    };
+    const std::uint8_t* rows[R];
+    set_rows(group, rows);
     float acc[R * B];
 #pragma unroll
     for (int k = 0; k < R * B; ++k) acc[k] = 0.0f;
 
+    const std::uint32_t P = args.parts_per_row;
     // Bytes of the chunk starting at part `first`: whole weight blocks.
     auto chunk_bytes = [&](std::uint32_t first) {
-        const std::uint32_t parts = min(static_cast<std::uint32_t>(kThreads), args.parts_per_row - first);
+        const std::uint32_t parts = min(static_cast<std::uint32_t>(kThreads), P - first);
         return (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(Block));
     };
     auto x_chunk_src = [&](int b, std::uint32_t first) {
         return reinterpret_cast<const std::uint8_t*>(x + b * args.x_row_stride + first);
     };
     auto x_chunk_bytes = [&](std::uint32_t first) {
-        return min(static_cast<std::uint32_t>(kThreads), args.parts_per_row - first) *
-               static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1));
+        return min(static_cast<std::uint32_t>(kThreads), P - first) * static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1));
     };
     Staged<kThreads, kChunkVectors> stage[R];
     Staged<kThreads, kXVectors> x_stage[kStageX ? B : 1];
+    auto load_chunk = [&](const std::uint8_t* const (&rows_of)[R], std::uint32_t first) {
 #pragma unroll
-    for (int r = 0; r < R; ++r) stage[r].load(rows[r], chunk_bytes(0));
-    if constexpr (kStageX) {
+        for (int r = 0; r < R; ++r) stage[r].load(rows_of[r] + first / F::kParts * sizeof(Block), chunk_bytes(first));
+        if constexpr (kStageX) {
 #pragma unroll
-        for (int b = 0; b < B; ++b) x_stage[b].load(x_chunk_src(b, 0), x_chunk_bytes(0));
-    }
+            for (int b = 0; b < B; ++b) x_stage[b].load(x_chunk_src(b, first), x_chunk_bytes(first));
+        }
+    };
+    load_chunk(rows, 0);
 
     const std::uint32_t t = threadIdx.x;
-    for (std::uint32_t first = 0; first < args.parts_per_row; first += kThreads) {
+    std::uint32_t first = 0;
+    for (;;) {
         const std::uint8_t* tile[R];
 #pragma unroll
         for (int r = 0; r < R; ++r) tile[r] = stage[r].store(w_tile[r]);
@@ -193,18 +206,20 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
                 x_staged[b] = reinterpret_cast<const quant::BlockQ8_1*>(x_stage[b].store(x_tile[b]));
         }
         __syncthreads();
-        const std::uint32_t next = first + kThreads;
-        if (next < args.parts_per_row) {
+
+        // Issue the next step's loads before computing this one.
+        const bool row_done = first + kThreads >= P;
+        const std::uint64_t next_group = row_done ? group + gridDim.x : group;
+        const std::uint32_t next_first = row_done ? 0u : first + kThreads;
+        const bool more = next_group < groups;
+        const std::uint8_t* next_rows[R];
 #pragma unroll
-            for (int r = 0; r < R; ++r)
-                stage[r].load(rows[r] + next / F::kParts * sizeof(Block), chunk_bytes(next));
-            if constexpr (kStageX) {
-#pragma unroll
-                for (int b = 0; b < B; ++b) x_stage[b].load(x_chunk_src(b, next), x_chunk_bytes(next));
-            }
-        }
+        for (int r = 0; r < R; ++r) next_rows[r] = rows[r];
+        if (row_done && more) set_rows(next_group, next_rows);
+        if (more) load_chunk(next_rows, next_first);
+
         const std::uint32_t part_index = first + t;
-        if (part_index < args.parts_per_row) {
+        if (part_index < P) {
             ActivationPart xb[B];
 #pragma unroll
             for (int b = 0; b < B; ++b)
@@ -217,13 +232,21 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
                 for (int b = 0; b < B; ++b) acc[r * B + b] += dot_part_q8_1<kUsesSumY<T>>(part, xb[b]);
             }
         }
-        __syncthreads();  // the tile is refilled next step
+        __syncthreads();  // the tiles are refilled next step
+
+        if (row_done) {
+            block_reduce_store<R, B>(acc, y, group * R, args.rows);
+#pragma unroll
+            for (int k = 0; k < R * B; ++k) acc[k] = 0.0f;
+        }
+        if (!more) break;
+        group = next_group;
+        first = next_first;
+#pragma unroll
+        for (int r = 0; r < R; ++r) rows[r] = next_rows[r];
     }
-    block_reduce_store<R, B>(acc, y, row0, args.rows);
 }
 
-// f32 activations: each part's 32 values are rebuilt as floats exactly as
-// the dequantize kernels produce them, then multiplied by x.
 template <QuantType T, int B>
 __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float* __restrict__ x,
                                 float* __restrict__ y, quant::MatVecArgs args) {

@@ -133,10 +133,15 @@ void check_matvec(const QuantizedTensor& t, std::size_t batch, std::size_t y_siz
                          std::to_string(batch * t.rows()));
 }
 
-// Bytes of one mat-vec chunk (kMatVecWarps * 32 parts of 32 values) of `type`.
-std::uint32_t matvec_chunk_bytes(QuantType type) {
-    const QuantTypeInfo& info = quant_type_info(type);
-    return kMatVecWarps * 32 * kQK / info.block_elems * info.block_bytes;
+// One block per row group; for batch <= 2 at most kMatVecBlocksPerCu per
+// CU, which then loop over the groups (persistent). Larger batches need more
+// registers, fewer blocks fit, and a capped grid would run in two waves.
+LaunchConfig matvec_q8_1_config(std::size_t rows, std::size_t batch, std::uint32_t rows_per_block,
+                                int compute_units) {
+    const std::size_t groups = (rows + rows_per_block - 1) / rows_per_block;
+    const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * kMatVecBlocksPerCu;
+    const std::size_t blocks = batch <= 2 && groups > resident ? resident : groups;
+    return LaunchConfig({static_cast<std::uint32_t>(blocks), 1, 1}, {kMatVecWarps * 32, 1, 1}, 0);
 }
 
 LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::uint32_t threads) {
@@ -164,8 +169,7 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(xq)
         .arg(y)
         .arg(args)
-        .launch(matvec_config(rows_, matvec_rows(static_cast<std::uint32_t>(batch), matvec_chunk_bytes(type_)),
-                              kMatVecWarps * 32),
+        .launch(matvec_q8_1_config(rows_, batch, kMatVecRowsPerBlock, device_.multiprocessor_count()),
                 stream);
 }
 
