@@ -2,7 +2,7 @@
 //   hq_mul_mat_vec_q8_1_<T>_b<B>: x quantized to Q8_1, integer dot products
 //   hq_mul_mat_vec_f32_<T>_b<B>:  x in f32, weights decoded in registers
 // Q8_1 path: a thread block of kMatVecWarps logical warps computes a group
-// of kMatVecRowsPerBlock weight rows. Its threads stride over the rows' 32-value
+// of matvec_rows_per_block(B) weight rows. Its threads stride over the rows' 32-value
 // parts together, so the block reads each row's blocks contiguously, and each
 // activation block a thread loads serves every row of the group: the
 // activations are re-read from L2 once per group, not once per row (for
@@ -122,6 +122,37 @@ struct Staged {
     }
 };
 
+// Row pointers of row group g (rows past the end re-read the last row, in
+// bounds, and are never stored).
+template <int R>
+__device__ __forceinline__ void group_rows(const std::uint8_t* w, std::uint64_t g, const quant::MatVecArgs& args,
+                                           const std::uint8_t* (&rows)[R]) {
+#pragma unroll
+    for (int r = 0; r < R; ++r) {
+        const std::uint64_t row = g * R + r;
+        rows[r] = w + (row < args.rows ? row : args.rows - 1) * args.row_bytes;
+    }
+}
+
+// Issues the loads of the chunk starting at part `first`: whole weight
+// blocks of each row, and (kStageX) the matching Q8_1 activation blocks.
+template <typename F, int kThreads, bool kStageX, int R, int B, typename WStage, typename XStage>
+__device__ __forceinline__ void load_chunk(WStage (&stage)[R], XStage (&x_stage)[kStageX ? B : 1],
+                                           const std::uint8_t* const (&rows)[R], const quant::BlockQ8_1* x,
+                                           const quant::MatVecArgs& args, std::uint32_t first) {
+    const std::uint32_t parts = min(static_cast<std::uint32_t>(kThreads), args.parts_per_row - first);
+    const std::uint32_t w_bytes =
+        (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(typename F::Block));
+#pragma unroll
+    for (int r = 0; r < R; ++r) stage[r].load(rows[r] + first / F::kParts * sizeof(typename F::Block), w_bytes);
+    if constexpr (kStageX) {
+#pragma unroll
+        for (int b = 0; b < B; ++b)
+            x_stage[b].load(reinterpret_cast<const std::uint8_t*>(x + b * args.x_row_stride + first),
+                            parts * static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1)));
+    }
+}
+
 // The block walks its R weight rows in chunks of kThreads consecutive
 // 32-value parts. Each chunk is staged in shared memory with coalesced
 // 16-byte loads (the blocks' odd sizes, 18 / 22 / 34 / 110 / 210 bytes, would
@@ -139,7 +170,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     static_assert(kThreads % F::kParts == 0, "a chunk holds whole weight blocks");
     constexpr int kChunkBlocks = kThreads / F::kParts;
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
-    constexpr int R = static_cast<int>(quant::kMatVecRowsPerBlock);
+    constexpr int R = static_cast<int>(quant::matvec_rows_per_block(B));
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
     __shared__ int4 w_tile[R][kChunkVectors];
     // Small batches stage the activations too (their 36-byte blocks cost nine
@@ -152,46 +183,21 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     // Persistent blocks: block i computes row groups i, i + gridDim.x, ...
     // and its pipeline runs on from one group's last chunk into the next
     // group's first, so only the kernel's first load is not overlapped.
+    // (Helpers are functions, not lambdas: clang 17+ keeps arrays a lambda
+    // captures in scratch memory.)
     const std::uint64_t groups = (args.rows + R - 1) / R;
     std::uint64_t group = blockIdx.x;
     if (group >= groups) return;  // uniform across the block
-    auto set_rows = [&](std::uint64_t g, const std::uint8_t* (&rows)[R]) {
-#pragma unroll
-        for (int r = 0; r < R; ++r) {
-            // Rows past the end re-read the last row (in bounds) and are not stored.
-            const std::uint64_t row = g * R + r;
-            rows[r] = w + (row < args.rows ? row : args.rows - 1) * args.row_bytes;
-        }
-    };
     const std::uint8_t* rows[R];
-    set_rows(group, rows);
+    group_rows<R>(w, group, args, rows);
     float acc[R * B];
 #pragma unroll
     for (int k = 0; k < R * B; ++k) acc[k] = 0.0f;
 
     const std::uint32_t P = args.parts_per_row;
-    // Bytes of the chunk starting at part `first`: whole weight blocks.
-    auto chunk_bytes = [&](std::uint32_t first) {
-        const std::uint32_t parts = min(static_cast<std::uint32_t>(kThreads), P - first);
-        return (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(Block));
-    };
-    auto x_chunk_src = [&](int b, std::uint32_t first) {
-        return reinterpret_cast<const std::uint8_t*>(x + b * args.x_row_stride + first);
-    };
-    auto x_chunk_bytes = [&](std::uint32_t first) {
-        return min(static_cast<std::uint32_t>(kThreads), P - first) * static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1));
-    };
     Staged<kThreads, kChunkVectors> stage[R];
     Staged<kThreads, kXVectors> x_stage[kStageX ? B : 1];
-    auto load_chunk = [&](const std::uint8_t* const (&rows_of)[R], std::uint32_t first) {
-#pragma unroll
-        for (int r = 0; r < R; ++r) stage[r].load(rows_of[r] + first / F::kParts * sizeof(Block), chunk_bytes(first));
-        if constexpr (kStageX) {
-#pragma unroll
-            for (int b = 0; b < B; ++b) x_stage[b].load(x_chunk_src(b, first), x_chunk_bytes(first));
-        }
-    };
-    load_chunk(rows, 0);
+    load_chunk<F, kThreads, kStageX, R, B>(stage, x_stage, rows, x, args, 0);
 
     const std::uint32_t t = threadIdx.x;
     std::uint32_t first = 0;
@@ -215,8 +221,8 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
         const std::uint8_t* next_rows[R];
 #pragma unroll
         for (int r = 0; r < R; ++r) next_rows[r] = rows[r];
-        if (row_done && more) set_rows(next_group, next_rows);
-        if (more) load_chunk(next_rows, next_first);
+        if (row_done && more) group_rows<R>(w, next_group, args, next_rows);
+        if (more) load_chunk<F, kThreads, kStageX, R, B>(stage, x_stage, next_rows, x, args, next_first);
 
         const std::uint32_t part_index = first + t;
         if (part_index < P) {
@@ -291,26 +297,33 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
 // registers at 64 and spilling a few bytes to raise occupancy.
 #define HQ_MMV_F32_LAUNCH_BOUNDS __launch_bounds__(quant::kMatVecF32RowsPerBlock * kWarp, 1)
 
-#define HQ_MMV_KERNELS(NAME, B)                                                                              \
+#define HQ_MMVQ_KERNEL(NAME, B)                                                                              \
     HQ_KERNEL HQ_MMV_LAUNCH_BOUNDS void hq_mul_mat_vec_q8_1_##NAME##_b##B(                                   \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                \
         mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                  \
-    }                                                                                                        \
+    }
+#define HQ_MMVF_KERNEL(NAME, B)                                                                              \
     HQ_KERNEL HQ_MMV_F32_LAUNCH_BOUNDS void hq_mul_mat_vec_f32_##NAME##_b##B(const std::uint8_t* w, const float* x, \
                                                                           float* y, quant::MatVecArgs args) { \
         mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                   \
     }
+// f32 kernels up to kMaxMatVecF32Batch (4); q8_1 kernels up to kMaxMatVecBatch (8).
 #define HQ_MATVEC_KERNELS(NAME)                                                                              \
-    HQ_MMV_KERNELS(NAME, 1)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 2)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 3)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 4)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 5)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 6)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 7)                                                                                  \
-    HQ_MMV_KERNELS(NAME, 8)
+    HQ_MMVF_KERNEL(NAME, 1)                                                                                  \
+    HQ_MMVF_KERNEL(NAME, 2)                                                                                  \
+    HQ_MMVF_KERNEL(NAME, 3)                                                                                  \
+    HQ_MMVF_KERNEL(NAME, 4)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 1)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 2)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 3)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 4)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 5)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 6)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 7)                                                                                  \
+    HQ_MMVQ_KERNEL(NAME, 8)
 HQ_MATVEC_TYPES(HQ_MATVEC_KERNELS)
 #undef HQ_MATVEC_KERNELS
-#undef HQ_MMV_KERNELS
+#undef HQ_MMVQ_KERNEL
+#undef HQ_MMVF_KERNEL
 
 }  // namespace hipquant::kernels

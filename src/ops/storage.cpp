@@ -1,6 +1,7 @@
 // QuantizedTensor: upload, dequantize and the mat-vec dispatch.
 #include "hipquant/quant/storage.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "hipquant/quant/ops.hpp"
@@ -169,7 +170,8 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(xq)
         .arg(y)
         .arg(args)
-        .launch(matvec_q8_1_config(rows_, batch, kMatVecRowsPerBlock, device_.multiprocessor_count()),
+        .launch(matvec_q8_1_config(rows_, batch, matvec_rows_per_block(static_cast<std::uint32_t>(batch)),
+                                   device_.multiprocessor_count()),
                 stream);
 }
 
@@ -184,15 +186,19 @@ void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, Devic
     if (path == MatVecPath::kDequantize) {
         HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(x.data()) % 16 == 0, errc::invalid_value,
                          "matmul (f32 path): x must be 16-byte aligned for vector loads");
-        const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
-                              static_cast<std::uint32_t>(batch), cols_};
-        device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_) + "_b" + std::to_string(batch))
-            .builder()
-            .arg(data_)
-            .arg(x)
-            .arg(y)
-            .arg(args)
-            .launch(matvec_config(rows_, kMatVecF32RowsPerBlock, kMatVecF32RowsPerBlock * 32), stream);
+        // At most kMaxMatVecF32Batch activation rows per launch.
+        for (std::size_t b0 = 0; b0 < batch; b0 += kMaxMatVecF32Batch) {
+            const std::size_t n = std::min<std::size_t>(kMaxMatVecF32Batch, batch - b0);
+            const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
+                                  static_cast<std::uint32_t>(n), cols_};
+            device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_) + "_b" + std::to_string(n))
+                .builder()
+                .arg(data_)
+                .arg(x.slice(b0 * cols_, n * cols_))
+                .arg(y.slice(b0 * rows_, n * rows_))
+                .arg(args)
+                .launch(matvec_config(rows_, kMatVecF32RowsPerBlock, kMatVecF32RowsPerBlock * 32), stream);
+        }
         return;
     }
 

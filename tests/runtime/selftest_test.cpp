@@ -3,6 +3,8 @@
 // which must fail on exactly its own line.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdio>
 #include <set>

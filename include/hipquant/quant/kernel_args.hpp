@@ -43,14 +43,20 @@ inline constexpr std::uint32_t kMaxMatVecBatch = 8;
 // Q8_1 mat-vec: logical 32-lane warps per thread block (they split each
 // row's length), and weight rows per block (a row group), which share each
 // activation load. Measured on an H100: 4 rows beat 8 (registers) and 2
-// (activation traffic) at every batch size.
+// (activation traffic) at batch 1 and 2.
 inline constexpr std::uint32_t kMatVecWarps = 4;
-inline constexpr std::uint32_t kMatVecRowsPerBlock = 4;
+HIPQUANT_HD constexpr std::uint32_t matvec_rows_per_block(std::uint32_t batch) {
+    // Above batch 4 the accumulators and activations of 4 rows overflow the
+    // registers of 64-lane AMD targets (scratch spills): 2 rows there.
+    return batch <= 4 ? 4 : 2;
+}
 // Resident thread blocks per compute unit the batch <= 2 grid is sized for:
 // those blocks are persistent and loop over the row groups.
 inline constexpr std::uint32_t kMatVecBlocksPerCu = 4;
 
-// The f32 path: one logical warp per row, this many rows per thread block.
+// The f32 path: one logical warp per row, this many rows per thread block;
+// batches above kMaxMatVecF32Batch run as several launches (registers).
+inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
 }  // namespace hipquant::quant
