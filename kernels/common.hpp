@@ -172,6 +172,15 @@ __device__ __forceinline__ float warp_max(float v) {
     return v;
 }
 
+// 16 bytes moved as one load or store. On AMD a plain clang vector: clang 17
+// and later keep arrays of HIP's int4 (a struct around a union) in scratch
+// memory, arrays of this type in registers. NVIDIA keeps CUDA's int4.
+#if defined(HIPQUANT_PLATFORM_AMD)
+typedef int Vec16 __attribute__((ext_vector_type(4)));
+#else
+using Vec16 = int4;
+#endif
+
 // Lane index within the logical warp.
 __device__ __forceinline__ int warp_lane() { return static_cast<int>(threadIdx.x) % kWarp; }
 

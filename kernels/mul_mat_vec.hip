@@ -96,7 +96,7 @@ __device__ __forceinline__ void block_reduce_store(const float (&acc)[R * B], fl
 template <int kThreads, int kVectors>
 struct Staged {
     static constexpr int kPerThread = (kVectors + kThreads - 1) / kThreads;
-    int4 v[kPerThread];
+    Vec16 v[kPerThread];
     std::uint32_t shift;
     std::uint32_t count;
 
@@ -104,7 +104,7 @@ struct Staged {
         const auto addr = reinterpret_cast<std::uintptr_t>(src);
         shift = static_cast<std::uint32_t>(addr & 15u);
         count = (shift + bytes + 15u) / 16u;
-        const auto* from = reinterpret_cast<const int4*>(addr - shift);
+        const auto* from = reinterpret_cast<const Vec16*>(addr - shift);
 #pragma unroll
         for (int k = 0; k < kPerThread; ++k) {
             const std::uint32_t i = threadIdx.x + static_cast<std::uint32_t>(k * kThreads);
@@ -112,7 +112,7 @@ struct Staged {
         }
     }
     // Stores to `dst`; returns where the chunk's first byte landed.
-    __device__ __forceinline__ const std::uint8_t* store(int4* __restrict__ dst) const {
+    __device__ __forceinline__ const std::uint8_t* store(Vec16* __restrict__ dst) const {
 #pragma unroll
         for (int k = 0; k < kPerThread; ++k) {
             const std::uint32_t i = threadIdx.x + static_cast<std::uint32_t>(k * kThreads);
@@ -172,13 +172,13 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
     constexpr int R = static_cast<int>(quant::matvec_rows_per_block(B));
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
-    __shared__ int4 w_tile[R][kChunkVectors];
+    __shared__ Vec16 w_tile[R][kChunkVectors];
     // Small batches stage the activations too (their 36-byte blocks cost nine
     // 4-byte loads a thread when read directly); larger ones would need too
     // many registers for it and read them directly.
     constexpr bool kStageX = B <= 2;
     constexpr int kXVectors = kThreads * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
-    __shared__ int4 x_tile[kStageX ? B : 1][kStageX ? kXVectors : 1];
+    __shared__ Vec16 x_tile[kStageX ? B : 1][kStageX ? kXVectors : 1];
 
     // Persistent blocks: block i computes row groups i, i + gridDim.x, ...
     // and its pipeline runs on from one group's last chunk into the next

@@ -102,17 +102,5 @@ in_root cmake --build /src/build --target hipquant hipquant_core_tests hipquant_
 # CPU tests and the kernel image checks (bundle contents, no scratch, no
 # spills); the device tests would only skip in a root without a GPU.
 in_root ctest --test-dir /src/build -L core
-in_root ctest --test-dir /src/build -R '^KernelImage\.' -E 'NoScratchAndNoSpills'
-# With clang 17 and 21 several mat-vec kernels still use scratch memory
-# (private arrays these compilers do not keep in registers; clang 15 does).
-# Until that is fixed (issue 8 stays open for it), CI_SCRATCH_KNOWN=1 reports
-# the count loudly instead of failing the stage; without it, it fails.
-if ! in_root ctest --test-dir /src/build -R 'NoScratchAndNoSpills' --output-on-failure >"$root/scratch.log" 2>&1; then
-  n=$(grep -c 'ScratchSize' "$root/scratch.log" || true)
-  if [ "${CI_SCRATCH_KNOWN:-0}" = 1 ]; then
-    echo "ci-rocm-root: KNOWN ISSUE: $suite: kernels with scratch memory ($n report lines); see issue 8"
-  else
-    cat "$root/scratch.log"; exit 1
-  fi
-fi
+in_root ctest --test-dir /src/build -R '^KernelImage\.'
 echo "ci-rocm-root: $suite passed in $(( $(date +%s) - t0 ))s"
