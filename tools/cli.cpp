@@ -132,4 +132,10 @@ std::string json_string(const std::string& s) {
     return out + "\"";
 }
 
+std::string join(const std::vector<std::string>& v, const char* sep) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+    return out;
+}
+
 }  // namespace hipquant::cli

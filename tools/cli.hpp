@@ -65,6 +65,9 @@ private:
     std::vector<std::string> positionals_;
 };
 
+// The strings of `v` with `sep` between them.
+std::string join(const std::vector<std::string>& v, const char* sep);
+
 // `s` as a JSON string literal, quotes included. Invalid UTF-8 bytes become
 // U+FFFD, so the output is always valid JSON.
 std::string json_string(const std::string& s);

@@ -10,16 +10,6 @@
 
 namespace hipquant::cli {
 
-namespace {
-
-std::string join(const std::vector<std::string>& v, const char* sep) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-    return out;
-}
-
-}  // namespace
-
 int cmd_devices(const std::vector<std::string>& args) {
     const ArgParser p(args, {}, {});
     p.expect_positionals(0, "nothing");

@@ -14,12 +14,6 @@ namespace hipquant::cli {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v, const char* sep) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-    return out;
-}
-
 std::string json_number(double v) {
     if (!std::isfinite(v)) return "null";
     char buf[32];
