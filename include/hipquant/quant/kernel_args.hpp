@@ -60,3 +60,15 @@ inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
 }  // namespace hipquant::quant
+
+namespace hipquant::quant {
+
+// Row gather (QuantizedTensor::get_rows): out[i][c] = W[indices[i]][c].
+struct GetRowsArgs {
+    std::uint64_t n_indices;  // output rows; at most 2^31 - 1 (positions are reported as int32)
+    std::uint64_t rows;       // weight rows: valid indices are [0, rows)
+    std::uint64_t row_bytes;  // bytes of one weight row
+    std::uint64_t cols;       // values per row (whole blocks)
+};
+
+}  // namespace hipquant::quant

@@ -1,0 +1,97 @@
+// QuantizedTensor::get_rows / get_rows_f16: a row gather (embedding lookup)
+// with the indices checked on the device.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "hipquant/quant/storage.hpp"
+
+namespace hipquant::quant {
+
+namespace {
+
+// Threads per block: one column chunk of one output row per block.
+constexpr std::uint32_t kGetRowsThreads = 256;
+// Grid extents the kernel loops over beyond (CUDA's y limit; on x it keeps
+// blocks x threads far below AMD's 2^32 work-items per dimension).
+constexpr std::size_t kGetRowsMaxGrid = 65535;
+
+// Everything the launch needs from the tensor; `status` is the tensor's
+// gather_status_ word, allocated here on first use.
+struct GatherTarget {
+    const RocmDevice& device;
+    QuantType type;
+    DeviceSpan<const std::uint8_t> data;
+    std::size_t rows;
+    std::size_t cols;
+    std::size_t row_bytes;
+    DeviceMemory<std::int32_t>& status;
+};
+
+// Both get_rows ops: shape checks on the host, then kernel hq_get_rows_<to>_<type>
+// (`family`), then the device's verdict on the indices, read back on `stream`.
+template <typename Out>
+void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, DeviceSpan<Out> out,
+                 const char* op, const char* family, hipStream_t stream) {
+    const char* tname = quant_type_name(t.type);
+    HIPQUANT_REQUIRE(quant_type_info(t.type).has_kernel(kKernelDequantize), errc::not_supported,
+                     std::string(op) + ": no dequantize kernel for weight type " + tname);
+    const std::size_t n = indices.size();
+    HIPQUANT_REQUIRE(n <= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()), errc::invalid_value,
+                     std::string(op) + ": " + std::to_string(n) + " indices, more than 2^31 - 1");
+    const bool fits = n <= std::numeric_limits<std::size_t>::max() / t.cols;
+    HIPQUANT_REQUIRE(fits && out.size() == n * t.cols, errc::invalid_value,
+                     std::string(op) + ": out has " + std::to_string(out.size()) +
+                         " values but indices x cols = " + std::to_string(n) + " x " + std::to_string(t.cols) +
+                         " = " + (fits ? std::to_string(n * t.cols) : std::string("more than 2^64")));
+    if (n == 0) return;
+
+    // The lowest bad position, reset to -1 ("none", all bits set: the kernel
+    // takes an unsigned minimum) in stream order before the gather.
+    if (!t.status.valid()) t.status = t.device.alloc<std::int32_t>(1);
+    HIPQUANT_CHECK(hipMemsetAsync(t.status.data(), 0xff, sizeof(std::int32_t), stream));
+
+    const GetRowsArgs args{n, t.rows, t.row_bytes, t.cols};
+    const std::size_t col_chunks = (t.cols + kGetRowsThreads - 1) / kGetRowsThreads;
+    const LaunchConfig cfg({static_cast<std::uint32_t>(std::min(n, kGetRowsMaxGrid)),
+                            static_cast<std::uint32_t>(std::min(col_chunks, kGetRowsMaxGrid)), 1},
+                           {kGetRowsThreads, 1, 1}, 0);
+    t.device.get_or_load_func(std::string(family) + tname)
+        .builder()
+        .arg(t.data)
+        .arg(indices)
+        .arg(out)
+        .arg(t.status)
+        .arg(args)
+        .launch(cfg, stream);
+
+    std::int32_t bad = -1;
+    HIPQUANT_CHECK(hipMemcpyAsync(&bad, t.status.data(), sizeof bad, hipMemcpyDeviceToHost, stream));
+    HIPQUANT_CHECK(hipStreamSynchronize(stream));
+    if (bad < 0) return;
+    // The kernel keeps only the position; its value is read back from the
+    // caller's indices (unchanged: nothing else was queued on `stream`).
+    std::int32_t value = 0;
+    HIPQUANT_CHECK(hipMemcpyAsync(&value, indices.data() + bad, sizeof value, hipMemcpyDeviceToHost, stream));
+    HIPQUANT_CHECK(hipStreamSynchronize(stream));
+    HIPQUANT_FAIL(errc::invalid_value, std::string(op) + ": indices[" + std::to_string(bad) + "] = " +
+                                           std::to_string(value) + " is out of range for a tensor of " +
+                                           std::to_string(t.rows) + " rows");
+}
+
+}  // namespace
+
+void QuantizedTensor::get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out,
+                               hipStream_t stream) const {
+    gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, gather_status_}, indices, out,
+                "get_rows", "hq_get_rows_f32_", stream);
+}
+
+void QuantizedTensor::get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out,
+                                   hipStream_t stream) const {
+    gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, gather_status_}, indices, out,
+                "get_rows_f16", "hq_get_rows_f16_", stream);
+}
+
+}  // namespace hipquant::quant
