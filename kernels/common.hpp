@@ -38,6 +38,10 @@
 //   HQ_MATRIX_CORE      HQ_MATRIX_NONE, HQ_MATRIX_MFMA (generation = HQ_ARCH_CDNA),
 //                       HQ_MATRIX_WMMA (its generation is the family: RDNA3
 //                       or RDNA4), HQ_MATRIX_NV_MMA
+//   HQ_TILE_MMA         the mat-mat tile product (TileMma below):
+//                       HQ_TILE_MMA_NV (int8 mma.sync), HQ_TILE_MMA_MFMA (CDNA1/2
+//                       v_mfma_i32_16x16x16i8; CDNA3+ dropped it and take dot4
+//                       until a 16x16x32 version is written), HQ_TILE_MMA_DOT4
 //   HQ_WAVE_SIZE        hardware lanes per wavefront (GCN/CDNA 64, RDNA in
 //                       HIP's default wave32 mode and NVIDIA 32)
 //   HQ_LDS_BYTES        shared memory one block may use without opting in
@@ -51,6 +55,9 @@
 #define HQ_MATRIX_MFMA 1
 #define HQ_MATRIX_WMMA 2
 #define HQ_MATRIX_NV_MMA 3
+#define HQ_TILE_MMA_DOT4 0
+#define HQ_TILE_MMA_NV 1
+#define HQ_TILE_MMA_MFMA 2
 
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
 #define HQ_ARCH_NVIDIA 1
@@ -120,9 +127,19 @@
 #define HQ_LDS_BYTES (64 * 1024)
 #endif
 
+#if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
+#define HQ_TILE_MMA HQ_TILE_MMA_NV
+#elif HQ_MATRIX_CORE == HQ_MATRIX_MFMA && HQ_ARCH_CDNA <= 2
+#define HQ_TILE_MMA HQ_TILE_MMA_MFMA
+#else
+#define HQ_TILE_MMA HQ_TILE_MMA_DOT4
+#endif
+
 #if defined(HIPQUANT_PORTABLE_DP4A)
 #undef HQ_DOT4
 #define HQ_DOT4 HQ_DOT4_LOOP
+#undef HQ_TILE_MMA
+#define HQ_TILE_MMA HQ_TILE_MMA_DOT4
 #endif
 
 // Kernels are looked up by name in the loaded module: unmangled symbols.
@@ -213,5 +230,181 @@ __device__ __forceinline__ int load_int_a2(const std::uint8_t* p) {
 }
 // 32 bits from a 4-byte aligned address.
 __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *reinterpret_cast<const int*>(p); }
+
+// ---- The tile product -----------------------------------------------------
+// The inner step of the mat-mat kernels: C (16 x 16, int32) = A (16 x K) *
+// B (16 x K)^T over K = 16 or 32 int8 values. A and B are in shared memory,
+// row-major: row r's K bytes start at base + r * stride (stride a multiple of
+// 16 bytes, K-slices 16-byte aligned). One implementation per platform; the
+// table's HQ_TILE_MMA picks the one the mat-mat kernels use by default, and
+// TileMmaDot4 is compiled everywhere (the portable path, kept testable):
+//   TileMmaNv    NVIDIA sm_80+: mma.sync m16n8k32 / m16n8k16 on s8
+//   TileMmaMfma  AMD CDNA1/2 (gfx908, gfx90a): v_mfma_i32_16x16x16i8
+//   TileMmaDot4  any GPU: dp4a() over a logical 32-lane warp
+// kThreads consecutive threads (a warp, or a 64-lane wavefront for MFMA)
+// compute a tile together; `lane` is threadIdx.x % kThreads. Each holds kAcc
+// of the 256 results, result i being C[row(lane, i)][col(lane, i)]. AFrag /
+// BFrag are the operands in registers, loaded once and reused across tiles.
+//
+// Each implementation also carries its mat-mat tiling (the per-platform
+// parameters): a thread block of kMatMulThreads threads computes a
+// kTileRows x kTileCols block of outputs (weight rows x activation rows), each
+// group of kThreads threads kGroupTilesM x kGroupTilesN tiles of 16 x 16.
+
+__device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpret_cast<const int*>(p); }
+
+struct TileMmaDot4 {
+    static constexpr int kThreads = kWarp;
+    static constexpr int kAcc = 8;
+    static constexpr int kTileRows = 128, kTileCols = 64;
+    static constexpr int kGroupTilesM = 2, kGroupTilesN = 2;
+
+    // Thread `lane` owns row lane % 16 and the eight columns 8 * (lane / 16) + i.
+    template <int K>
+    struct AFrag {
+        int v[K / 4];
+    };
+    template <int K>
+    struct BFrag {
+        const std::int8_t* base;  // the thread reads its columns as it multiplies
+        int stride;
+    };
+    template <int K>
+    __device__ __forceinline__ static void load_a(AFrag<K>& a, const std::int8_t* base, int stride, int lane) {
+        const std::int8_t* row = base + (lane % 16) * stride;
+#pragma unroll
+        for (int k = 0; k < K / 4; ++k) a.v[k] = lds_int(row + 4 * k);
+    }
+    template <int K>
+    __device__ __forceinline__ static void load_b(BFrag<K>& b, const std::int8_t* base, int stride, int lane) {
+        b.base = base + 8 * (lane / 16) * stride;
+        b.stride = stride;
+    }
+    template <int K>
+    __device__ __forceinline__ static void mma(int (&c)[kAcc], const AFrag<K>& a, const BFrag<K>& b) {
+#pragma unroll
+        for (int i = 0; i < kAcc; ++i) {
+            const std::int8_t* col = b.base + i * b.stride;
+            int s = 0;
+#pragma unroll
+            for (int k = 0; k < K / 4; ++k) s = dp4a(a.v[k], lds_int(col + 4 * k), s);
+            c[i] = s;
+        }
+    }
+    __device__ __forceinline__ static int row(int lane, int) { return lane % 16; }
+    __device__ __forceinline__ static int col(int lane, int i) { return 8 * (lane / 16) + i; }
+};
+
+#if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
+// Two m16n8 products side by side. With g = lane / 4 and t = lane % 4, PTX's
+// fragment layouts for s8 operands: A holds rows g and g + 8, bytes 4t..4t+3
+// of each 16-byte K half; B holds column g (one per n8 product), the same
+// bytes; C holds rows g, g + 8 and columns 2t, 2t + 1.
+struct TileMmaNv {
+    static constexpr int kThreads = kWarp;
+    static constexpr int kAcc = 8;
+    static constexpr int kTileRows = 128, kTileCols = 64;
+    static constexpr int kGroupTilesM = 2, kGroupTilesN = 2;
+
+    template <int K>
+    struct AFrag {
+        int v[K / 8];
+    };
+    template <int K>
+    struct BFrag {
+        int v[K / 8];  // [n8 product][K half]
+    };
+    template <int K>
+    __device__ __forceinline__ static void load_a(AFrag<K>& a, const std::int8_t* base, int stride, int lane) {
+        const int g = lane / 4, t = lane % 4;
+#pragma unroll
+        for (int h = 0; h < K / 16; ++h) {
+            a.v[2 * h] = lds_int(base + g * stride + 16 * h + 4 * t);
+            a.v[2 * h + 1] = lds_int(base + (g + 8) * stride + 16 * h + 4 * t);
+        }
+    }
+    template <int K>
+    __device__ __forceinline__ static void load_b(BFrag<K>& b, const std::int8_t* base, int stride, int lane) {
+        const int g = lane / 4, t = lane % 4;
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+#pragma unroll
+            for (int h = 0; h < K / 16; ++h) b.v[j * (K / 16) + h] = lds_int(base + (8 * j + g) * stride + 16 * h + 4 * t);
+        }
+    }
+    template <int K>
+    __device__ __forceinline__ static void mma(int (&c)[kAcc], const AFrag<K>& a, const BFrag<K>& b) {
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+            int* d = c + 4 * j;
+            if constexpr (K == 32) {
+                asm(
+                    "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+                    "{%10, %10, %10, %10};"
+                    : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
+                    : "r"(a.v[0]), "r"(a.v[1]), "r"(a.v[2]), "r"(a.v[3]), "r"(b.v[2 * j]), "r"(b.v[2 * j + 1]),
+                      "r"(0));
+            } else {
+                static_assert(K == 16, "K is 16 or 32");
+                asm(
+                    "mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5}, {%6}, "
+                    "{%7, %7, %7, %7};"
+                    : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
+                    : "r"(a.v[0]), "r"(a.v[1]), "r"(b.v[j]), "r"(0));
+            }
+        }
+    }
+    __device__ __forceinline__ static int row(int lane, int i) { return lane / 4 + 8 * ((i / 2) % 2); }
+    __device__ __forceinline__ static int col(int lane, int i) { return 8 * (i / 4) + 2 * (lane % 4) + i % 2; }
+};
+#endif
+
+#if HQ_MATRIX_CORE == HQ_MATRIX_MFMA && HQ_ARCH_CDNA <= 2
+// v_mfma_i32_16x16x16i8 on a 64-lane wavefront: lane l holds bytes
+// 4 (l / 16) .. +3 of A's row l % 16 and of B's row (C's column) l % 16;
+// C[4 (l / 16) + i][l % 16] comes back in result i. K = 32 is two products.
+struct TileMmaMfma {
+    static constexpr int kThreads = 64;
+    static constexpr int kAcc = 4;
+    static constexpr int kTileRows = 128, kTileCols = 64;
+    static constexpr int kGroupTilesM = 4, kGroupTilesN = 2;
+
+    template <int K>
+    struct AFrag {
+        int v[K / 16];
+    };
+    template <int K>
+    using BFrag = AFrag<K>;
+    template <int K>
+    __device__ __forceinline__ static void load_a(AFrag<K>& a, const std::int8_t* base, int stride, int lane) {
+#pragma unroll
+        for (int h = 0; h < K / 16; ++h) a.v[h] = lds_int(base + (lane % 16) * stride + 16 * h + 4 * (lane / 16));
+    }
+    template <int K>
+    __device__ __forceinline__ static void load_b(BFrag<K>& b, const std::int8_t* base, int stride, int lane) {
+        load_a<K>(b, base, stride, lane);
+    }
+    template <int K>
+    __device__ __forceinline__ static void mma(int (&c)[kAcc], const AFrag<K>& a, const BFrag<K>& b) {
+        typedef int Int4 __attribute__((ext_vector_type(4)));
+        Int4 acc = {0, 0, 0, 0};
+#pragma unroll
+        for (int h = 0; h < K / 16; ++h) acc = __builtin_amdgcn_mfma_i32_16x16x16i8(a.v[h], b.v[h], acc, 0, 0, 0);
+#pragma unroll
+        for (int i = 0; i < kAcc; ++i) c[i] = acc[i];
+    }
+    __device__ __forceinline__ static int row(int lane, int i) { return 4 * (lane / 16) + i; }
+    __device__ __forceinline__ static int col(int lane, int) { return lane % 16; }
+};
+#endif
+
+// The table's choice (HIPQUANT_PORTABLE_DP4A forces TileMmaDot4).
+#if HQ_TILE_MMA == HQ_TILE_MMA_NV
+using TileMma = TileMmaNv;
+#elif HQ_TILE_MMA == HQ_TILE_MMA_MFMA
+using TileMma = TileMmaMfma;
+#else
+using TileMma = TileMmaDot4;
+#endif
 
 }  // namespace hipquant::kernels

@@ -5,6 +5,8 @@
 
 namespace hipquant::kernels {
 
+// Rows of x may be strided ([extent0][extent1][extent2] rows, see
+// QuantizeQ8_1Args); y is always dense.
 // One logical warp per 32-value block: lane j quantizes value j. Values past
 // `cols` (the padding) read as 0, so a padding block gets d = s = 0, qs = 0.
 // Arithmetic matches reference::quantize_row_q8_1 step by step (same f32
@@ -17,8 +19,12 @@ HQ_KERNEL void hq_quantize_q8_1(const float* __restrict__ x, quant::BlockQ8_1* _
     const int lane = warp_lane();
     const std::uint64_t row = block / args.row_blocks;
     const std::uint32_t col = static_cast<std::uint32_t>(block % args.row_blocks) * quant::kQK + lane;
+    // Row (i0, i1, i2) of the strided input, i2 fastest.
+    const std::uint64_t i2 = row % args.extent[2], i01 = row / args.extent[2];
+    const std::uint64_t i1 = i01 % args.extent[1], i0 = i01 / args.extent[1];
+    const float* x_row = x + i0 * args.stride[0] + i1 * args.stride[1] + i2 * args.stride[2];
 
-    const float v = col < args.cols ? x[row * args.cols + col] : 0.0f;
+    const float v = col < args.cols ? x_row[col] : 0.0f;
     const float amax = warp_max(fabsf(v));
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;

@@ -115,11 +115,14 @@ struct MatVecWeights {
 MatVecWeights make_mat_vec_weights(const RocmDevice& device, quant::QuantType type, std::size_t rows,
                                    std::size_t cols, std::uint32_t seed);
 
-// Which mat-vec entry point a check drives.
+// Which product entry point a check drives (the mat-vec kernels for batch
+// <= 8, the mat-mat kernels above).
 enum class MatVecInput {
-    kQ8_1Host,    // matmul_q8_1 on activations quantized by the CPU: the mat-vec kernel alone
-    kQ8_1Device,  // matmul, MatVecPath::kQ8_1: the quantize_q8_1 kernel, then the mat-vec kernel
-    kF32,         // matmul, MatVecPath::kDequantize: f32 activations
+    kQ8_1Host,    // matmul_q8_1 on activations quantized by the CPU: the product kernel alone
+    kQ8_1Device,  // matmul, MatVecPath::kQ8_1: the quantize_q8_1 kernel, then the product kernel
+    kQ8_1DeviceIntegerDot,  // matmul, MatVecPath::kQ8_1IntegerDot: as kQ8_1Device, with the
+                            // portable integer-dot mat-mat tile product above batch 8
+    kF32,         // matmul, MatVecPath::kDequantize: f32 activations (batch <= 8)
 };
 // w x for a seeded batch of activations; y is poisoned with NaN first.
 CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std::size_t batch, MatVecInput input,

@@ -1,4 +1,4 @@
-// Host wrapper of the hq_quantize_q8_1 kernel.
+// Host wrappers of the hq_quantize_q8_1 kernel.
 #include <limits>
 #include <string>
 
@@ -6,25 +6,67 @@
 
 namespace hipquant::quant {
 
-void quantize_q8_1(const RocmDevice& device, DeviceSpan<const float> x, std::size_t rows, std::size_t cols,
-                   DeviceSpan<BlockQ8_1> y, hipStream_t stream) {
+namespace {
+
+void check_cols(std::size_t cols) {
     HIPQUANT_REQUIRE(cols > 0 && cols <= std::numeric_limits<std::uint32_t>::max() - kRowPadding,
                      errc::invalid_value, "quantize_q8_1: cols = " + std::to_string(cols) + " is out of range");
+}
+
+// Checks that every row of the view lies inside x.data, without overflow:
+// the last element any row reaches is sum_i (shape_i - 1) * stride_i + cols - 1.
+// Called with every shape entry > 0.
+void check_view(const ActivationView& x, std::size_t cols) {
+    const std::size_t size = x.data.size();
+    const auto fail = [&] {
+        HIPQUANT_FAIL(errc::invalid_value,
+                      "quantize_q8_1: the view's rows reach past the end of x (" + std::to_string(size) +
+                          " values): shape [" + std::to_string(x.shape[0]) + ", " + std::to_string(x.shape[1]) +
+                          ", " + std::to_string(x.shape[2]) + "] x " + std::to_string(cols) + " values, strides [" +
+                          std::to_string(x.strides[0]) + ", " + std::to_string(x.strides[1]) + ", " +
+                          std::to_string(x.strides[2]) + "]");
+    };
+    if (size < cols) fail();
+    std::size_t reach = cols;  // one past the last element read so far
+    for (int i = 0; i < 3; ++i) {
+        const std::size_t steps = x.shape[i] - 1;
+        if (steps != 0 && x.strides[i] > (size - reach) / steps) fail();
+        reach += steps * x.strides[i];
+    }
+}
+
+}  // namespace
+
+void quantize_q8_1(const RocmDevice& device, DeviceSpan<const float> x, std::size_t rows, std::size_t cols,
+                   DeviceSpan<BlockQ8_1> y, hipStream_t stream) {
+    check_cols(cols);
     HIPQUANT_REQUIRE(x.size() == rows * cols, errc::invalid_value,
                      "quantize_q8_1: x has " + std::to_string(x.size()) + " values but rows x cols = " +
                          std::to_string(rows) + " x " + std::to_string(cols) + " = " + std::to_string(rows * cols));
+    quantize_q8_1(device, ActivationView::matrix(x, rows, cols), cols, y, stream);
+}
+
+void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_t cols, DeviceSpan<BlockQ8_1> y,
+                   hipStream_t stream) {
+    check_cols(cols);
+    const std::size_t rows = x.rows();
     const std::size_t row_blocks = q8_1_row_blocks(cols);
     HIPQUANT_REQUIRE(y.size() == rows * row_blocks, errc::invalid_value,
                      "quantize_q8_1: y has " + std::to_string(y.size()) + " blocks but " + std::to_string(rows) +
                          " rows of " + std::to_string(cols) + " values need " + std::to_string(rows * row_blocks) +
                          " (rows padded to " + std::to_string(kRowPadding) + " values)");
     if (rows == 0) return;
+    check_view(x, cols);
 
     static constexpr std::uint32_t kThreads = 256;  // 8 blocks of 32 values per thread block
-    const QuantizeQ8_1Args args{rows, static_cast<std::uint32_t>(cols), static_cast<std::uint32_t>(row_blocks)};
+    const QuantizeQ8_1Args args{rows,
+                                static_cast<std::uint32_t>(cols),
+                                static_cast<std::uint32_t>(row_blocks),
+                                {x.shape[0], x.shape[1], x.shape[2]},
+                                {x.strides[0], x.strides[1], x.strides[2]}};
     device.get_or_load_func("hq_quantize_q8_1")
         .builder()
-        .arg(x)
+        .arg(x.data)
         .arg(y)
         .arg(args)
         .launch(LaunchConfig::for_num_elems(rows * row_blocks * kQK, kThreads), stream);

@@ -2,6 +2,7 @@
 #include "hipquant/quant/storage.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "hipquant/quant/ops.hpp"
@@ -121,13 +122,20 @@ std::vector<std::uint8_t> QuantizedTensor::to_host_bytes() const { return device
 
 namespace {
 
-void check_matvec(const QuantizedTensor& t, std::size_t batch, std::size_t y_size) {
+void check_matmul(const QuantizedTensor& t, std::size_t batch, std::size_t y_size, MatVecPath path) {
     HIPQUANT_REQUIRE(batch > 0, errc::invalid_value, "matmul: batch is 0");
-    HIPQUANT_REQUIRE(batch <= kMaxMatVecBatch, errc::not_supported,
-                     "matmul: batch " + std::to_string(batch) + " > " + std::to_string(kMaxMatVecBatch) +
-                         " needs the mat-mat kernels, which this version does not have");
-    HIPQUANT_REQUIRE(quant_type_info(t.type()).has_kernel(kKernelMulMatVec), errc::not_supported,
-                     std::string("matmul: no mat-vec kernel for weight type ") + quant_type_name(t.type()));
+    const QuantTypeInfo& info = quant_type_info(t.type());
+    if (batch <= kMaxMatVecBatch) {
+        HIPQUANT_REQUIRE(info.has_kernel(kKernelMulMatVec), errc::not_supported,
+                         std::string("matmul: no mat-vec kernel for weight type ") + info.name);
+    } else {
+        HIPQUANT_REQUIRE(info.has_kernel(kKernelMulMat), errc::not_supported,
+                         std::string("matmul: no mat-mat kernel (batch > ") + std::to_string(kMaxMatVecBatch) +
+                             ") for weight type " + info.name);
+        HIPQUANT_REQUIRE(path != MatVecPath::kDequantize, errc::not_supported,
+                         "matmul: the f32 (kDequantize) path is for batch 1.." + std::to_string(kMaxMatVecBatch) +
+                             ", got batch " + std::to_string(batch));
+    }
     HIPQUANT_REQUIRE(y_size == batch * t.rows(), errc::invalid_value,
                      "matmul: y has " + std::to_string(y_size) + " values but batch x rows = " +
                          std::to_string(batch) + " x " + std::to_string(t.rows()) + " = " +
@@ -150,11 +158,32 @@ LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::
                         {threads, 1, 1}, 0);
 }
 
+// The mat-mat grid is persistent (blocks loop over the output tiles, whose
+// shape only the device code knows): kMatMulBlocksPerCu blocks per CU.
+LaunchConfig matmul_config(int compute_units) {
+    const auto cus = static_cast<std::uint32_t>(compute_units > 0 ? compute_units : 1);
+    return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, 0);
+}
+
+// Whether row i of the view starts 16-byte aligned for every i (the f32
+// mat-vec reads x in 16-byte vectors).
+bool rows_aligned_16(const ActivationView& x) {
+    const bool base = reinterpret_cast<std::uintptr_t>(x.data.data()) % 16 == 0;
+    bool strides = true;
+    for (int i = 0; i < 3; ++i) strides = strides && (x.shape[i] == 1 || x.strides[i] % 4 == 0);
+    return base && strides;
+}
+
 }  // namespace
 
 void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
                                   hipStream_t stream) const {
-    check_matvec(*this, batch, y.size());
+    launch_q8_1(xq, batch, y, stream, MatVecPath::kQ8_1);
+}
+
+void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
+                                  hipStream_t stream, MatVecPath path) const {
+    check_matmul(*this, batch, y.size(), path);
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
     HIPQUANT_REQUIRE(xq.size() == batch * row_blocks, errc::invalid_value,
                      "matmul_q8_1: xq has " + std::to_string(xq.size()) + " blocks but batch " +
@@ -162,56 +191,84 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                          std::to_string(batch * row_blocks));
     HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(xq.data()) % 16 == 0, errc::invalid_value,
                      "matmul_q8_1: xq must be 16-byte aligned (the kernel reads it in 16-byte vectors)");
+    HIPQUANT_REQUIRE(batch <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
+                     "matmul: batch " + std::to_string(batch) + " is too large");
     const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
                           static_cast<std::uint32_t>(batch), row_blocks};
-    device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
+    if (batch <= kMaxMatVecBatch) {
+        device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
+            .builder()
+            .arg(data_)
+            .arg(xq)
+            .arg(y)
+            .arg(args)
+            .launch(matvec_q8_1_config(rows_, batch, matvec_rows_per_block(static_cast<std::uint32_t>(batch)),
+                                       device_.multiprocessor_count()),
+                    stream);
+        return;
+    }
+    const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
+    device_.get_or_load_func(kernel_name(family, type_))
         .builder()
         .arg(data_)
         .arg(xq)
         .arg(y)
         .arg(args)
-        .launch(matvec_q8_1_config(rows_, batch, matvec_rows_per_block(static_cast<std::uint32_t>(batch)),
-                                   device_.multiprocessor_count()),
-                stream);
+        .launch(matmul_config(device_.multiprocessor_count()), stream);
 }
 
 void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                              MatVecPath path) const {
-    check_matvec(*this, batch, y.size());
+    check_matmul(*this, batch, y.size(), path);
     HIPQUANT_REQUIRE(x.size() == batch * cols_, errc::invalid_value,
                      "matmul: x has " + std::to_string(x.size()) + " values but batch x cols = " +
                          std::to_string(batch) + " x " + std::to_string(cols_) + " = " +
                          std::to_string(batch * cols_));
+    matmul(ActivationView::matrix(x, batch, cols_), y, stream, path);
+}
+
+void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream,
+                             MatVecPath path) const {
+    const std::size_t batch = x.rows();
+    check_matmul(*this, batch, y.size(), path);
 
     if (path == MatVecPath::kDequantize) {
-        HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(x.data()) % 16 == 0, errc::invalid_value,
-                         "matmul (f32 path): x must be 16-byte aligned for vector loads");
-        // At most kMaxMatVecF32Batch activation rows per launch.
-        for (std::size_t b0 = 0; b0 < batch; b0 += kMaxMatVecF32Batch) {
-            const std::size_t n = std::min<std::size_t>(kMaxMatVecF32Batch, batch - b0);
-            const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
-                                  static_cast<std::uint32_t>(n), cols_};
-            device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_) + "_b" + std::to_string(n))
-                .builder()
-                .arg(data_)
-                .arg(x.slice(b0 * cols_, n * cols_))
-                .arg(y.slice(b0 * rows_, n * rows_))
-                .arg(args)
-                .launch(matvec_config(rows_, kMatVecF32RowsPerBlock, kMatVecF32RowsPerBlock * 32), stream);
+        HIPQUANT_REQUIRE(rows_aligned_16(x), errc::invalid_value,
+                         "matmul (f32 path): every row of x must start 16-byte aligned for vector loads");
+        HIPQUANT_REQUIRE(x.shape[2] == 1 || x.strides[2] >= cols_, errc::invalid_value,
+                         "matmul (f32 path): rows of x may not overlap");
+        // One launch per (i0, i1) and per kMaxMatVecF32Batch rows of it.
+        for (std::size_t i0 = 0; i0 < x.shape[0]; ++i0) {
+            for (std::size_t i1 = 0; i1 < x.shape[1]; ++i1) {
+                for (std::size_t i2 = 0; i2 < x.shape[2]; i2 += kMaxMatVecF32Batch) {
+                    const std::size_t n = std::min<std::size_t>(kMaxMatVecF32Batch, x.shape[2] - i2);
+                    const std::size_t first = i0 * x.strides[0] + i1 * x.strides[1] + i2 * x.strides[2];
+                    const std::size_t out_row = (i0 * x.shape[1] + i1) * x.shape[2] + i2;
+                    const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
+                                          static_cast<std::uint32_t>(n), x.strides[2]};
+                    device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_) + "_b" + std::to_string(n))
+                        .builder()
+                        .arg(data_)
+                        .arg(x.data.slice(first, (n - 1) * x.strides[2] + cols_))
+                        .arg(y.slice(out_row * rows_, n * rows_))
+                        .arg(args)
+                        .launch(matvec_config(rows_, kMatVecF32RowsPerBlock, kMatVecF32RowsPerBlock * 32), stream);
+                }
+            }
         }
         return;
     }
 
-    // Q8_1 path: quantize x into the workspace, then integer dot products.
+    // Q8_1 paths: quantize x into the workspace, then integer products.
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
     if (workspace_used_ && workspace_stream_ != stream) HIPQUANT_CHECK(hipStreamSynchronize(workspace_stream_));
     if (!workspace_.valid() || workspace_.size() < batch * row_blocks)
-        workspace_ = device_.alloc<BlockQ8_1>(kMaxMatVecBatch * row_blocks);
+        workspace_ = device_.alloc<BlockQ8_1>(std::max<std::size_t>(batch, kMaxMatVecBatch) * row_blocks);
     workspace_stream_ = stream;
     workspace_used_ = true;
     auto xq = workspace_.slice(0, batch * row_blocks);
-    quantize_q8_1(device_, x, batch, cols_, xq, stream);
-    matmul_q8_1(xq, batch, y, stream);
+    quantize_q8_1(device_, x, cols_, xq, stream);
+    launch_q8_1(xq, batch, y, stream, path);
 }
 
 }  // namespace hipquant::quant

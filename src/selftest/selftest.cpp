@@ -55,6 +55,7 @@ std::size_t awkward_cols(const hq::QuantTypeInfo& info) {
 // chunks (more than 2 x 128 parts), ending in a partial chunk.
 std::size_t mat_vec_cols(const hq::QuantTypeInfo& info) { return info.block_elems == 32 ? 297 * 32 : 37 * 256; }
 constexpr std::size_t kRows = 37;  // not a multiple of any rows-per-block
+constexpr std::size_t kMatMulBatch = 17;  // above the mat-vec's 8, not a multiple of any tile
 
 }  // namespace
 
@@ -113,6 +114,9 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     device.memcpy_htod(poison, dy.span());
     std::string name;
     const std::string b = std::to_string(batch);
+    const bool mat_mat = batch > hq::kMaxMatVecBatch;
+    const std::string product = mat_mat ? std::string("hq_mul_mat_q8_1_") + tname
+                                        : std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
     if (input == MatVecInput::kQ8_1Host) {
         const auto blocks = q8_1_blocks(x, batch, cols);
         const std::size_t rb = hq::q8_1_row_blocks(cols);
@@ -123,16 +127,22 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
         }
         auto dxq = device.memcpy_stod(blocks);
         t.matmul_q8_1(dxq.span(), batch, dy.span(), device.stream());
-        name = std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
+        name = product;
         device.synchronize();  // dxq is freed on return
     } else {
         auto dx = device.memcpy_stod(x);
-        const bool q8 = input == MatVecInput::kQ8_1Device;
-        if (q8) xq = q8_1_decoded(x, batch, cols);
-        t.matmul(dx.span(), batch, dy.span(), device.stream(),
-                 q8 ? hq::MatVecPath::kQ8_1 : hq::MatVecPath::kDequantize);
-        name = q8 ? std::string("hq_quantize_q8_1+hq_mul_mat_vec_q8_1_") + tname + "_b" + b
-                  : std::string("hq_mul_mat_vec_f32_") + tname;
+        hq::MatVecPath path = hq::MatVecPath::kDequantize;
+        name = std::string("hq_mul_mat_vec_f32_") + tname;
+        if (input == MatVecInput::kQ8_1Device) {
+            path = hq::MatVecPath::kQ8_1;
+            name = "hq_quantize_q8_1+" + product;
+        } else if (input == MatVecInput::kQ8_1DeviceIntegerDot) {
+            path = hq::MatVecPath::kQ8_1IntegerDot;
+            name = "hq_quantize_q8_1+" +
+                   (mat_mat ? std::string("hq_mul_mat_q8_1_dot4_") + tname : product);
+        }
+        if (path != hq::MatVecPath::kDequantize) xq = q8_1_decoded(x, batch, cols);
+        t.matmul(dx.span(), batch, dy.span(), device.stream(), path);
         device.synchronize();
     }
     const auto y = device.memcpy_dtov(dy);
@@ -231,6 +241,18 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
                 emit(check_mat_vec(device, *w, b, MatVecInput::kQ8_1Host, seed++));
             } catch (const std::exception& e) {
                 emit(failed("hq_mul_mat_vec_q8_1_" + tname + "_b" + std::to_string(b), e));
+            }
+        }
+        // The mat-mat kernels, each on the table's tile product and the portable one.
+        for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
+            const std::string kernel = std::string(input == MatVecInput::kQ8_1Host ? "hq_mul_mat_q8_1_"
+                                                                                  : "hq_mul_mat_q8_1_dot4_") + tname;
+            try {
+                CheckResult r = check_mat_vec(device, *w, kMatMulBatch, input, seed++);
+                r.name = kernel;
+                emit(std::move(r));
+            } catch (const std::exception& e) {
+                emit(failed(kernel, e));
             }
         }
         // One kernel serves every batch on the f32 path: one line for all.

@@ -72,9 +72,17 @@ TEST_F(GpuTest, MatmulMisuseThrowsBeforeLaunch) {
     HQ_EXPECT_ERROR(t.matmul(x.span(), 2, y.slice(0, 15), device().stream()),
                     "y has 15 values but batch x rows = 2 x 8 = 16");
     HQ_EXPECT_ERROR(t.matmul(x.span(), 0, y.span(), device().stream()), "batch is 0");
-    HQ_EXPECT_ERROR(t.matmul(x.span(), 9, y.span(), device().stream()), "batch 9 > 8");
+    auto x9 = device().alloc_zeros<float>(9 * 64);
+    auto y9 = device().alloc_zeros<float>(9 * 8);
+    HQ_EXPECT_ERROR(t.matmul(x9.span(), 9, y9.span(), device().stream(), hq::MatVecPath::kDequantize),
+                    "the f32 (kDequantize) path is for batch 1..8, got batch 9");
     const auto f16 = hq::QuantizedTensor::zeros(device(), hq::QuantType::F16, 8, 64);
     HQ_EXPECT_ERROR(f16.matmul(x.span(), 2, y.span(), device().stream()), "no mat-vec kernel for weight type F16");
+    HQ_EXPECT_ERROR(f16.matmul(x9.span(), 9, y9.span(), device().stream()),
+                    "no mat-mat kernel (batch > 8) for weight type F16");
+    // A view whose last row would run past the buffer.
+    const hq::ActivationView past{x.span(), {1, 2, 1}, {0, 65, 0}};
+    HQ_EXPECT_ERROR(t.matmul(past, y.span(), device().stream()), "the view's rows reach past the end of x (128 values)");
     HQ_EXPECT_ERROR(hq::QuantizedTensor::zeros(device(), hq::QuantType::Q8_1, 8, 64), "activation format");
     HQ_EXPECT_ERROR(hq::QuantizedTensor::zeros(device(), hq::QuantType::Q4_K, 8, 64),
                     "64 is not a multiple of the block size 256");
@@ -83,6 +91,7 @@ TEST_F(GpuTest, MatmulMisuseThrowsBeforeLaunch) {
                     "needs 288 bytes, got 100");
     // Nothing above was launched: y still holds its zeros.
     EXPECT_EQ(device().memcpy_dtov(y), std::vector<float>(16, 0.0f));
+    EXPECT_EQ(device().memcpy_dtov(y9), std::vector<float>(72, 0.0f));
 }
 
 TEST_F(GpuTest, TensorFromAnotherDeviceIsRejected) {

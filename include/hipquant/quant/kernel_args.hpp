@@ -14,9 +14,11 @@ namespace hipquant::quant {
 inline constexpr std::uint32_t kRowPadding = 512;
 
 struct QuantizeQ8_1Args {
-    std::uint64_t rows;        // rows of x
-    std::uint32_t cols;        // f32 values per row of x (row stride of x)
+    std::uint64_t rows;        // rows of x: extent[0] * extent[1] * extent[2]
+    std::uint32_t cols;        // f32 values per row of x
     std::uint32_t row_blocks;  // Q8_1 blocks per output row: padded cols / 32
+    std::uint64_t extent[3];   // x is [extent0][extent1][extent2] rows (extent0 implied by rows)
+    std::uint64_t stride[3];   // of each, in floats
 };
 
 }  // namespace hipquant::quant
@@ -58,6 +60,14 @@ inline constexpr std::uint32_t kMatVecBlocksPerCu = 4;
 // batches above kMaxMatVecF32Batch run as several launches (registers).
 inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
+
+// Mat-mat (batch > kMaxMatVecBatch): threads per block, the 32-value parts
+// of the shared dimension staged per step, and the resident blocks per
+// compute unit the persistent grid is sized for. The tile shape itself is a
+// per-platform parameter of the tile product (kernels/common.hpp).
+inline constexpr std::uint32_t kMatMulThreads = 256;
+inline constexpr std::uint32_t kMatMulChunkParts = 4;
+inline constexpr std::uint32_t kMatMulBlocksPerCu = 2;
 
 }  // namespace hipquant::quant
 

@@ -9,6 +9,7 @@
 
 #include "hipquant/quant/blocks.hpp"
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/types.hpp"
 #include "hipquant/runtime/device.hpp"
 
@@ -17,9 +18,15 @@ namespace hipquant::quant {
 // How QuantizedTensor::matmul computes; kAuto picks the fastest it has.
 enum class MatVecPath {
     kAuto,
-    kQ8_1,        // activations quantized to Q8_1 on the device, integer dot products
-    kDequantize,  // weights decoded to f32 in registers and dotted with f32 activations
+    kQ8_1,        // activations quantized to Q8_1 on the device, integer products
+                  // (above batch 8 on the matrix cores where the GPU has them)
+    kQ8_1IntegerDot,  // as kQ8_1, but above batch 8 the portable integer-dot
+                      // tile product even where matrix cores exist (the path
+                      // GPUs without them take; for tests and comparison)
+    kDequantize,  // weights decoded to f32 in registers and dotted with f32
+                  // activations (batch 1..8 only)
 };
+
 
 class QuantizedTensor {
 public:
@@ -56,14 +63,14 @@ public:
 
     // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch: x is batch x cols,
     // y is batch x rows, both row-major f32. Batch 1..8 (kMaxMatVecBatch)
-    // runs the mat-vec kernels; larger batches throw until the mat-mat
-    // kernels land. Queued on `stream`. The Q8_1 path quantizes x into a
+    // runs the mat-vec kernels, larger batches the tiled mat-mat kernels
+    // (on the matrix cores where the GPU has them). Queued on `stream`. The Q8_1 path quantizes x into a
     // workspace the tensor keeps and reuses; a call on a different stream
     // than the previous one first waits for the previous stream, so the
     // workspace is never shared between two streams in flight.
     void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
-    // The mat-vec alone on activations already quantized by quantize_q8_1:
+    // The product alone on activations already quantized by quantize_q8_1:
     // xq is batch x q8_1_row_blocks(cols) blocks. Lets a caller quantize an
     // activation once and multiply it by several weights.
     void matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
@@ -72,9 +79,27 @@ public:
     // the tensor's device (spans cannot tell).
     void matmul(const DeviceMemory<float>& x, std::size_t batch, DeviceMemory<float>& y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
+    // Broadcast product: y[i0][i1][i2][r] = sum_c W[r][c] * x[i0][i1][i2][c],
+    // y contiguous (b0 * b1 * batch x rows). All b0 * b1 * batch activation
+    // rows are quantized once and multiplied as one batch.
+    void matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream,
+                MatVecPath path = MatVecPath::kAuto) const;
+
+    // Row gather (an embedding lookup): out[i][c] = W[indices[i]][c] for
+    // i < indices.size(), decoded to f32 (get_rows) or f16 bits
+    // (get_rows_f16); out holds indices.size() x cols values. The indices
+    // live on the device and are checked there: an index outside
+    // [0, rows) throws an Error naming its position and value. Reporting it
+    // means the call waits for `stream` once the gather is done.
+    void get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out, hipStream_t stream) const;
+    void get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out,
+                      hipStream_t stream) const;
 
 private:
     QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);
+    // matmul_q8_1 with the path's choice of mat-mat tile product.
+    void launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
+                     MatVecPath path) const;
 
     RocmDevice device_;
     QuantType type_;
@@ -85,6 +110,7 @@ private:
     mutable DeviceMemory<BlockQ8_1> workspace_;  // quantized activations, grown on demand
     mutable hipStream_t workspace_stream_ = nullptr;
     mutable bool workspace_used_ = false;
+    mutable DeviceMemory<std::int32_t> gather_status_;  // get_rows: first bad index position, or -1
 };
 
 // Zeroed bytes after the last row, so kernels may read whole tiles past the

@@ -22,6 +22,7 @@ enum KernelBits : std::uint32_t {
 // Shorthands for the table's kernel column.
 inline constexpr std::uint32_t kDq = kKernelDequantize;
 inline constexpr std::uint32_t kMv = kKernelMulMatVec;
+inline constexpr std::uint32_t kMm = kKernelMulMat;
 
 // The table. Columns: name, GGUF id, values per block, bytes per block,
 // block struct, can be a weight, can be an activation, GPU kernels.
@@ -29,17 +30,17 @@ inline constexpr std::uint32_t kMv = kKernelMulMatVec;
 #define HIPQUANT_QUANT_TYPES(X)                                                 \
     X(F32, 0, 1, 4, float, true, true, kDq)                                     \
     X(F16, 1, 1, 2, std::uint16_t, true, true, kDq)                             \
-    X(Q4_0, 2, 32, 18, BlockQ4_0, true, false, kDq | kMv)                       \
-    X(Q4_1, 3, 32, 20, BlockQ4_1, true, false, kDq | kMv)                       \
-    X(Q5_0, 6, 32, 22, BlockQ5_0, true, false, kDq | kMv)                       \
-    X(Q5_1, 7, 32, 24, BlockQ5_1, true, false, kDq | kMv)                       \
-    X(Q8_0, 8, 32, 34, BlockQ8_0, true, false, kDq | kMv)                       \
+    X(Q4_0, 2, 32, 18, BlockQ4_0, true, false, kDq | kMv | kMm)                 \
+    X(Q4_1, 3, 32, 20, BlockQ4_1, true, false, kDq | kMv | kMm)                 \
+    X(Q5_0, 6, 32, 22, BlockQ5_0, true, false, kDq | kMv | kMm)                 \
+    X(Q5_1, 7, 32, 24, BlockQ5_1, true, false, kDq | kMv | kMm)                 \
+    X(Q8_0, 8, 32, 34, BlockQ8_0, true, false, kDq | kMv | kMm)                 \
     X(Q8_1, 9, 32, 36, BlockQ8_1, false, true, kDq | kKernelQuantize)           \
-    X(Q2_K, 10, 256, 84, BlockQ2_K, true, false, kDq | kMv)                     \
-    X(Q3_K, 11, 256, 110, BlockQ3_K, true, false, kDq | kMv)                    \
-    X(Q4_K, 12, 256, 144, BlockQ4_K, true, false, kDq | kMv)                    \
-    X(Q5_K, 13, 256, 176, BlockQ5_K, true, false, kDq | kMv)                    \
-    X(Q6_K, 14, 256, 210, BlockQ6_K, true, false, kDq | kMv)                    \
+    X(Q2_K, 10, 256, 84, BlockQ2_K, true, false, kDq | kMv | kMm)               \
+    X(Q3_K, 11, 256, 110, BlockQ3_K, true, false, kDq | kMv | kMm)              \
+    X(Q4_K, 12, 256, 144, BlockQ4_K, true, false, kDq | kMv | kMm)              \
+    X(Q5_K, 13, 256, 176, BlockQ5_K, true, false, kDq | kMv | kMm)              \
+    X(Q6_K, 14, 256, 210, BlockQ6_K, true, false, kDq | kMv | kMm)              \
     X(Q8_K, 15, 256, 292, BlockQ8_K, false, true, kDq)                          \
     X(BF16, 30, 1, 2, std::uint16_t, true, true, kDq)
 

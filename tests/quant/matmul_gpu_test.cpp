@@ -1,0 +1,123 @@
+// The mat-mat kernels (batch > 8) on the GPU against the CPU reference, the
+// portable integer-dot tile product forced on a GPU that has matrix cores,
+// and broadcast products over strided activation views.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "gpu_test_util.hpp"
+#include "hipquant/quant/storage.hpp"
+#include "hipquant/selftest.hpp"
+
+namespace hq = hipquant::quant;
+namespace selftest = hipquant::selftest;
+using hipquant::test::GpuTest;
+
+namespace {
+
+std::vector<hq::QuantType> mat_mat_types() {
+    std::vector<hq::QuantType> out;
+    for (const auto& info : hq::kQuantTypes)
+        if (info.can_be_weight && info.has_kernel(hq::kKernelMulMat)) out.push_back(info.type);
+    return out;
+}
+
+// Columns that end mid-chunk for the 32-value formats (41 parts; a chunk
+// is kMatMulChunkParts = 4), three K blocks otherwise.
+std::size_t awkward_cols(hq::QuantType type) {
+    return hq::quant_type_info(type).block_elems == 32 ? 41 * 32 : 3 * 256;
+}
+
+std::vector<float> random_floats(std::size_t n, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = dist(rng);
+    return v;
+}
+
+}  // namespace
+
+// Every type x batch {9, 16, 17, 64, 511, 512} x rows {1, 130} (130: two
+// row tiles, the second nearly empty), on the default tile product (matrix
+// cores here) through both entry points, and on the forced integer-dot one.
+// Bound: selftest's 1e-4 * sum|w x| + 1e-6 against the double product of the
+// same decoded weights and Q8_1 activations (see selftest::kMatVecRelativeBound).
+TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {
+    const std::size_t batches[] = {9, 16, 17, 64, 511, 512};
+    const std::size_t row_counts[] = {1, 130};
+    const selftest::MatVecInput inputs[] = {selftest::MatVecInput::kQ8_1Device, selftest::MatVecInput::kQ8_1Host,
+                                            selftest::MatVecInput::kQ8_1DeviceIntegerDot};
+    std::uint32_t seed = 500;
+    for (const auto type : mat_mat_types()) {
+        for (const auto rows : row_counts) {
+            const auto w = selftest::make_mat_vec_weights(device(), type, rows, awkward_cols(type), seed++);
+            for (const auto batch : batches) {
+                for (const auto input : inputs) {
+                    const auto r = selftest::check_mat_vec(device(), w, batch, input, seed++);
+                    ASSERT_TRUE(r.passed) << r.name << ": " << r.detail;
+                }
+            }
+        }
+    }
+}
+
+// A [b0, b1, batch] view with gaps between rows, as several sequences or a
+// slice of a larger buffer, gives bit for bit the product of the same rows
+// packed densely (each activation row is quantized and multiplied on its
+// own, so nothing may depend on where it came from), on the mat-mat kernels
+// (42 rows), the mat-vec (6 rows) and the f32 path; a stride of 0 repeats a row.
+TEST_F(GpuTest, BroadcastViewEqualsThePackedProduct) {
+    const std::size_t rows = 70, cols = 512;
+    const auto values = random_floats(rows * cols, 11);
+    const auto t = hq::QuantizedTensor::quantize(device(), hq::QuantType::Q4_K, values.data(), rows, cols);
+
+    struct Case {
+        std::size_t shape[3];
+        std::size_t strides[3];
+        hq::MatVecPath path;
+    };
+    const Case cases[] = {
+        {{2, 3, 7}, {3 * 7 * (cols + 16) + 64, 7 * (cols + 16) + 32, cols + 16}, hq::MatVecPath::kAuto},
+        {{3, 1, 5}, {0, 999, cols}, hq::MatVecPath::kQ8_1IntegerDot},  // i0 repeats the same 5 rows
+        {{1, 2, 3}, {0, 3 * cols + 4, cols + 8}, hq::MatVecPath::kAuto},
+        {{1, 2, 3}, {0, 3 * cols + 4, cols + 8}, hq::MatVecPath::kDequantize},
+    };
+    std::uint32_t seed = 40;
+    for (const auto& c : cases) {
+        const hq::ActivationView shape_only{{}, {c.shape[0], c.shape[1], c.shape[2]}, {}};
+        const std::size_t n = shape_only.rows();
+        std::size_t extent = cols;
+        for (int i = 0; i < 3; ++i) extent += (c.shape[i] - 1) * c.strides[i];
+        const auto buffer = random_floats(extent, seed++);
+        std::vector<float> packed;
+        for (std::size_t i0 = 0; i0 < c.shape[0]; ++i0)
+            for (std::size_t i1 = 0; i1 < c.shape[1]; ++i1)
+                for (std::size_t i2 = 0; i2 < c.shape[2]; ++i2) {
+                    const auto first = buffer.begin() +
+                                       static_cast<std::ptrdiff_t>(i0 * c.strides[0] + i1 * c.strides[1] +
+                                                                   i2 * c.strides[2]);
+                    packed.insert(packed.end(), first, first + static_cast<std::ptrdiff_t>(cols));
+                }
+        auto d_buffer = device().memcpy_stod(buffer);
+        auto d_packed = device().memcpy_stod(packed);
+        auto y_view = device().alloc<float>(n * rows);
+        auto y_packed = device().alloc<float>(n * rows);
+        const hq::ActivationView view{d_buffer.span(), {c.shape[0], c.shape[1], c.shape[2]},
+                                      {c.strides[0], c.strides[1], c.strides[2]}};
+        t.matmul(view, y_view.span(), device().stream(), c.path);
+        t.matmul(d_packed.span(), n, y_packed.span(), device().stream(), c.path);
+        const auto a = device().memcpy_dtov(y_view);
+        const auto b = device().memcpy_dtov(y_packed);
+        ASSERT_EQ(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i)
+            ASSERT_EQ(a[i], b[i]) << "shape [" << c.shape[0] << ", " << c.shape[1] << ", " << c.shape[2]
+                                  << "], output " << i;
+        if (c.strides[0] == 0 && c.shape[0] > 1) {  // the repeated rows gave repeated outputs
+            const std::size_t block = c.shape[1] * c.shape[2] * rows;
+            EXPECT_TRUE(std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(block),
+                                   a.begin() + static_cast<std::ptrdiff_t>(block)));
+        }
+    }
+}
