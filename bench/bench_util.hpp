@@ -48,6 +48,34 @@ private:
     std::vector<Event> stop_;
 };
 
+// How one case is timed (the --warmup, --reps and --launches options).
+struct TimingPlan {
+    std::size_t warmup = 5;    // untimed launches first
+    std::size_t reps = 50;     // timed repetitions; the median is reported
+    std::size_t launches = 10; // back-to-back launches per repetition
+};
+
+// Median microseconds of one launch: plan.reps repetitions, each timing
+// plan.launches back-to-back calls of launch(next++) on `stream` with one
+// Event pair. `next` runs on across calls, so a caller that rotates over
+// weight copies with it (copy next % copies) never launches the same copy
+// twice in a row.
+template <typename Launch>
+double median_launch_us(const TimingPlan& plan, hipStream_t stream, std::size_t& next, Launch&& launch) {
+    LaunchTimer timer(plan.reps);
+    for (std::size_t rep = 0; rep < plan.reps; ++rep)
+        timer.time(rep, stream, [&] {
+            for (std::size_t l = 0; l < plan.launches; ++l) launch(next++);
+        });
+    return median(timer.microseconds()) / static_cast<double>(plan.launches);
+}
+
+// 1e12 floating-point operations per second of a rows x cols by cols x batch
+// product (2 * rows * cols * batch operations) that took `us` microseconds.
+inline double tflops(std::size_t rows, std::size_t cols, std::size_t batch, double us) {
+    return 2.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(batch) / (us * 1e6);
+}
+
 // n values from N(0, 1), reproducible from `seed`.
 inline std::vector<float> random_normal(std::size_t n, unsigned seed) {
     std::mt19937 rng(seed);

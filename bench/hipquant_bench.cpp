@@ -1,11 +1,14 @@
-// hipquant-bench: times the quantized mat-vec kernels and reports them against
-// the device's read bandwidth, measured by the same program in the same run.
+// hipquant-bench: times the quantized matmul kernels and reports the mat-vec
+// ones against the device's read bandwidth and the mat-mat ones against a
+// dense f16 GEMM of the vendor BLAS, both measured by the same program in
+// the same run.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -13,6 +16,7 @@
 
 #include "bench_main.hpp"
 #include "bench_util.hpp"
+#include "dense_baseline.hpp"
 #include "hipquant/hipquant.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "report.hpp"
@@ -64,6 +68,13 @@ struct Options {
     bool help = false;
 };
 
+// The largest --batch; above kMaxMatVecBatch a batch is a mat-mat case.
+constexpr std::size_t kMaxBatch = std::size_t{1} << 16;
+
+constexpr unsigned kMatVecBatch = hq::kMaxMatVecBatch;
+
+bool is_mat_mat(std::size_t batch) { return batch > kMatVecBatch; }
+
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -72,16 +83,28 @@ void print_usage(std::FILE* out) {
     std::fprintf(out,
                  "Usage: hipquant-bench [options]\n"
                  "\n"
-                 "Times QuantizedTensor::matmul mat-vec (batch 1..8) per weight type, shape, batch and path, and\n"
-                 "reports kernel time, bytes read, GB/s and the fraction of the device's read bandwidth, measured\n"
-                 "in the same run by a streaming-read kernel over a buffer of >= %zux the L2 size.\n"
+                 "Times QuantizedTensor::matmul per weight type, shape, batch and path. Mat-vec cases (batch\n"
+                 "1..%u) report kernel time, bytes read, GB/s and the fraction of the device's read bandwidth,\n"
+                 "measured in the same run by a streaming-read kernel over a buffer of >= %zux the L2 size.\n"
+                 "Mat-mat cases (batch > %u) report TFLOP/s = 2 x rows x cols x batch / time and its fraction\n"
+                 "of a dense f16 GEMM of the same shape (M = rows, N = batch, K = cols; f16 operands and result,\n"
+                 "f32 accumulation) by the vendor BLAS (%s), loaded at run time and timed in the same run;\n"
+                 "without it the run prints \"dense f16 baseline: unavailable (reason)\" and leaves those\n"
+                 "columns empty.\n"
                  "\n"
                  "Options:\n"
                  "  --types LIST      weight types, comma separated\n"
                  "                    (default Q4_0,Q4_1,Q5_0,Q5_1,Q8_0,Q2_K,Q3_K,Q4_K,Q5_K,Q6_K)\n"
                  "  --shape RxC       weight rows x cols; repeatable (default 4096x14336)\n"
-                 "  --batch LIST      activation vectors per call, comma separated, 1..%zu (default 1,2,4,8)\n"
-                 "  --path P          q8_1 | dequantize | both (default q8_1)\n"
+                 "  --batch LIST      activation vectors per call, comma separated, 1..%zu\n"
+                 "                    (default 1,2,4,8,128,512)\n"
+                 "  --path LIST       comma separated, of (default q8_1):\n"
+                 "                      q8_1         activations quantized to Q8_1, integer products (above batch\n"
+                 "                                   %u on the matrix cores where the GPU has them)\n"
+                 "                      q8_1_intdot  as q8_1, but above batch %u the portable integer-dot tile\n"
+                 "                                   product; measured for mat-mat batches only (below, it is q8_1)\n"
+                 "                      dequantize   weights decoded to f32; mat-vec batches only\n"
+                 "                    'both' is q8_1,dequantize\n"
                  "  --reps N          timed repetitions per case (default 50); medians are reported\n"
                  "  --launches N      back-to-back launches (over rotating weight copies) per repetition;\n"
                  "                    the time of one is the repetition's time / N (default 10; 1 times\n"
@@ -94,10 +117,30 @@ void print_usage(std::FILE* out) {
                  "  --csv FILE        write the results as CSV\n"
                  "  -h, --help        this text\n"
                  "\n"
-                 "Exit status: 0 all cases measured (types or paths without a kernel are listed as skipped),\n"
-                 "1 an error (partial results are still printed and written), 2 bad command line,\n"
-                 "3 no GPU found (no device or no driver).\n",
-                 kReadL2Multiple, static_cast<std::size_t>(hq::kMaxMatVecBatch));
+                 "Fields (table, JSON rows and CSV columns alike; n.a. is '-' in the table, null in JSON and\n"
+                 "empty in CSV):\n"
+                 "  section            mat_vec (batch 1..%u) or mat_mat (batch > %u); the JSON file has one\n"
+                 "                     array of each, beside dense_f16_baseline and skipped\n"
+                 "  kernel_us, op_us   medians, microseconds per launch. op_us is the whole matmul (activation\n"
+                 "                     quantization included); kernel_us the product alone where it can be timed\n"
+                 "                     alone (mat-vec on the q8_1 path, kernel_timing \"kernel\"), else op_us\n"
+                 "                     (kernel_timing \"op\")\n"
+                 "  bytes              weight bytes + activation bytes the kernel reads (q8_1 paths: Q8_1\n"
+                 "                     blocks; dequantize: f32), the table's MB read\n"
+                 "  gbps               mat-vec: bytes / kernel_us (1e9 B/s); mat-mat: n.a.\n"
+                 "  fraction_of_read_bw  mat-vec: gbps / the read bandwidth (read_bw_gbps); mat-mat: n.a.\n"
+                 "  tflops             mat-mat: 2 x rows x cols x batch / op_us (1e12 per second); mat-vec: n.a.\n"
+                 "  dense_f16_tflops   mat-mat: the dense f16 GEMM of the same rows, cols and batch; n.a. where\n"
+                 "                     the BLAS is unavailable (and for mat-vec)\n"
+                 "  fraction_of_dense_f16  tflops / dense_f16_tflops\n"
+                 "  weight_copies      weight copies rotated so that no repetition finds its weights in L2\n"
+                 "                     (the dense GEMM's weight is rotated the same way)\n"
+                 "\n"
+                 "Exit status: 0 all cases measured (types or paths without a kernel are listed as skipped, with\n"
+                 "the library's message), 1 an error (partial results are still printed and written), 2 bad\n"
+                 "command line, 3 no GPU found (no device or no driver).\n",
+                 kMatVecBatch, kReadL2Multiple, kMatVecBatch, hipquant::platform::blas::kVendor, kMaxBatch,
+                 kMatVecBatch, kMatVecBatch, kMatVecBatch, kMatVecBatch);
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -136,6 +179,23 @@ hq::QuantType parse_type(std::string name) {
     if (info == nullptr) throw UsageError("--types: unknown type '" + name + "'");
     if (!info->can_be_weight) throw UsageError("--types: " + name + " is not a weight type");
     return info->type;
+}
+
+const char* path_name(hq::MatVecPath path) {
+    switch (path) {
+        case hq::MatVecPath::kQ8_1: return "q8_1";
+        case hq::MatVecPath::kQ8_1IntegerDot: return "q8_1_intdot";
+        case hq::MatVecPath::kDequantize: return "dequantize";
+        case hq::MatVecPath::kAuto: return "auto";
+    }
+    return "?";
+}
+
+hq::MatVecPath parse_path(const std::string& name) {
+    for (const hq::MatVecPath path :
+         {hq::MatVecPath::kQ8_1, hq::MatVecPath::kQ8_1IntegerDot, hq::MatVecPath::kDequantize})
+        if (name == path_name(path)) return path;
+    throw UsageError("--path: '" + name + "' is not q8_1, q8_1_intdot, dequantize or both");
 }
 
 Shape parse_shape(const std::string& s) {
@@ -178,21 +238,19 @@ Options parse_options(int argc, char** argv) {
             opt.batches.clear();
             for (const std::string& b : split(next(), ',')) {
                 const std::size_t batch = parse_size(b, "--batch");
-                if (batch == 0 || batch > hq::kMaxMatVecBatch)
-                    throw UsageError("--batch: " + b + " is outside the mat-vec range 1.." +
-                                     std::to_string(hq::kMaxMatVecBatch));
+                if (batch == 0 || batch > kMaxBatch)
+                    throw UsageError("--batch: " + b + " is outside 1.." + std::to_string(kMaxBatch));
                 opt.batches.push_back(batch);
             }
         } else if (arg == "--path") {
-            const std::string p = next();
-            if (p == "q8_1") {
-                opt.paths = {hq::MatVecPath::kQ8_1};
-            } else if (p == "dequantize") {
-                opt.paths = {hq::MatVecPath::kDequantize};
-            } else if (p == "both") {
-                opt.paths = {hq::MatVecPath::kQ8_1, hq::MatVecPath::kDequantize};
-            } else {
-                throw UsageError("--path: '" + p + "' is not q8_1, dequantize or both");
+            opt.paths.clear();
+            for (const std::string& p : split(next(), ',')) {
+                if (p == "both") {
+                    opt.paths.push_back(hq::MatVecPath::kQ8_1);
+                    opt.paths.push_back(hq::MatVecPath::kDequantize);
+                } else {
+                    opt.paths.push_back(parse_path(p));
+                }
             }
         } else if (arg == "--reps") {
             opt.reps = parse_int(next(), "--reps", 1);
@@ -218,19 +276,11 @@ Options parse_options(int argc, char** argv) {
         for (const char* t : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
             opt.types.push_back(parse_type(t));
     if (opt.shapes.empty()) opt.shapes.push_back({4096, 14336});
-    if (opt.batches.empty()) opt.batches = {1, 2, 4, 8};
+    if (opt.batches.empty()) opt.batches = {1, 2, 4, 8, 128, 512};
     if (opt.paths.empty()) opt.paths = {hq::MatVecPath::kQ8_1};
     return opt;
 }
 
-const char* path_name(hq::MatVecPath path) {
-    switch (path) {
-        case hq::MatVecPath::kQ8_1: return "q8_1";
-        case hq::MatVecPath::kDequantize: return "dequantize";
-        case hq::MatVecPath::kAuto: return "auto";
-    }
-    return "?";
-}
 
 std::string case_name(const char* type, Shape s, std::size_t batch, const char* path) {
     return std::string(type) + " " + std::to_string(s.rows) + "x" + std::to_string(s.cols) + " batch " +
@@ -255,21 +305,28 @@ std::vector<std::uint8_t> make_weight_bytes(hq::QuantType type, Shape s, unsigne
 
 // How many copies of a weight of `weight_bytes` to rotate over: the others
 // must together exceed kWeightL2Multiple x L2, and there are at least 2.
-std::size_t weight_copies_for(const hipquant::RocmDevice& dev, std::size_t weight_bytes, bool& capped) {
+// Where fewer fit in device memory, says so on stderr, naming `what`.
+std::size_t weight_copies_for(const hipquant::RocmDevice& dev, std::size_t weight_bytes, const std::string& what) {
     const std::size_t others = (kWeightL2Multiple * dev.l2_cache_bytes() + weight_bytes - 1) / weight_bytes;
-    std::size_t copies = std::max<std::size_t>(2, others + 1);
+    const std::size_t copies = std::max<std::size_t>(2, others + 1);
     const auto budget =
         static_cast<std::size_t>(kMaxWeightMemoryFraction * static_cast<double>(dev.total_memory_bytes()));
     const std::size_t fit = std::max<std::size_t>(1, budget / weight_bytes);
-    capped = copies > fit;
+    if (copies > fit)
+        std::fprintf(stderr,
+                     "%s: only %zu weight copies fit in %.0f%% of device memory; fewer than "
+                     "%zux L2 rotate between repetitions\n",
+                     what.c_str(), fit, 100.0 * kMaxWeightMemoryFraction, kWeightL2Multiple);
     return std::min(copies, fit);
 }
 
+// What the cases of one run share, and where their results go.
 struct Section {
     const hipquant::RocmDevice& dev;
     const Options& opt;
     const hb::RunInfo& info;
-    std::vector<hb::MatVecRow>& rows;
+    const hb::DenseBaseline& dense;
+    std::vector<hb::CaseRow>& rows;
     std::vector<hb::SkippedCase>& skipped;
     int failures = 0;
 
@@ -278,55 +335,69 @@ struct Section {
         skipped.push_back({what, (is_failure ? "error: " : "") + reason});
         if (is_failure) ++failures;
     }
+
+    hb::TimingPlan plan() const {
+        return {static_cast<std::size_t>(opt.warmup), static_cast<std::size_t>(opt.reps),
+                static_cast<std::size_t>(opt.launches)};
+    }
+};
+
+// Whether (batch, path) is a case at all: dequantize has no mat-mat kernel,
+// and below batch 9 q8_1_intdot is the q8_1 mat-vec (--help says so).
+bool is_case(std::size_t batch, hq::MatVecPath path) {
+    if (path == hq::MatVecPath::kDequantize) return !is_mat_mat(batch);
+    if (path == hq::MatVecPath::kQ8_1IntegerDot) return is_mat_mat(batch);
+    return true;
+}
+
+// The activations of one batch: f32 values, the output, and (mat-vec only)
+// the Q8_1 blocks the q8_1 kernel is timed on alone.
+struct Activations {
+    hipquant::DeviceMemory<float> x;
+    hipquant::DeviceMemory<float> y;
+    hipquant::DeviceMemory<hq::BlockQ8_1> xq;
 };
 
 // Times one (type, shape, batch, path) over the rotated weight copies.
 //
-// kernel_us: the mat-vec kernel alone. On the q8_1 path that is
+// op_us is the whole matmul (on the q8_1 paths: quantize + product).
+// kernel_us is the product alone: on the mat-vec q8_1 path
 // QuantizedTensor::matmul_q8_1 on activations quantized beforehand
-// ("kernel"); op_us is the whole matmul (quantize + mat-vec). On the
-// dequantize path the op is the mat-vec kernel alone ("op").
-void run_matvec_case(Section& sec, const std::vector<hq::QuantizedTensor>& weights, Shape s, std::size_t batch,
-                     hq::MatVecPath path, hipquant::DeviceSpan<const float> x, hipquant::DeviceSpan<float> y,
-                     hipquant::DeviceSpan<hq::BlockQ8_1> xq) {
+// ("kernel"); elsewhere the op ("op": the dequantize mat-vec is one kernel,
+// and a mat-mat row is compared by its whole op with the dense GEMM).
+void run_case(Section& sec, const std::vector<hq::QuantizedTensor>& weights, Shape s, std::size_t batch,
+              hq::MatVecPath path, Activations& act) {
     const hipquant::RocmDevice& dev = sec.dev;
     const hipStream_t stream = dev.stream();
-    const bool q8_1 = path == hq::MatVecPath::kQ8_1;
+    const bool mat_mat = is_mat_mat(batch);
+    const bool kernel_alone = !mat_mat && path == hq::MatVecPath::kQ8_1;
     const std::size_t copies = weights.size();
-    const auto reps = static_cast<std::size_t>(sec.opt.reps);
+    const hb::TimingPlan plan = sec.plan();
+    auto op = [&](std::size_t i) { weights[i % copies].matmul(act.x.span(), batch, act.y.span(), stream, path); };
+    auto product = [&](std::size_t i) { weights[i % copies].matmul_q8_1(act.xq.span(), batch, act.y.span(), stream); };
 
     // Warm-up: every copy once, so each tensor's activation workspace is
     // already sized for this batch and no allocation falls inside a timing.
-    const std::size_t warm = std::max(static_cast<std::size_t>(sec.opt.warmup), copies);
-    for (std::size_t i = 0; i < warm; ++i) {
-        if (q8_1) hq::quantize_q8_1(dev, x, batch, s.cols, xq, stream);
-        weights[i % copies].matmul(x, batch, y, stream, path);
-    }
+    // A path without a kernel for this batch throws here.
+    const std::size_t warm = std::max(plan.warmup, copies);
+    for (std::size_t i = 0; i < warm; ++i) op(i);
     dev.synchronize();
 
-    // Each repetition times `launches` back-to-back launches, each on the
+    // Each repetition times plan.launches back-to-back launches, each on the
     // next weight copy, so the device never idles between them and the
     // per-launch figure is throughput, not launch latency.
-    const std::size_t launches = static_cast<std::size_t>(sec.opt.launches);
-    hb::LaunchTimer op_timer(reps);
-    hb::LaunchTimer kernel_timer(q8_1 ? reps : 0);
-    if (q8_1) hq::quantize_q8_1(dev, x, batch, s.cols, xq, stream);
     std::size_t next = warm;  // continue the rotation where the warm-up stopped
-    if (q8_1) {
-        for (std::size_t rep = 0; rep < reps; ++rep)
-            kernel_timer.time(rep, stream, [&] {
-                for (std::size_t l = 0; l < launches; ++l) weights[next++ % copies].matmul_q8_1(xq, batch, y, stream);
-            });
+    double kernel_us = 0.0;
+    if (kernel_alone) {
+        hq::quantize_q8_1(dev, act.x.span(), batch, s.cols, act.xq.span(), stream);
+        kernel_us = hb::median_launch_us(plan, stream, next, product);
     }
-    for (std::size_t rep = 0; rep < reps; ++rep)
-        op_timer.time(rep, stream, [&] {
-            for (std::size_t l = 0; l < launches; ++l) weights[next++ % copies].matmul(x, batch, y, stream, path);
-        });
-    const double op_us = hb::median(op_timer.microseconds()) / static_cast<double>(launches);
-    const double kernel_us = q8_1 ? hb::median(kernel_timer.microseconds()) / static_cast<double>(launches) : op_us;
+    const double op_us = hb::median_launch_us(plan, stream, next, op);
+    if (!kernel_alone) kernel_us = op_us;
     dev.check();
 
-    hb::MatVecRow row;
+    hb::CaseRow row;
+    row.section = mat_mat ? "mat_mat" : "mat_vec";
     row.type = hq::quant_type_name(weights.front().type());
     row.rows = s.rows;
     row.cols = s.cols;
@@ -334,25 +405,53 @@ void run_matvec_case(Section& sec, const std::vector<hq::QuantizedTensor>& weigh
     row.path = path_name(path);
     row.op_us = op_us;
     row.kernel_us = kernel_us;
-    row.kernel_timing = q8_1 ? "kernel" : "op";
+    row.kernel_timing = kernel_alone ? "kernel" : "op";
     row.weight_bytes = weights.front().storage_size_in_bytes();
     // What the kernel must read of the activations: Q8_1 blocks of each row
     // (without the zero padding to 512 values) or the f32 values.
-    row.activation_bytes = q8_1 ? batch * ((s.cols + hq::kQK - 1) / hq::kQK) * sizeof(hq::BlockQ8_1)
-                                : batch * s.cols * sizeof(float);
+    row.activation_bytes = path != hq::MatVecPath::kDequantize
+                               ? batch * ((s.cols + hq::kQK - 1) / hq::kQK) * sizeof(hq::BlockQ8_1)
+                               : batch * s.cols * sizeof(float);
     row.bytes = row.weight_bytes + row.activation_bytes;
-    row.gbps = static_cast<double>(row.bytes) / (row.kernel_us * 1e3);
-    row.fraction_of_read_bw = row.gbps / sec.info.read_bw_gbps;
+    if (mat_mat) {
+        row.tflops = hb::tflops(s.rows, s.cols, batch, op_us);
+        if (const hb::DenseCase* d = sec.dense.find(s.rows, s.cols, batch)) {
+            row.dense_f16_tflops = d->tflops;
+            row.fraction_of_dense_f16 = row.tflops / d->tflops;
+        }
+    } else {
+        row.gbps = static_cast<double>(row.bytes) / (row.kernel_us * 1e3);
+        row.fraction_of_read_bw = row.gbps / sec.info.read_bw_gbps;
+    }
     row.weight_copies = copies;
     row.reps = sec.opt.reps;
-    hb::print_matvec_row(stdout, row);
+    hb::print_row(stdout, row);
     sec.rows.push_back(row);
 }
 
-// Every (shape, type, batch, path) of the mat-vec kernels (batch 1..8).
-void run_matvec_section(Section& sec) {
+// Copies of one weight to rotate over (see weight_copies_for); empty, with
+// the reason recorded, when they cannot be made.
+std::vector<hq::QuantizedTensor> load_weight_copies(Section& sec, hq::QuantType type, Shape s, unsigned seed,
+                                                    const std::string& what) {
+    std::vector<hq::QuantizedTensor> weights;
+    try {
+        const std::vector<std::uint8_t> bytes = make_weight_bytes(type, s, seed);
+        const std::size_t copies = weight_copies_for(sec.dev, bytes.size(), what);
+        weights.reserve(copies);
+        for (std::size_t c = 0; c < copies; ++c)
+            weights.push_back(hq::QuantizedTensor::load(sec.dev, type, bytes.data(), bytes.size(), s.rows, s.cols));
+        sec.dev.synchronize();  // the uploads finish before the host bytes go
+    } catch (const hipquant::Error& e) {
+        sec.skip(what, std::string("weights: ") + e.what(), e.code() != hipquant::errc::not_supported);
+        weights.clear();
+    }
+    return weights;
+}
+
+// Every (shape, type, batch, path): mat-vec and mat-mat rows in one table.
+void run_cases(Section& sec) {
     const hipquant::RocmDevice& dev = sec.dev;
-    hb::print_matvec_table_header(stdout);
+    hb::print_table_header(stdout);
     unsigned seed = sec.opt.seed;
     for (const Shape& s : sec.opt.shapes) {
         for (const hq::QuantType type : sec.opt.types) {
@@ -365,39 +464,61 @@ void run_matvec_section(Section& sec) {
                          false);
                 continue;
             }
-            std::vector<hq::QuantizedTensor> weights;
-            try {
-                const std::vector<std::uint8_t> bytes = make_weight_bytes(type, s, ++seed);
-                bool capped = false;
-                const std::size_t copies = weight_copies_for(dev, bytes.size(), capped);
-                if (capped)
-                    std::fprintf(stderr,
-                                 "%s: only %zu weight copies fit in %.0f%% of device memory; fewer than "
-                                 "%zux L2 rotate between repetitions\n",
-                                 what.c_str(), copies, 100.0 * kMaxWeightMemoryFraction, kWeightL2Multiple);
-                weights.reserve(copies);
-                for (std::size_t c = 0; c < copies; ++c)
-                    weights.push_back(hq::QuantizedTensor::load(dev, type, bytes.data(), bytes.size(), s.rows, s.cols));
-                dev.synchronize();  // the uploads finish before the host bytes go
-            } catch (const hipquant::Error& e) {
-                sec.skip(what, std::string("weights: ") + e.what(), e.code() != hipquant::errc::not_supported);
-                continue;
-            }
+            const std::vector<hq::QuantizedTensor> weights = load_weight_copies(sec, type, s, ++seed, what);
+            if (weights.empty()) continue;
 
             for (const std::size_t batch : sec.opt.batches) {
                 const std::vector<float> xh = hb::random_normal(batch * s.cols, ++seed);
-                hipquant::DeviceMemory<float> x = dev.memcpy_stod(xh);
-                hipquant::DeviceMemory<float> y = dev.alloc_zeros<float>(batch * s.rows);
-                hipquant::DeviceMemory<hq::BlockQ8_1> xq = dev.alloc<hq::BlockQ8_1>(batch * hq::q8_1_row_blocks(s.cols));
+                Activations act{dev.memcpy_stod(xh), dev.alloc_zeros<float>(batch * s.rows),
+                                is_mat_mat(batch)
+                                    ? hipquant::DeviceMemory<hq::BlockQ8_1>()
+                                    : dev.alloc<hq::BlockQ8_1>(batch * hq::q8_1_row_blocks(s.cols))};
                 for (const hq::MatVecPath path : sec.opt.paths) {
+                    if (!is_case(batch, path)) continue;
                     try {
-                        run_matvec_case(sec, weights, s, batch, path, x.span(), y.span(), xq.span());
+                        run_case(sec, weights, s, batch, path, act);
                     } catch (const hipquant::Error& e) {
                         sec.skip(case_name(tinfo.name, s, batch, path_name(path)), e.what(),
                                  e.code() != hipquant::errc::not_supported);
                     }
                 }
             }
+        }
+    }
+}
+
+// The dense f16 GEMM of every shape and mat-mat batch, before any quantized
+// weight takes device memory. A missing BLAS leaves dense unavailable with
+// the reason; a failing GEMM is listed as not measured and leaves its rows'
+// dense columns empty (the quantized cases are still measured).
+void measure_dense_baseline(Section& sec, hb::DenseBaseline& dense) {
+    std::vector<std::size_t> batches;
+    std::copy_if(sec.opt.batches.begin(), sec.opt.batches.end(), std::back_inserter(batches), is_mat_mat);
+    dense.wanted = !batches.empty();
+    if (!dense.wanted) return;
+    hb::DenseF16Gemm gemm(sec.dev);
+    dense.available = gemm.available();
+    dense.library = gemm.library();
+    dense.reason = gemm.unavailable_reason();
+    if (!dense.available) return;
+    unsigned seed = sec.opt.seed ^ 0x5eedu;  // from --seed, but not the quantized weights' sequence
+    for (const Shape& s : sec.opt.shapes) {
+        const std::string shape = std::to_string(s.rows) + "x" + std::to_string(s.cols);
+        try {
+            const std::size_t copies =
+                weight_copies_for(sec.dev, s.rows * s.cols * sizeof(std::uint16_t), "dense f16 " + shape);
+            gemm.set_weight(s.rows, s.cols, copies, ++seed);
+            for (const std::size_t batch : batches) {
+                const std::string what = "dense f16 " + shape + " batch " + std::to_string(batch);
+                try {
+                    const double us = gemm.time_us(batch, sec.plan(), ++seed);
+                    dense.cases.push_back({s.rows, s.cols, batch, us, hb::tflops(s.rows, s.cols, batch, us), copies});
+                } catch (const std::exception& e) {
+                    sec.skip(what, e.what(), false);
+                }
+            }
+        } catch (const std::exception& e) {
+            sec.skip("dense f16 " + shape, e.what(), false);
         }
     }
 }
@@ -432,20 +553,21 @@ int run(const Options& opt) {
     info.read_reps = bw.reps;
     hb::print_run_info(stdout, info);
 
-    std::vector<hb::MatVecRow> rows;
+    hb::DenseBaseline dense;
+    std::vector<hb::CaseRow> rows;
     std::vector<hb::SkippedCase> skipped;
-    Section matvec{dev, opt, info, rows, skipped};
-    run_matvec_section(matvec);
-    // A mat-mat section (batch 128 / 512, TFLOP/s against a dense f16 GEMM)
-    // goes here, with its own rows beside the mat-vec ones in the outputs.
+    Section sec{dev, opt, info, dense, rows, skipped};
+    measure_dense_baseline(sec, dense);
+    hb::print_dense_baseline(stdout, info, dense);
+    run_cases(sec);
 
     if (!skipped.empty()) {
         std::printf("\nNot measured:\n");
         for (const hb::SkippedCase& c : skipped) std::printf("  %s: %s\n", c.what.c_str(), c.reason.c_str());
     }
-    if (!opt.json_path.empty()) hb::write_json(opt.json_path, info, rows, skipped);
+    if (!opt.json_path.empty()) hb::write_json(opt.json_path, info, dense, rows, skipped);
     if (!opt.csv_path.empty()) hb::write_csv(opt.csv_path, info, rows);
-    return matvec.failures == 0 ? kExitOk : kExitFailed;
+    return sec.failures == 0 ? kExitOk : kExitFailed;
 }
 
 }  // namespace

@@ -6,11 +6,14 @@
 #   The binary is $HIPQUANT_BENCH, else the first of build-bench/, build-nv/,
 #   build/ (bench/hipquant-bench) that exists. Build it here with
 #   -DHIPQUANT_PLATFORM=nvidia and carry the build folder.
+#   The mat-mat rows' dense f16 baseline loads cuBLAS / hipBLAS from that
+#   machine (library search path, LD_LIBRARY_PATH); without it the run says
+#   "dense f16 baseline: unavailable (...)" and leaves those columns empty.
 # Exit status: that of hipquant-bench (3: no GPU found), 2 for bad usage here.
 set -uo pipefail
 
 if [[ $# -lt 1 || "$1" == -h || "$1" == --help ]]; then
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 out_dir=$1

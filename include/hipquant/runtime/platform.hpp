@@ -123,3 +123,80 @@ inline hipError_t hipModuleLaunchKernel(hipFunction_t f, unsigned gx, unsigned g
 #else
 #error "hipquant: define HIPQUANT_PLATFORM_AMD or HIPQUANT_PLATFORM_NVIDIA (the CMake target hipquant::hipquant does)"
 #endif
+
+// --- The vendor BLAS, for benchmarks that compare against a dense GEMM.
+// Nothing here links it: these are the facts a caller needs to dlopen the
+// library and call a column-major f16 GEMM with f32 accumulation (cuBLAS or
+// hipBLAS GemmEx) without the vendor's headers. Every enum travels as int,
+// as the C ABI passes it.
+namespace hipquant::platform::blas {
+
+using Handle = void*;
+using Status = int;  // 0 is success in cuBLAS and hipBLAS alike
+inline constexpr Status kSuccess = 0;
+
+// The enum values one library's GemmEx takes for f16 operands and f32 compute.
+struct GemmEnums {
+    int f16;          // element type of A, B and C
+    int compute_f32;  // compute (accumulation) type
+};
+// A file name to dlopen, and the values that library version takes. A name
+// containing '*' is a glob pattern, expanded in sorted order.
+struct Library {
+    const char* file;
+    GemmEnums enums;
+};
+
+using CreateFn = Status (*)(Handle* handle);
+using DestroyFn = Status (*)(Handle handle);
+using SetStreamFn = Status (*)(Handle handle, hipStream_t stream);
+// C = alpha * op(A) * op(B) + beta * C, column-major, m x n x k; alpha and
+// beta point at floats for an f32 compute type.
+using GemmExFn = Status (*)(Handle handle, int trans_a, int trans_b, int m, int n, int k, const void* alpha,
+                            const void* a, int a_type, int lda, const void* b, int b_type, int ldb, const void* beta,
+                            void* c, int c_type, int ldc, int compute_type, int algo);
+
+#if defined(HIPQUANT_PLATFORM_AMD)
+
+inline constexpr const char* kVendor = "hipBLAS";
+// hipBLAS up to 2.x (ROCm 5.x and 6.x) takes hipblasDatatype_t for the
+// element types and, as the compute type, HIPBLAS_R_32F (the
+// hipblasComputeType_t form is only its HIPBLAS_V2 API). hipBLAS 3.0
+// (ROCm 7, libhipblas.so.3) takes hipDataType (HIP_R_16F) and
+// hipblasComputeType_t (HIPBLAS_COMPUTE_32F) in the same positions.
+inline constexpr GemmEnums kDatatypeEnums{150, 151};  // HIPBLAS_R_16F, HIPBLAS_R_32F
+inline constexpr GemmEnums kV3Enums{2, 2};            // HIP_R_16F, HIPBLAS_COMPUTE_32F
+// Newest first; the unversioned development link, last, is taken for a pre-3.0 one.
+inline constexpr Library kLibraries[] = {
+    {"libhipblas.so.3", kV3Enums},       {"libhipblas.so.2", kDatatypeEnums}, {"libhipblas.so.1", kDatatypeEnums},
+    {"libhipblas.so.0", kDatatypeEnums}, {"libhipblas.so", kDatatypeEnums},
+};
+inline constexpr const char* kCreate = "hipblasCreate";
+inline constexpr const char* kDestroy = "hipblasDestroy";
+inline constexpr const char* kSetStream = "hipblasSetStream";
+inline constexpr const char* kGemmEx = "hipblasGemmEx";
+inline constexpr int kOpN = 111;          // HIPBLAS_OP_N
+inline constexpr int kOpT = 112;          // HIPBLAS_OP_T
+inline constexpr int kGemmDefault = 160;  // HIPBLAS_GEMM_DEFAULT
+
+#elif defined(HIPQUANT_PLATFORM_NVIDIA)
+
+inline constexpr const char* kVendor = "cuBLAS";
+inline constexpr GemmEnums kEnums{2, 68};  // CUDA_R_16F, CUBLAS_COMPUTE_32F (cuBLAS 11 and later)
+inline constexpr Library kLibraries[] = {
+    {"libcublas.so.13", kEnums},
+    {"libcublas.so.12", kEnums},
+    {"libcublas.so", kEnums},
+    {"/usr/local/cuda/lib64/libcublas.so*", kEnums},
+};
+inline constexpr const char* kCreate = "cublasCreate_v2";
+inline constexpr const char* kDestroy = "cublasDestroy_v2";
+inline constexpr const char* kSetStream = "cublasSetStream_v2";
+inline constexpr const char* kGemmEx = "cublasGemmEx";
+inline constexpr int kOpN = 0;           // CUBLAS_OP_N
+inline constexpr int kOpT = 1;           // CUBLAS_OP_T
+inline constexpr int kGemmDefault = -1;  // CUBLAS_GEMM_DEFAULT
+
+#endif
+
+}  // namespace hipquant::platform::blas
