@@ -219,6 +219,15 @@ __device__ __forceinline__ int dp4a(int a, int b, int c) {
 #endif
 }
 
+// int -> float, exact for |c| < 2^22, with one integer and one float add:
+// 0x4B400000 is 1.5 * 2^23, whose float spacing is 1, so adding c to its bits
+// gives 1.5 * 2^23 + c exactly. The conversion instruction runs at a quarter
+// of the float rate on NVIDIA; the mat-mat kernels convert every integer tile
+// result, where that rate was the limit.
+__device__ __forceinline__ float small_int_to_float(int c) {
+    return __int_as_float(0x4B400000 + c) - 12582912.0f;
+}
+
 // f16 bits -> f32 with the hardware conversion (exact, like quant::fp16_to_fp32).
 __device__ __forceinline__ float half_bits_to_float(std::uint16_t h) { return __half2float(__ushort_as_half(h)); }
 
@@ -246,18 +255,28 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // of the 256 results, result i being C[row(lane, i)][col(lane, i)]. AFrag /
 // BFrag are the operands in registers, loaded once and reused across tiles.
 //
-// Each implementation also carries its mat-mat tiling (the per-platform
-// parameters): a thread block of kMatMulThreads threads computes a
-// kTileRows x kTileCols block of outputs (weight rows x activation rows), each
-// group of kThreads threads kGroupTilesM x kGroupTilesN tiles of 16 x 16.
+// Each implementation also names its mat-mat tilings, the per-platform
+// parameters (MatMulTiling): a thread block of kMatMulThreads threads
+// computes a kTileRows x kTileCols block of outputs (weight rows x activation
+// rows) kParts 32-value parts of the shared dimension at a time, each group
+// of kThreads threads kGroupTilesM x kGroupTilesN tiles of 16 x 16. Wide
+// serves large batches; Narrow, with 4x fewer outputs per block, gives
+// batches below quant::kMatMulWideBatch enough blocks to fill the GPU
+// (H100, 4096 x 14336: at batch 128 narrow took 209 us and wide 355; at
+// batch 512 wide 469 and narrow 760).
+template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN>
+struct MatMulTiling {
+    static constexpr int kTileRows = TileRows, kTileCols = TileCols, kParts = Parts;
+    static constexpr int kGroupTilesM = GroupTilesM, kGroupTilesN = GroupTilesN;
+};
 
 __device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpret_cast<const int*>(p); }
 
 struct TileMmaDot4 {
     static constexpr int kThreads = kWarp;
     static constexpr int kAcc = 8;
-    static constexpr int kTileRows = 128, kTileCols = 64;
-    static constexpr int kGroupTilesM = 2, kGroupTilesN = 2;
+    using Wide = MatMulTiling<128, 64, 4, 2, 2>;
+    using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
 
     // Thread `lane` owns row lane % 16 and the eight columns 8 * (lane / 16) + i.
     template <int K>
@@ -303,8 +322,8 @@ struct TileMmaDot4 {
 struct TileMmaNv {
     static constexpr int kThreads = kWarp;
     static constexpr int kAcc = 8;
-    static constexpr int kTileRows = 128, kTileCols = 64;
-    static constexpr int kGroupTilesM = 2, kGroupTilesN = 2;
+    using Wide = MatMulTiling<128, 64, 4, 2, 2>;
+    using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
 
     template <int K>
     struct AFrag {
@@ -366,8 +385,8 @@ struct TileMmaNv {
 struct TileMmaMfma {
     static constexpr int kThreads = 64;
     static constexpr int kAcc = 4;
-    static constexpr int kTileRows = 128, kTileCols = 64;
-    static constexpr int kGroupTilesM = 4, kGroupTilesN = 2;
+    using Wide = MatMulTiling<128, 64, 4, 4, 2>;
+    using Narrow = MatMulTiling<64, 32, 8, 2, 1>;
 
     template <int K>
     struct AFrag {

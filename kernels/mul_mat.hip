@@ -1,10 +1,11 @@
 // Mat-mat kernels for batches above the mat-vec's: y[n][r] = sum_c W[r][c] * x[n][c]
 // with x quantized to Q8_1 (activation rows padded, as for the mat-vec).
-//   hq_mul_mat_q8_1_<T>:      the tile product the target table picks (TileMma)
-//   hq_mul_mat_q8_1_dot4_<T>: the portable integer-dot tile product, everywhere
+//   hq_mul_mat_q8_1_<T>_{wide,narrow}:      the tile product the target table
+//                                           picks (TileMma), in its two tilings
+//   hq_mul_mat_q8_1_dot4_<T>_{wide,narrow}: the portable integer-dot product
 // A thread block computes a kTileRows x kTileCols block of y (weight rows x
-// activation rows) and walks the shared dimension kMatMulChunkParts 32-value
-// parts at a time: the weight rows' parts are decoded into int8 (q - offset)
+// activation rows) and walks the shared dimension a chunk of 32-value parts
+// at a time (tile shapes and chunk: the tiling table in kernels/common.hpp): the weight rows' parts are decoded into int8 (q - offset)
 // with their scales and mins, the activation blocks copied as they are, both
 // into shared memory; then the block's thread groups multiply 16 x 16 tiles
 // of it with the tile primitive (kernels/common.hpp), one scale group (16 or
@@ -33,19 +34,19 @@ __device__ __forceinline__ int subtract_offset(int q, int offset) {
 }
 
 // The shared-memory tiles of one chunk.
-template <QuantType T, typename Mma>
+template <QuantType T, typename L>
 struct MatMulTiles {
-    static constexpr int kParts = static_cast<int>(quant::kMatMulChunkParts);
+    static constexpr int kParts = L::kParts;
     static constexpr int kStride = kParts * 32 + 16;  // bytes per tile row; the 16 spread rows over banks
     static constexpr int kGroups = kParts * 32 / kScaleGroup<T>;  // scale groups per row per chunk
-    static constexpr int kMinRows = kHasMin<T> ? Mma::kTileRows : 1;
-    static constexpr int kMinCols = kHasMin<T> ? Mma::kTileCols : 1;
+    static constexpr int kMinRows = kHasMin<T> ? L::kTileRows : 1;
+    static constexpr int kMinCols = kHasMin<T> ? L::kTileCols : 1;
 
-    Vec16 w_q[Mma::kTileRows * kStride / 16];  // int8 q - offset
-    Vec16 x_q[Mma::kTileCols * kStride / 16];  // int8 activation quants
-    float w_scale[Mma::kTileRows][kGroups];    // a
+    Vec16 w_q[L::kTileRows * kStride / 16];  // int8 q - offset
+    Vec16 x_q[L::kTileCols * kStride / 16];  // int8 activation quants
+    float w_scale[L::kTileRows][kGroups];    // a
     float w_min[kMinRows][kGroups];            // b
-    float x_d[Mma::kTileCols][kParts];         // d of each activation block
+    float x_d[L::kTileCols][kParts];         // d of each activation block
     float x_sum[kMinCols][kGroups];            // d * sum(q) per scale group
 
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
@@ -65,55 +66,75 @@ __device__ __forceinline__ void store_ints(std::int8_t* dst, const int (&v)[8]) 
     }
 }
 
-// Decodes parts [first, first + kParts) of the tile's weight rows into the
-// shared tiles; parts past the row's end become zeros.
-template <QuantType T, typename Mma>
-__device__ __forceinline__ void stage_weights(MatMulTiles<T, Mma>& s, const std::uint8_t* __restrict__ w,
-                                              const quant::MatVecArgs& args, std::uint64_t row0, std::uint32_t first) {
+// Stages parts [first, first + kParts) of the tile's rows in shared memory:
+// the weight parts decoded to int8 q - offset with their scales and mins
+// (parts past the row's end become zeros), and the activation blocks as they
+// are (activation rows past the batch repeat the last one, never stored; the
+// rows' zero padding covers parts past the end). Each thread handles a fixed
+// number of items, all loads issued before the first store (straight-line
+// code: no branch between them), so their latencies overlap.
+template <QuantType T, typename L>
+__device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const std::uint8_t* __restrict__ w,
+                                            const quant::BlockQ8_1* __restrict__ x, const quant::MatVecArgs& args,
+                                            std::uint64_t row0, std::uint64_t col0, std::uint32_t first) {
     using F = Format<T>;
-    using Tiles = MatMulTiles<T, Mma>;
+    using Tiles = MatMulTiles<T, L>;
+    constexpr int kThreads = static_cast<int>(quant::kMatMulThreads);
     constexpr int kPerPart = 32 / kScaleGroup<T>;
-    for (int item = static_cast<int>(threadIdx.x); item < Mma::kTileRows * Tiles::kParts;
-         item += static_cast<int>(quant::kMatMulThreads)) {
-        const int m = item / Tiles::kParts, k = item % Tiles::kParts;
-        const std::uint64_t row = min(row0 + static_cast<std::uint64_t>(m), args.rows - 1);
-        const std::uint32_t p = first + static_cast<std::uint32_t>(k);
-        int q[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        float a[2] = {0.0f, 0.0f}, b[2] = {0.0f, 0.0f};
-        if (p < args.parts_per_row) {
-            const auto* blocks = reinterpret_cast<const typename F::Block*>(w + row * args.row_bytes);
-            const WeightPart part = F::part(blocks[p / F::kParts], static_cast<int>(p % F::kParts));
+    constexpr int kWItems = L::kTileRows * L::kParts / kThreads;
+    constexpr int kXItems = L::kTileCols * L::kParts / kThreads;
+    static_assert(kWItems * kThreads == L::kTileRows * L::kParts && kXItems * kThreads == L::kTileCols * L::kParts,
+                  "every thread stages the same number of items");
+    const int t = static_cast<int>(threadIdx.x);
+
+    WeightPart parts[kWItems];
+    bool valid[kWItems];
 #pragma unroll
-            for (int i = 0; i < 8; ++i) q[i] = part.offset != 0 ? subtract_offset(part.q[i], part.offset) : part.q[i];
-            a[0] = part.a[0], a[1] = part.a[1], b[0] = part.b[0], b[1] = part.b[1];
+    for (int r = 0; r < kWItems; ++r) {
+        const int item = t + r * kThreads;
+        const std::uint64_t row = min(row0 + static_cast<std::uint64_t>(item / L::kParts), args.rows - 1);
+        const std::uint32_t p = first + static_cast<std::uint32_t>(item % L::kParts);
+        valid[r] = p < args.parts_per_row;
+        const std::uint32_t pc = valid[r] ? p : args.parts_per_row - 1;  // in bounds either way
+        const auto* blocks = reinterpret_cast<const typename F::Block*>(w + row * args.row_bytes);
+        parts[r] = F::part(blocks[pc / F::kParts], static_cast<int>(pc % F::kParts));
+    }
+    int xq[kXItems][9];  // one Q8_1 block each: d and s, then 8 ints of quants (4-byte aligned)
+#pragma unroll
+    for (int r = 0; r < kXItems; ++r) {
+        const int item = t + r * kThreads;
+        const std::uint64_t xrow =
+            min(col0 + static_cast<std::uint64_t>(item / L::kParts), static_cast<std::uint64_t>(args.batch) - 1);
+        const int* blk = reinterpret_cast<const int*>(x + xrow * args.x_row_stride + first + item % L::kParts);
+#pragma unroll
+        for (int i = 0; i < 9; ++i) xq[r][i] = blk[i];
+    }
+
+#pragma unroll
+    for (int r = 0; r < kWItems; ++r) {
+        const int item = t + r * kThreads;
+        const int m = item / L::kParts, k = item % L::kParts;
+        int q[8];
+#pragma unroll
+        for (int i = 0; i < 8; ++i) {
+            const int v = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
+            q[i] = valid[r] ? v : 0;
         }
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g) {
-            s.w_scale[m][k * kPerPart + g] = a[g];
-            if constexpr (kHasMin<T>) s.w_min[m][k * kPerPart + g] = b[g];
+            s.w_scale[m][k * kPerPart + g] = valid[r] ? parts[r].a[g] : 0.0f;
+            if constexpr (kHasMin<T>) s.w_min[m][k * kPerPart + g] = valid[r] ? parts[r].b[g] : 0.0f;
         }
     }
-}
-
-// Copies the activation blocks of parts [first, first + kParts) of the
-// tile's activation rows (rows past the batch repeat the last one, never
-// stored; the rows' zero padding covers parts past the end).
-template <QuantType T, typename Mma>
-__device__ __forceinline__ void stage_activations(MatMulTiles<T, Mma>& s, const quant::BlockQ8_1* __restrict__ x,
-                                                  const quant::MatVecArgs& args, std::uint64_t col0,
-                                                  std::uint32_t first) {
-    using Tiles = MatMulTiles<T, Mma>;
-    constexpr int kPerPart = 32 / kScaleGroup<T>;
-    for (int item = static_cast<int>(threadIdx.x); item < Mma::kTileCols * Tiles::kParts;
-         item += static_cast<int>(quant::kMatMulThreads)) {
-        const int n = item / Tiles::kParts, k = item % Tiles::kParts;
-        const std::uint64_t xrow = min(col0 + static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(args.batch) - 1);
-        const int* blk = reinterpret_cast<const int*>(x + xrow * args.x_row_stride + first + k);  // 4-byte aligned
+#pragma unroll
+    for (int r = 0; r < kXItems; ++r) {
+        const int item = t + r * kThreads;
+        const int n = item / L::kParts, k = item % L::kParts;
         int q[8];
 #pragma unroll
-        for (int i = 0; i < 8; ++i) q[i] = blk[1 + i];
-        const float d = half_bits_to_float(static_cast<std::uint16_t>(blk[0] & 0xffff));
+        for (int i = 0; i < 8; ++i) q[i] = xq[r][1 + i];
+        const float d = half_bits_to_float(static_cast<std::uint16_t>(xq[r][0] & 0xffff));
         store_ints(s.x_bytes() + n * Tiles::kStride + 32 * k, q);
         s.x_d[n][k] = d;
         if constexpr (kHasMin<T>) {
@@ -128,14 +149,51 @@ __device__ __forceinline__ void stage_activations(MatMulTiles<T, Mma>& s, const 
     }
 }
 
-template <QuantType T, typename Mma>
+// One scale group g of the staged chunk: the group's tiles multiplied and
+// folded into the f32 sums.
+template <QuantType T, typename Mma, typename L>
+__device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g, int lane, int m_base, int n_base,
+                                               float (&acc)[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc]) {
+    using Tiles = MatMulTiles<T, L>;
+    constexpr int G = kScaleGroup<T>;
+    constexpr int kTM = L::kGroupTilesM, kTN = L::kGroupTilesN;
+    const auto* w_bytes = reinterpret_cast<const std::int8_t*>(s.w_q);
+    const auto* x_bytes = reinterpret_cast<const std::int8_t*>(s.x_q);
+    typename Mma::template AFrag<G> a[kTM];
+    typename Mma::template BFrag<G> b[kTN];
+#pragma unroll
+    for (int i = 0; i < kTM; ++i)
+        Mma::template load_a<G>(a[i], w_bytes + (m_base + 16 * i) * Tiles::kStride + G * g, Tiles::kStride, lane);
+#pragma unroll
+    for (int j = 0; j < kTN; ++j)
+        Mma::template load_b<G>(b[j], x_bytes + (n_base + 16 * j) * Tiles::kStride + G * g, Tiles::kStride, lane);
+    const int part = g * G / 32;
+#pragma unroll
+    for (int i = 0; i < kTM; ++i) {
+#pragma unroll
+        for (int j = 0; j < kTN; ++j) {
+            int c[Mma::kAcc];
+            Mma::template mma<G>(c, a[i], b[j]);
+#pragma unroll
+            for (int k = 0; k < Mma::kAcc; ++k) {
+                const int m = m_base + 16 * i + Mma::row(lane, k);
+                const int n = n_base + 16 * j + Mma::col(lane, k);
+                // |c| <= 32 * 128 * 127 < 2^22: exact. Explicit fused
+                // multiply-adds (the kernels build without contraction).
+                acc[i][j][k] = fmaf(s.w_scale[m][g] * s.x_d[n][part], small_int_to_float(c[k]), acc[i][j][k]);
+                if constexpr (kHasMin<T>) acc[i][j][k] = fmaf(-s.w_min[m][g], s.x_sum[n][g], acc[i][j][k]);
+            }
+        }
+    }
+}
+
+template <QuantType T, typename Mma, typename L>
 __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                              float* __restrict__ y, quant::MatVecArgs args) {
-    using Tiles = MatMulTiles<T, Mma>;
-    constexpr int G = kScaleGroup<T>;
-    constexpr int kTM = Mma::kGroupTilesM, kTN = Mma::kGroupTilesN;
-    constexpr int kGroupsM = Mma::kTileRows / (16 * kTM);
-    static_assert(kGroupsM * (Mma::kTileCols / (16 * kTN)) * Mma::kThreads == static_cast<int>(quant::kMatMulThreads),
+    using Tiles = MatMulTiles<T, L>;
+    constexpr int kTM = L::kGroupTilesM, kTN = L::kGroupTilesN;
+    constexpr int kGroupsM = L::kTileRows / (16 * kTM);
+    static_assert(kGroupsM * (L::kTileCols / (16 * kTN)) * Mma::kThreads == static_cast<int>(quant::kMatMulThreads),
                   "the thread groups cover the block's tile exactly");
     static_assert(sizeof(Tiles) <= static_cast<std::size_t>(kLdsBytes), "the tiles fit in shared memory");
     __shared__ Tiles s;
@@ -145,11 +203,11 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     const int m_base = (group % kGroupsM) * 16 * kTM;  // the group's first row in the block's tile
     const int n_base = (group / kGroupsM) * 16 * kTN;
 
-    const std::uint64_t tiles_m = (args.rows + Mma::kTileRows - 1) / Mma::kTileRows;
-    const std::uint64_t tiles = tiles_m * ((args.batch + Mma::kTileCols - 1) / Mma::kTileCols);
+    const std::uint64_t tiles_m = (args.rows + L::kTileRows - 1) / L::kTileRows;
+    const std::uint64_t tiles = tiles_m * ((args.batch + L::kTileCols - 1) / L::kTileCols);
     for (std::uint64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-        const std::uint64_t row0 = tile % tiles_m * Mma::kTileRows;
-        const std::uint64_t col0 = tile / tiles_m * Mma::kTileCols;
+        const std::uint64_t row0 = tile % tiles_m * L::kTileRows;
+        const std::uint64_t col0 = tile / tiles_m * L::kTileCols;
 
         float acc[kTM][kTN][Mma::kAcc];
 #pragma unroll
@@ -160,38 +218,12 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                 for (int k = 0; k < Mma::kAcc; ++k) acc[i][j][k] = 0.0f;
 
         for (std::uint32_t first = 0; first < args.parts_per_row; first += Tiles::kParts) {
-            stage_weights<T, Mma>(s, w, args, row0, first);
-            stage_activations<T, Mma>(s, x, args, col0, first);
+            stage_chunk<T, L>(s, w, x, args, row0, col0, first);
             __syncthreads();
+            // Not unrolled: unrolling measured no faster on the H100 and
+            // costs registers (the integer-dot product then spills).
 #pragma unroll 1
-            for (int g = 0; g < Tiles::kGroups; ++g) {
-                typename Mma::template AFrag<G> a[kTM];
-                typename Mma::template BFrag<G> b[kTN];
-#pragma unroll
-                for (int i = 0; i < kTM; ++i)
-                    Mma::template load_a<G>(a[i], s.w_bytes() + (m_base + 16 * i) * Tiles::kStride + G * g,
-                                            Tiles::kStride, lane);
-#pragma unroll
-                for (int j = 0; j < kTN; ++j)
-                    Mma::template load_b<G>(b[j], s.x_bytes() + (n_base + 16 * j) * Tiles::kStride + G * g,
-                                            Tiles::kStride, lane);
-                const int part = g * G / 32;
-#pragma unroll
-                for (int i = 0; i < kTM; ++i) {
-#pragma unroll
-                    for (int j = 0; j < kTN; ++j) {
-                        int c[Mma::kAcc];
-                        Mma::template mma<G>(c, a[i], b[j]);
-#pragma unroll
-                        for (int k = 0; k < Mma::kAcc; ++k) {
-                            const int m = m_base + 16 * i + Mma::row(lane, k);
-                            const int n = n_base + 16 * j + Mma::col(lane, k);
-                            acc[i][j][k] += s.w_scale[m][g] * s.x_d[n][part] * static_cast<float>(c[k]);
-                            if constexpr (kHasMin<T>) acc[i][j][k] -= s.w_min[m][g] * s.x_sum[n][g];
-                        }
-                    }
-                }
-            }
+            for (int g = 0; g < Tiles::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
             __syncthreads();  // the tiles are refilled next chunk
         }
 
@@ -210,16 +242,20 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     }
 }
 
-#define HQ_MMQ_KERNELS(NAME)                                                                                   \
-    HQ_KERNEL __launch_bounds__(quant::kMatMulThreads) void hq_mul_mat_q8_1_##NAME(                            \
+// Per type: {table's tile product, portable integer dot} x {wide, narrow}
+// tiling (the host takes the narrow one below kMatMulWideBatch).
+#define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING)                                                       \
+    HQ_KERNEL __launch_bounds__(quant::kMatMulThreads) void FAMILY##NAME##SUFFIX(                              \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                  \
-        mul_mat_q8_1<QuantType::NAME, TileMma>(w, x, y, args);                                                  \
-    }                                                                                                          \
-    HQ_KERNEL __launch_bounds__(quant::kMatMulThreads) void hq_mul_mat_q8_1_dot4_##NAME(                       \
-        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                  \
-        mul_mat_q8_1<QuantType::NAME, TileMmaDot4>(w, x, y, args);                                              \
+        mul_mat_q8_1<QuantType::NAME, MMA, MMA::TILING>(w, x, y, args);                                        \
     }
+#define HQ_MMQ_KERNELS(NAME)                                                                                   \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide)                                               \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _narrow, TileMma, Narrow)                                           \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _wide, TileMmaDot4, Wide)                                      \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _narrow, TileMmaDot4, Narrow)
 HQ_MATVEC_TYPES(HQ_MMQ_KERNELS)
 #undef HQ_MMQ_KERNELS
+#undef HQ_MMQ_KERNEL
 
 }  // namespace hipquant::kernels

@@ -208,7 +208,8 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         return;
     }
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
-    device_.get_or_load_func(kernel_name(family, type_))
+    const char* tiling = batch >= kMatMulWideBatch ? "_wide" : "_narrow";
+    device_.get_or_load_func(kernel_name(family, type_) + tiling)
         .builder()
         .arg(data_)
         .arg(xq)

@@ -55,7 +55,10 @@ std::size_t awkward_cols(const hq::QuantTypeInfo& info) {
 // chunks (more than 2 x 128 parts), ending in a partial chunk.
 std::size_t mat_vec_cols(const hq::QuantTypeInfo& info) { return info.block_elems == 32 ? 297 * 32 : 37 * 256; }
 constexpr std::size_t kRows = 37;  // not a multiple of any rows-per-block
-constexpr std::size_t kMatMulBatch = 17;  // above the mat-vec's 8, not a multiple of any tile
+// Mat-mat batches: above the mat-vec's 8 and not a multiple of any tile,
+// one for each tiling.
+constexpr std::size_t kNarrowCheckBatch = 17;
+constexpr std::size_t kWideCheckBatch = hq::kMatMulWideBatch + 3;
 
 }  // namespace
 
@@ -115,7 +118,8 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     std::string name;
     const std::string b = std::to_string(batch);
     const bool mat_mat = batch > hq::kMaxMatVecBatch;
-    const std::string product = mat_mat ? std::string("hq_mul_mat_q8_1_") + tname
+    const std::string tiling = batch >= hq::kMatMulWideBatch ? "_wide" : "_narrow";
+    const std::string product = mat_mat ? std::string("hq_mul_mat_q8_1_") + tname + tiling
                                         : std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
     if (input == MatVecInput::kQ8_1Host) {
         const auto blocks = q8_1_blocks(x, batch, cols);
@@ -139,7 +143,7 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
         } else if (input == MatVecInput::kQ8_1DeviceIntegerDot) {
             path = hq::MatVecPath::kQ8_1IntegerDot;
             name = "hq_quantize_q8_1+" +
-                   (mat_mat ? std::string("hq_mul_mat_q8_1_dot4_") + tname : product);
+                   (mat_mat ? std::string("hq_mul_mat_q8_1_dot4_") + tname + tiling : product);
         }
         if (path != hq::MatVecPath::kDequantize) xq = q8_1_decoded(x, batch, cols);
         t.matmul(dx.span(), batch, dy.span(), device.stream(), path);
@@ -243,16 +247,20 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
                 emit(failed("hq_mul_mat_vec_q8_1_" + tname + "_b" + std::to_string(b), e));
             }
         }
-        // The mat-mat kernels, each on the table's tile product and the portable one.
-        for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
-            const std::string kernel = std::string(input == MatVecInput::kQ8_1Host ? "hq_mul_mat_q8_1_"
-                                                                                  : "hq_mul_mat_q8_1_dot4_") + tname;
-            try {
-                CheckResult r = check_mat_vec(device, *w, kMatMulBatch, input, seed++);
-                r.name = kernel;
-                emit(std::move(r));
-            } catch (const std::exception& e) {
-                emit(failed(kernel, e));
+        // The mat-mat kernels: the table's tile product and the portable one,
+        // each in both tilings.
+        for (const std::size_t batch : {kNarrowCheckBatch, kWideCheckBatch}) {
+            for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
+                const std::string kernel =
+                    std::string(input == MatVecInput::kQ8_1Host ? "hq_mul_mat_q8_1_" : "hq_mul_mat_q8_1_dot4_") +
+                    tname + (batch >= hq::kMatMulWideBatch ? "_wide" : "_narrow");
+                try {
+                    CheckResult r = check_mat_vec(device, *w, batch, input, seed++);
+                    r.name = kernel;
+                    emit(std::move(r));
+                } catch (const std::exception& e) {
+                    emit(failed(kernel, e));
+                }
             }
         }
         // One kernel serves every batch on the f32 path: one line for all.

@@ -23,8 +23,8 @@ std::vector<hq::QuantType> mat_mat_types() {
     return out;
 }
 
-// Columns that end mid-chunk for the 32-value formats (41 parts; a chunk
-// is kMatMulChunkParts = 4), three K blocks otherwise.
+// Columns that end mid-chunk for the 32-value formats (41 parts; chunks
+// are 4 or 8 parts), three K blocks otherwise.
 std::size_t awkward_cols(hq::QuantType type) {
     return hq::quant_type_info(type).block_elems == 32 ? 41 * 32 : 3 * 256;
 }
@@ -39,9 +39,10 @@ std::vector<float> random_floats(std::size_t n, std::uint32_t seed) {
 
 }  // namespace
 
-// Every type x batch {9, 16, 17, 64, 511, 512} x rows {1, 130} (130: two
-// row tiles, the second nearly empty), on the default tile product (matrix
-// cores here) through both entry points, and on the forced integer-dot one.
+// Every type x batch {9, 16, 17, 64, 511, 512} (the narrow tiling below 256,
+// the wide one above) x rows {1, 130} (130: two or three row tiles, the last
+// nearly empty), on the default tile product (matrix cores here) through
+// both entry points, and on the forced integer-dot one.
 // Bound: selftest's 1e-4 * sum|w x| + 1e-6 against the double product of the
 // same decoded weights and Q8_1 activations (see selftest::kMatVecRelativeBound).
 TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {

@@ -61,13 +61,13 @@ inline constexpr std::uint32_t kMatVecBlocksPerCu = 4;
 inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
-// Mat-mat (batch > kMaxMatVecBatch): threads per block, the 32-value parts
-// of the shared dimension staged per step, and the resident blocks per
-// compute unit the persistent grid is sized for. The tile shape itself is a
-// per-platform parameter of the tile product (kernels/common.hpp).
+// Mat-mat (batch > kMaxMatVecBatch): threads per block, the resident blocks
+// per compute unit the persistent grid is sized for, and the batch from
+// which the wide tiling is used (below it the narrow one). The tile shapes
+// are per-platform parameters of the tile product (kernels/common.hpp).
 inline constexpr std::uint32_t kMatMulThreads = 256;
-inline constexpr std::uint32_t kMatMulChunkParts = 4;
 inline constexpr std::uint32_t kMatMulBlocksPerCu = 2;
+inline constexpr std::uint32_t kMatMulWideBatch = 256;
 
 }  // namespace hipquant::quant
 
