@@ -5,11 +5,12 @@
 //   hq_mul_mat_q8_1_dot4_<T>_{wide,narrow}: the portable integer-dot product
 // A thread block computes a kTileRows x kTileCols block of y (weight rows x
 // activation rows) and walks the shared dimension a chunk of 32-value parts
-// at a time (tile shapes and chunk: the tiling table in kernels/common.hpp): the weight rows' parts are decoded into int8 (q - offset)
-// with their scales and mins, the activation blocks copied as they are, both
-// into shared memory; then the block's thread groups multiply 16 x 16 tiles
-// of it with the tile primitive (kernels/common.hpp), one scale group (16 or
-// 32 values) at a time, and fold each integer result into f32 sums:
+// at a time (tile shapes and chunk: the tiling table in kernels/common.hpp).
+// The weight rows' parts are decoded into int8 (q - offset) with their
+// scales and mins, the activation blocks copied as they are, both into
+// shared memory; then the block's thread groups multiply 16 x 16 tiles of it
+// with the tile primitive (kernels/common.hpp), one scale group (16 or 32
+// values) at a time, and fold each integer result into f32 sums:
 //   y += (a_w * d_x) * sum(q_w' * q_x) - b_w * (d_x * sum(q_x)),
 // the mat-vec's own formula (q_w' = q_w - offset, value = a_w * q_w' - b_w).
 #include "common.hpp"
@@ -45,9 +46,9 @@ struct MatMulTiles {
     Vec16 w_q[L::kTileRows * kStride / 16];  // int8 q - offset
     Vec16 x_q[L::kTileCols * kStride / 16];  // int8 activation quants
     float w_scale[L::kTileRows][kGroups];    // a
-    float w_min[kMinRows][kGroups];            // b
+    float w_min[kMinRows][kGroups];          // b
     float x_d[L::kTileCols][kParts];         // d of each activation block
-    float x_sum[kMinCols][kGroups];            // d * sum(q) per scale group
+    float x_sum[kMinCols][kGroups];          // d * sum(q) per scale group
 
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
     __device__ std::int8_t* x_bytes() { return reinterpret_cast<std::int8_t*>(x_q); }
