@@ -275,9 +275,9 @@ __device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpr
 struct TileMmaDot4 {
     static constexpr int kThreads = kWarp;
     static constexpr int kAcc = 8;
-    // On 64-lane hardware half the wide tile's rows: 128 rows took all 256
-    // VGPRs there and spilled (clang 17, gfx90a).
-    using Wide = MatMulTiling<kWaveSize == 64 ? 64 : 128, 64, 4, kWaveSize == 64 ? 1 : 2, 2>;
+    // 64 rows: with 128, clang 17 and 21 took all 256 VGPRs of gfx90a and
+    // gfx1100 and spilled to scratch.
+    using Wide = MatMulTiling<64, 64, 4, 1, 2>;
     using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
 
     // Thread `lane` owns row lane % 16 and the eight columns 8 * (lane / 16) + i.
