@@ -66,7 +66,7 @@ inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 // which the wide tiling is used (below it the narrow one). The tile shapes
 // are per-platform parameters of the tile product (kernels/common.hpp).
 inline constexpr std::uint32_t kMatMulThreads = 256;
-inline constexpr std::uint32_t kMatMulBlocksPerCu = 4;
+inline constexpr std::uint32_t kMatMulBlocksPerCu = 2;
 inline constexpr std::uint32_t kMatMulWideBatch = 256;
 
 }  // namespace hipquant::quant
