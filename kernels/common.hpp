@@ -219,6 +219,24 @@ __device__ __forceinline__ int dp4a(int a, int b, int c) {
 #endif
 }
 
+// Programmatic dependent launch (LaunchConfig::overlapping_previous, NVIDIA
+// sm_90+): a kernel launched that way may start while the kernel before it
+// is finishing. wait_for_previous_kernel() returns once that kernel is done
+// and its writes are visible: call it before touching memory it may write.
+// allow_next_kernel() lets the kernel after this one start launching once
+// every block of this one has called it or exited. Both do nothing
+// elsewhere, and for a kernel launched the ordinary way.
+__device__ __forceinline__ void wait_for_previous_kernel() {
+#if defined(HIPQUANT_PLATFORM_NVIDIA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void allow_next_kernel() {
+#if defined(HIPQUANT_PLATFORM_NVIDIA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 // int -> float, exact for |c| < 2^22, with one integer and one float add:
 // 0x4B400000 is 1.5 * 2^23, whose float spacing is 1, so adding c to its bits
 // gives 1.5 * 2^23 + c exactly. The conversion instruction runs at a quarter

@@ -203,7 +203,8 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
             .arg(y)
             .arg(args)
             .launch(matvec_q8_1_config(rows_, batch, matvec_rows_per_block(static_cast<std::uint32_t>(batch)),
-                                       device_.multiprocessor_count()),
+                                       device_.multiprocessor_count())
+                        .overlapping_previous(device_.overlapped_launch()),
                     stream);
         return;
     }

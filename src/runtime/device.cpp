@@ -31,6 +31,7 @@ public:
     std::size_t l2_bytes = 0;
     int multiprocessors = 0;
     int wavefront = 0;
+    bool overlapped_launch = false;
 
     std::mutex mutex;  // guards the caches and deferred_error
     std::map<const void*, hipModule_t> modules;                          // by image address
@@ -104,6 +105,7 @@ std::shared_ptr<detail::DeviceContext> make_context(int ordinal, hipStream_t bor
     ctx->l2_bytes = static_cast<std::size_t>(prop.l2CacheSize);
     ctx->multiprocessors = prop.multiProcessorCount;
     ctx->wavefront = platform::wavefront_size(prop);
+    ctx->overlapped_launch = platform::overlapped_launch_supported(prop);
     return ctx;
 }
 }  // namespace
@@ -158,6 +160,7 @@ std::size_t RocmDevice::total_memory_bytes() const noexcept { return ctx_->total
 std::size_t RocmDevice::l2_cache_bytes() const noexcept { return ctx_->l2_bytes; }
 int RocmDevice::multiprocessor_count() const noexcept { return ctx_->multiprocessors; }
 int RocmDevice::wavefront_size() const noexcept { return ctx_->wavefront; }
+bool RocmDevice::overlapped_launch() const noexcept { return ctx_->overlapped_launch; }
 hipStream_t RocmDevice::stream() const noexcept { return ctx_->stream; }
 bool RocmDevice::owns_stream() const noexcept { return ctx_->owns_stream; }
 

@@ -1,4 +1,4 @@
-// ArgBuilder::launch: the single call site of hipModuleLaunchKernel.
+// ArgBuilder::launch: the single place kernels are launched.
 #include "hipquant/runtime/launch.hpp"
 
 namespace hipquant {
@@ -13,8 +13,10 @@ void ArgBuilder::launch(const LaunchConfig& cfg, hipStream_t stream) {
     std::vector<void*> params;
     params.reserve(storage_.size());
     for (auto& slot : storage_) params.push_back(slot.get());
-    HIPQUANT_CHECK(hipModuleLaunchKernel(fn_.handle(), g.x, g.y, g.z, b.x, b.y, b.z, cfg.shared_mem_bytes, stream,
-                                         params.data(), nullptr));
+    const unsigned grid[3] = {g.x, g.y, g.z};
+    const unsigned block[3] = {b.x, b.y, b.z};
+    HIPQUANT_CHECK(platform::launch_kernel(fn_.handle(), grid, block, cfg.shared_mem_bytes, stream, params.data(),
+                                           cfg.overlap_previous));
 }
 
 }  // namespace hipquant

@@ -70,6 +70,9 @@ public:
     std::size_t l2_cache_bytes() const noexcept;
     int multiprocessor_count() const noexcept;
     int wavefront_size() const noexcept;
+    // Whether LaunchConfig::overlapping_previous takes effect here (NVIDIA
+    // sm_90 and later).
+    bool overlapped_launch() const noexcept;
     hipStream_t stream() const noexcept;
     bool owns_stream() const noexcept;
 

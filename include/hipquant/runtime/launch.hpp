@@ -39,9 +39,20 @@ struct LaunchConfig {
                             {block_size, 1, 1}, 0);
     }
 
+    // Lets the launch overlap the end of the kernel before it in the stream
+    // where the GPU supports it (RocmDevice::overlapped_launch; NVIDIA
+    // Hopper's programmatic dependent launch). Only for kernels written for
+    // it: they call wait_for_previous_kernel() (kernels/common.hpp) before
+    // touching memory an earlier kernel may write.
+    LaunchConfig& overlapping_previous(bool on = true) {
+        overlap_previous = on;
+        return *this;
+    }
+
     Dim3 grid_dim;
     Dim3 block_dim;
     std::uint32_t shared_mem_bytes;
+    bool overlap_previous = false;
 };
 
 // Collects kernel arguments by value, then launches. Each argument is copied

@@ -17,6 +17,16 @@ inline constexpr const char* kName = "amd";
 inline std::string arch_name(const hipDeviceProp_t& prop) { return prop.gcnArchName; }
 // Threads that execute in lockstep: 64 on CDNA/GCN, 32 on RDNA.
 inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
+// Whether a kernel may be launched to overlap the end of the kernel before
+// it (see launch_kernel): not on AMD.
+inline bool overlapped_launch_supported(const hipDeviceProp_t&) { return false; }
+// hipModuleLaunchKernel; `overlap_previous` has no effect on AMD.
+inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], const unsigned (&block)[3],
+                                unsigned shared_bytes, hipStream_t stream, void** params, bool overlap_previous) {
+    (void)overlap_previous;
+    return hipModuleLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes, stream,
+                                 params, nullptr);
+}
 }  // namespace hipquant::platform
 
 #elif defined(HIPQUANT_PLATFORM_NVIDIA)
@@ -119,6 +129,41 @@ inline hipError_t hipModuleLaunchKernel(hipFunction_t f, unsigned gx, unsigned g
     return hipquant::platform::detail::from_driver(
         fn(f, gx, gy, gz, bx, by, bz, shared_bytes, stream, params, extra));
 }
+
+namespace hipquant::platform {
+// Hopper and later: programmatic dependent launch.
+inline bool overlapped_launch_supported(const hipDeviceProp_t& prop) { return prop.major >= 9; }
+// Launches `f`. With `overlap_previous` (only where
+// overlapped_launch_supported), the launch may begin while the kernel
+// before it in the stream is still finishing (programmatic dependent
+// launch): the kernel must wait (kernels/common.hpp,
+// wait_for_previous_kernel) before it reads or writes memory that kernel
+// may touch; memory no kernel writes it may read at once.
+inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], const unsigned (&block)[3],
+                                unsigned shared_bytes, hipStream_t stream, void** params, bool overlap_previous) {
+    if (!overlap_previous)
+        return hipModuleLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes,
+                                     stream, params, nullptr);
+    using Fn = CUresult (*)(const CUlaunchConfig*, CUfunction, void**, void**);
+    static const Fn fn = detail::driver_entry<Fn>("cuLaunchKernelEx");
+    if (!fn) return cudaErrorInsufficientDriver;
+    CUlaunchAttribute attribute{};
+    attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = grid[0];
+    config.gridDimY = grid[1];
+    config.gridDimZ = grid[2];
+    config.blockDimX = block[0];
+    config.blockDimY = block[1];
+    config.blockDimZ = block[2];
+    config.sharedMemBytes = shared_bytes;
+    config.hStream = stream;
+    config.attrs = &attribute;
+    config.numAttrs = 1;
+    return detail::from_driver(fn(&config, f, params, nullptr));
+}
+}  // namespace hipquant::platform
 
 #else
 #error "hipquant: define HIPQUANT_PLATFORM_AMD or HIPQUANT_PLATFORM_NVIDIA (the CMake target hipquant::hipquant does)"
