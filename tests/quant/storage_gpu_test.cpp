@@ -3,6 +3,8 @@
 // misuse throws before anything is launched.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "gpu_test_util.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/selftest.hpp"
@@ -101,4 +103,42 @@ TEST_F(GpuTest, TensorFromAnotherDeviceIsRejected) {
     auto x = device().alloc_zeros<float>(64);
     auto y = device().alloc_zeros<float>(8);
     HQ_EXPECT_ERROR(t.matmul(x, 1, y, device().stream()), "matmul: x is on device 0 but the operation runs on device 1");
+}
+
+// Mat-vec kernels may start while the kernel before them finishes (Hopper's
+// programmatic dependent launch): a chain whose every product reads the
+// previous one's output, queued without waiting, gives the same bits as the
+// same chain with the stream drained between steps.
+TEST_F(GpuTest, ChainedProductsQueuedBackToBackEqualStepByStep) {
+    const std::size_t n = 512;  // square weights, so each output feeds the next product
+    std::vector<float> values(n * n);
+    // Values of about 1.5 / sqrt(n): each product keeps the activations' size.
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = (static_cast<float>((i * 7919) % 211) / 105.0f - 1.0f) * 0.066f;
+    const auto a = hq::QuantizedTensor::quantize(device(), hq::QuantType::Q4_0, values.data(), n, n);
+    const auto b = hq::QuantizedTensor::quantize(device(), hq::QuantType::Q6_K, values.data(), n, n);
+    std::vector<float> x0(2 * n);
+    for (std::size_t i = 0; i < x0.size(); ++i) x0[i] = static_cast<float>((i * 31) % 17) / 8.0f - 1.0f;
+
+    const auto run = [&](bool drain) {
+        auto x = device().memcpy_stod(x0);
+        auto y = device().alloc<float>(2 * n);
+        for (int step = 0; step < 12; ++step) {
+            const auto& w = step % 2 == 0 ? a : b;
+            w.matmul(x.span(), 2, y.span(), device().stream());
+            std::swap(x, y);  // the next step reads this one's output
+            if (drain) device().synchronize();
+        }
+        return device().memcpy_dtov(x);
+    };
+    const auto queued = run(false);
+    const auto drained = run(true);
+    ASSERT_EQ(queued.size(), drained.size());
+    bool nonzero = false;
+    for (std::size_t i = 0; i < queued.size(); ++i) {
+        ASSERT_TRUE(std::isfinite(drained[i])) << "value " << i;
+        ASSERT_EQ(queued[i], drained[i]) << "value " << i;
+        nonzero = nonzero || drained[i] != 0.0f;
+    }
+    EXPECT_TRUE(nonzero) << "the chain decayed to zeros: the comparison would prove nothing";
 }
