@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <vector>
 
+#include "hipquant/quant/types.hpp"
 #include "hipquant/runtime/device.hpp"
 
 namespace hipquant::test {
@@ -22,6 +24,14 @@ protected:
 private:
     std::optional<RocmDevice> device_;
 };
+
+// The weight types (QuantizedTensor can hold them) that have `kernel`.
+inline std::vector<quant::QuantType> weight_types(quant::KernelBits kernel) {
+    std::vector<quant::QuantType> out;
+    for (const auto& info : quant::kQuantTypes)
+        if (info.can_be_weight && info.has_kernel(kernel)) out.push_back(info.type);
+    return out;
+}
 
 // EXPECT that `stmt` throws hipquant::Error whose message contains `needle`.
 #define HQ_EXPECT_ERROR(stmt, needle)                                                       \

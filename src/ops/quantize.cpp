@@ -13,19 +13,21 @@ void check_cols(std::size_t cols) {
                      errc::invalid_value, "quantize_q8_1: cols = " + std::to_string(cols) + " is out of range");
 }
 
-// Checks that every row of the view lies inside x.data, without overflow:
-// the last element any row reaches is sum_i (shape_i - 1) * stride_i + cols - 1.
-// Called with every shape entry > 0.
-void check_view(const ActivationView& x, std::size_t cols) {
+}  // namespace
+
+// The last element any row reaches is sum_i (shape_i - 1) * stride_i + cols - 1;
+// summed step by step so that no product can overflow.
+void check_activation_view(const ActivationView& x, std::size_t cols, const char* op) {
     const std::size_t size = x.data.size();
     const auto fail = [&] {
         HIPQUANT_FAIL(errc::invalid_value,
-                      "quantize_q8_1: the view's rows reach past the end of x (" + std::to_string(size) +
+                      std::string(op) + ": the view's rows reach past the end of x (" + std::to_string(size) +
                           " values): shape [" + std::to_string(x.shape[0]) + ", " + std::to_string(x.shape[1]) +
                           ", " + std::to_string(x.shape[2]) + "] x " + std::to_string(cols) + " values, strides [" +
                           std::to_string(x.strides[0]) + ", " + std::to_string(x.strides[1]) + ", " +
                           std::to_string(x.strides[2]) + "]");
     };
+    if (x.rows() == 0) return;
     if (size < cols) fail();
     std::size_t reach = cols;  // one past the last element read so far
     for (int i = 0; i < 3; ++i) {
@@ -34,8 +36,6 @@ void check_view(const ActivationView& x, std::size_t cols) {
         reach += steps * x.strides[i];
     }
 }
-
-}  // namespace
 
 void quantize_q8_1(const RocmDevice& device, DeviceSpan<const float> x, std::size_t rows, std::size_t cols,
                    DeviceSpan<BlockQ8_1> y, hipStream_t stream) {
@@ -56,7 +56,7 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
                          " rows of " + std::to_string(cols) + " values need " + std::to_string(rows * row_blocks) +
                          " (rows padded to " + std::to_string(kRowPadding) + " values)");
     if (rows == 0) return;
-    check_view(x, cols);
+    check_activation_view(x, cols, "quantize_q8_1");
 
     static constexpr std::uint32_t kThreads = 256;  // 8 blocks of 32 values per thread block
     const QuantizeQ8_1Args args{rows,

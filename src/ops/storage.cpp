@@ -233,12 +233,11 @@ void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipSt
                              MatVecPath path) const {
     const std::size_t batch = x.rows();
     check_matmul(*this, batch, y.size(), path);
+    check_activation_view(x, cols_, "matmul");
 
     if (path == MatVecPath::kDequantize) {
         HIPQUANT_REQUIRE(rows_aligned_16(x), errc::invalid_value,
                          "matmul (f32 path): every row of x must start 16-byte aligned for vector loads");
-        HIPQUANT_REQUIRE(x.shape[2] == 1 || x.strides[2] >= cols_, errc::invalid_value,
-                         "matmul (f32 path): rows of x may not overlap");
         // One launch per (i0, i1) and per kMaxMatVecF32Batch rows of it.
         for (std::size_t i0 = 0; i0 < x.shape[0]; ++i0) {
             for (std::size_t i1 = 0; i1 < x.shape[1]; ++i1) {

@@ -74,12 +74,7 @@ void expect_gathers_equal_reference(const hipquant::RocmDevice& device, const We
 }
 
 // Weight types a QuantizedTensor can hold that have a dequantize kernel.
-std::vector<hq::QuantType> gatherable_types() {
-    std::vector<hq::QuantType> out;
-    for (const auto& info : hq::kQuantTypes)
-        if (info.can_be_weight && info.has_kernel(hq::kKernelDequantize)) out.push_back(info.type);
-    return out;
-}
+std::vector<hq::QuantType> gatherable_types() { return hipquant::test::weight_types(hq::kKernelDequantize); }
 
 // A few whole blocks per row, not a power of two (plain types: 67 values).
 std::size_t test_cols(hq::QuantType type) {

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <random>
 
 #include "gpu_test_util.hpp"
 #include "hipquant/quant/storage.hpp"
@@ -16,25 +15,10 @@ using hipquant::test::GpuTest;
 
 namespace {
 
-std::vector<hq::QuantType> mat_mat_types() {
-    std::vector<hq::QuantType> out;
-    for (const auto& info : hq::kQuantTypes)
-        if (info.can_be_weight && info.has_kernel(hq::kKernelMulMat)) out.push_back(info.type);
-    return out;
-}
-
 // Columns that end mid-chunk for the 32-value formats (41 parts; chunks
 // are 4 or 8 parts), three K blocks otherwise.
 std::size_t awkward_cols(hq::QuantType type) {
     return hq::quant_type_info(type).block_elems == 32 ? 41 * 32 : 3 * 256;
-}
-
-std::vector<float> random_floats(std::size_t n, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
 }
 
 }  // namespace
@@ -51,7 +35,7 @@ TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {
     const selftest::MatVecInput inputs[] = {selftest::MatVecInput::kQ8_1Device, selftest::MatVecInput::kQ8_1Host,
                                             selftest::MatVecInput::kQ8_1DeviceIntegerDot};
     std::uint32_t seed = 500;
-    for (const auto type : mat_mat_types()) {
+    for (const auto type : hipquant::test::weight_types(hq::kKernelMulMat)) {
         for (const auto rows : row_counts) {
             const auto w = selftest::make_mat_vec_weights(device(), type, rows, awkward_cols(type), seed++);
             for (const auto batch : batches) {
@@ -71,7 +55,7 @@ TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {
 // (42 rows), the mat-vec (6 rows) and the f32 path; a stride of 0 repeats a row.
 TEST_F(GpuTest, BroadcastViewEqualsThePackedProduct) {
     const std::size_t rows = 70, cols = 512;
-    const auto values = random_floats(rows * cols, 11);
+    const auto values = selftest::random_values(rows * cols, 11);
     const auto t = hq::QuantizedTensor::quantize(device(), hq::QuantType::Q4_K, values.data(), rows, cols);
 
     struct Case {
@@ -91,7 +75,7 @@ TEST_F(GpuTest, BroadcastViewEqualsThePackedProduct) {
         const std::size_t n = shape_only.rows();
         std::size_t extent = cols;
         for (int i = 0; i < 3; ++i) extent += (c.shape[i] - 1) * c.strides[i];
-        const auto buffer = random_floats(extent, seed++);
+        const auto buffer = selftest::random_values(extent, seed++);
         std::vector<float> packed;
         for (std::size_t i0 = 0; i0 < c.shape[0]; ++i0)
             for (std::size_t i1 = 0; i1 < c.shape[1]; ++i1)

@@ -12,15 +12,9 @@
 namespace hq = hipquant::quant;
 namespace selftest = hipquant::selftest;
 using hipquant::test::GpuTest;
+using hipquant::test::weight_types;
 
 namespace {
-
-std::vector<hq::QuantType> weight_types(std::uint32_t kernel) {
-    std::vector<hq::QuantType> out;
-    for (const auto& info : hq::kQuantTypes)
-        if (info.can_be_weight && info.has_kernel(static_cast<hq::KernelBits>(kernel))) out.push_back(info.type);
-    return out;
-}
 
 struct Shape {
     std::size_t rows, cols;
@@ -84,7 +78,7 @@ TEST_F(GpuTest, MatmulMisuseThrowsBeforeLaunch) {
                     "no mat-mat kernel (batch > 8) for weight type F16");
     // A view whose last row would run past the buffer.
     const hq::ActivationView past{x.span(), {1, 2, 1}, {0, 65, 0}};
-    HQ_EXPECT_ERROR(t.matmul(past, y.span(), device().stream()), "the view's rows reach past the end of x (128 values)");
+    HQ_EXPECT_ERROR(t.matmul(past, y.span(), device().stream()), "matmul: the view's rows reach past the end of x (128 values)");
     HQ_EXPECT_ERROR(hq::QuantizedTensor::zeros(device(), hq::QuantType::Q8_1, 8, 64), "activation format");
     HQ_EXPECT_ERROR(hq::QuantizedTensor::zeros(device(), hq::QuantType::Q4_K, 8, 64),
                     "64 is not a multiple of the block size 256");

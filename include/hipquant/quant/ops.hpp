@@ -35,6 +35,10 @@ struct ActivationView {
     }
 };
 
+// Throws unless every row of cols values of the view lies inside x.data
+// (`op` names the caller in the message).
+void check_activation_view(const ActivationView& x, std::size_t cols, const char* op);
+
 // Quantizes x (rows x cols f32, row-major) to Q8_1: y holds
 // rows * q8_1_row_blocks(cols) blocks; values in the padding are zero.
 void quantize_q8_1(const RocmDevice& device, DeviceSpan<const float> x, std::size_t rows, std::size_t cols,

@@ -27,7 +27,6 @@ enum class MatVecPath {
                   // activations (batch 1..8 only)
 };
 
-
 class QuantizedTensor {
 public:
     // All-zero blocks (every value decodes to 0).
@@ -64,10 +63,12 @@ public:
     // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch: x is batch x cols,
     // y is batch x rows, both row-major f32. Batch 1..8 (kMaxMatVecBatch)
     // runs the mat-vec kernels, larger batches the tiled mat-mat kernels
-    // (on the matrix cores where the GPU has them). Queued on `stream`. The Q8_1 path quantizes x into a
-    // workspace the tensor keeps and reuses; a call on a different stream
-    // than the previous one first waits for the previous stream, so the
-    // workspace is never shared between two streams in flight.
+    // (on the matrix cores where the GPU has them). Queued on `stream`.
+    // The Q8_1 paths quantize x into a workspace the tensor keeps and
+    // reuses; a call on a different stream than the previous one first
+    // waits for the previous stream, so the workspace is never shared
+    // between two streams in flight (nor may two host threads use one
+    // tensor at once: the workspace and get_rows' status word are shared).
     void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
     // The product alone on activations already quantized by quantize_q8_1:
