@@ -1,4 +1,4 @@
-// `hipquant bench [OPTIONS]`: the mat-vec benchmark (bench/), as a subcommand.
+// `hipquant bench [OPTIONS]`: the mat-vec and mat-mat benchmark (bench/), as a subcommand.
 #include <string>
 #include <vector>
 

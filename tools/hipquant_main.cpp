@@ -26,7 +26,7 @@ constexpr Command kCommands[] = {
      "checksum, the time and GB/s; --check compares the GPU against the CPU (exit 1 on a mismatch)",
      hipquant::cli::cmd_matvec},
     {"bench", "[--types T,..] [--shape RxC] [--batch B,..] [--path P] [--json F] [--csv F] ... (--help)",
-     "the mat-vec benchmark: kernel time, GB/s and fraction of the measured read bandwidth (exit 3: no GPU)",
+     "the benchmark: mat-vec GB/s against the measured read bandwidth, mat-mat TFLOP/s against the vendor f16 GEMM (exit 3: no GPU)",
      hipquant::cli::cmd_bench},
     {"devices", "",
      "list the GPUs (name, arch, memory) and whether this build has code for each (exit 3: no GPU)",
