@@ -145,6 +145,15 @@
 // Kernels are looked up by name in the loaded module: unmangled symbols.
 #define HQ_KERNEL extern "C" __global__
 
+// The second __launch_bounds__ argument means resident blocks per SM to
+// nvcc (a register cap) and waves per SIMD to clang on AMD (a tighter one
+// for 64-lane blocks). HQ_MIN_BLOCKS(n) asks nvcc for n and AMD for nothing.
+#if defined(HIPQUANT_PLATFORM_NVIDIA)
+#define HQ_MIN_BLOCKS(n) (n)
+#else
+#define HQ_MIN_BLOCKS(n) 1
+#endif
+
 namespace hipquant::kernels {
 
 // The logical warp. AMD CDNA/GCN wavefronts have 64 lanes, RDNA and NVIDIA

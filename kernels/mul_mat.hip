@@ -206,9 +206,19 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
 
     const std::uint64_t tiles_m = (args.rows + L::kTileRows - 1) / L::kTileRows;
     const std::uint64_t tiles = tiles_m * ((args.batch + L::kTileCols - 1) / L::kTileCols);
-    for (std::uint64_t tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+    // Work item = (tile, slice of the shared dimension); slice s writes its
+    // own batch x rows slab of y.
+    const std::uint32_t chunks = (args.parts_per_row + Tiles::kParts - 1) / Tiles::kParts;
+    const std::uint32_t slices = args.k_slices > 0 ? args.k_slices : 1;
+    const std::uint32_t slice_chunks = (chunks + slices - 1) / slices;
+    for (std::uint64_t item = blockIdx.x; item < tiles * slices; item += gridDim.x) {
+        const std::uint64_t tile = item % tiles;
+        const std::uint32_t slice = static_cast<std::uint32_t>(item / tiles);
         const std::uint64_t row0 = tile % tiles_m * L::kTileRows;
         const std::uint64_t col0 = tile / tiles_m * L::kTileCols;
+        const std::uint32_t first_part = slice * slice_chunks * Tiles::kParts;
+        const std::uint32_t end_part = min(args.parts_per_row, first_part + slice_chunks * Tiles::kParts);
+        float* out = y + static_cast<std::uint64_t>(slice) * args.batch * args.rows;
 
         float acc[kTM][kTN][Mma::kAcc];
 #pragma unroll
@@ -218,7 +228,7 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
 #pragma unroll
                 for (int k = 0; k < Mma::kAcc; ++k) acc[i][j][k] = 0.0f;
 
-        for (std::uint32_t first = 0; first < args.parts_per_row; first += Tiles::kParts) {
+        for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
             stage_chunk<T, L>(s, w, x, args, row0, col0, first);
             __syncthreads();
             // Not unrolled: unrolling measured no faster on the H100 and
@@ -236,25 +246,47 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                 for (int k = 0; k < Mma::kAcc; ++k) {
                     const std::uint64_t m = row0 + static_cast<std::uint64_t>(m_base + 16 * i + Mma::row(lane, k));
                     const std::uint64_t n = col0 + static_cast<std::uint64_t>(n_base + 16 * j + Mma::col(lane, k));
-                    if (m < args.rows && n < args.batch) y[n * args.rows + m] = acc[i][j][k];
+                    if (m < args.rows && n < args.batch) out[n * args.rows + m] = acc[i][j][k];
                 }
             }
         }
     }
 }
 
+// y[i] = sum over the k slices of partial[s][i], in slice order (the same
+// bits every run).
+HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restrict__ y, std::uint64_t n,
+                               std::uint32_t slices) {
+    const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    float s = partial[i];
+    for (std::uint32_t k = 1; k < slices; ++k) s += partial[k * n + i];
+    y[i] = s;
+}
+
+// The host counts narrow tiles with its own copy of their shape.
+static_assert(TileMma::Narrow::kTileRows == quant::kMatMulNarrowRows &&
+                  TileMma::Narrow::kTileCols == quant::kMatMulNarrowCols &&
+                  TileMmaDot4::Narrow::kTileRows == quant::kMatMulNarrowRows &&
+                  TileMmaDot4::Narrow::kTileCols == quant::kMatMulNarrowCols,
+              "narrow tiles as kernel_args.hpp says");
+
 // Per type: {table's tile product, portable integer dot} x {wide, narrow}
-// tiling (the host takes the narrow one below kMatMulWideBatch).
-#define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING)                                                       \
-    HQ_KERNEL __launch_bounds__(quant::kMatMulThreads) void FAMILY##NAME##SUFFIX(                              \
+// tiling (the host takes the narrow one below kMatMulWideBatch). The
+// minimum blocks per SM steer ptxas: 2 holds the tile-product kernels to 128
+// registers (two blocks per SM; without it some took 160), 1 lets the
+// integer-dot ones use what they need (with none ptxas capped some at 64
+// registers, with 2 at 128, and they spilled). Nothing on AMD.
+#define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING, MIN_BLOCKS)                                           \
+    HQ_KERNEL __launch_bounds__(quant::kMatMulThreads, HQ_MIN_BLOCKS(MIN_BLOCKS)) void FAMILY##NAME##SUFFIX(   \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                  \
         mul_mat_q8_1<QuantType::NAME, MMA, MMA::TILING>(w, x, y, args);                                        \
     }
 #define HQ_MMQ_KERNELS(NAME)                                                                                   \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide)                                               \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _narrow, TileMma, Narrow)                                           \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _wide, TileMmaDot4, Wide)                                      \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _narrow, TileMmaDot4, Narrow)
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide, 2)                                            \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _narrow, TileMma, Narrow, 2)                                        \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _wide, TileMmaDot4, Wide, 1)                                   \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _narrow, TileMmaDot4, Narrow, 1)
 HQ_MATVEC_TYPES(HQ_MMQ_KERNELS)
 #undef HQ_MMQ_KERNELS
 #undef HQ_MMQ_KERNEL

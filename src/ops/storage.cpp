@@ -149,7 +149,7 @@ LaunchConfig matvec_q8_1_config(std::size_t rows, std::size_t batch, std::uint32
                                 int compute_units) {
     const std::size_t groups = (rows + rows_per_block - 1) / rows_per_block;
     const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * kMatVecBlocksPerCu;
-    const std::size_t blocks = batch <= 2 && groups > resident ? resident : groups;
+    const std::size_t blocks = batch <= kMatVecPersistentBatch && groups > resident ? resident : groups;
     return LaunchConfig({static_cast<std::uint32_t>(blocks), 1, 1}, {kMatVecWarps * 32, 1, 1}, 0);
 }
 
@@ -163,6 +163,19 @@ LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::
 LaunchConfig matmul_config(int compute_units) {
     const auto cus = static_cast<std::uint32_t>(compute_units > 0 ? compute_units : 1);
     return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, 0);
+}
+
+// Slices of the shared dimension for the narrow tiling: as many as keep
+// the grid's blocks busy when the tiles alone are fewer (batch 16 on 4096
+// rows: 64 tiles, 264 blocks on an H100), each of at least
+// kMatMulMinSliceParts parts; 1 for the wide tiling.
+std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, std::uint32_t parts, int compute_units) {
+    if (batch >= kMatMulWideBatch) return 1;
+    const std::size_t tiles =
+        (rows + kMatMulNarrowRows - 1) / kMatMulNarrowRows * ((batch + kMatMulNarrowCols - 1) / kMatMulNarrowCols);
+    const std::size_t blocks = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * kMatMulBlocksPerCu;
+    const std::size_t slices = std::min<std::size_t>({blocks / tiles, kMatMulMaxKSlices, parts / kMatMulMinSliceParts});
+    return static_cast<std::uint32_t>(std::max<std::size_t>(slices, 1));
 }
 
 // Whether row i of the view starts 16-byte aligned for every i (the f32
@@ -193,9 +206,13 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                      "matmul_q8_1: xq must be 16-byte aligned (the kernel reads it in 16-byte vectors)");
     HIPQUANT_REQUIRE(batch <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
                      "matmul: batch " + std::to_string(batch) + " is too large");
-    const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
-                          static_cast<std::uint32_t>(batch), row_blocks};
+    MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
+                    static_cast<std::uint32_t>(batch), row_blocks};
     if (batch <= kMaxMatVecBatch) {
+        // Overlapped with the kernel before only on the persistent grids
+        // (batch <= 2), where it was measured to help; at batch 4 two H100
+        // runs were 30 % slower with it, once each.
+        const bool overlap = device_.overlapped_launch() && batch <= kMatVecPersistentBatch;
         device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
             .builder()
             .arg(data_)
@@ -204,19 +221,43 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
             .arg(args)
             .launch(matvec_q8_1_config(rows_, batch, matvec_rows_per_block(static_cast<std::uint32_t>(batch)),
                                        device_.multiprocessor_count())
-                        .overlapping_previous(device_.overlapped_launch()),
+                        .overlapping_previous(overlap),
                     stream);
         return;
     }
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
     const char* tiling = batch >= kMatMulWideBatch ? "_wide" : "_narrow";
+    args.k_slices = matmul_k_slices(rows_, batch, args.parts_per_row, device_.multiprocessor_count());
+    DeviceSpan<float> out = y;
+    if (args.k_slices > 1) {  // the slices' partial sums go to a workspace first
+        claim_workspaces(stream);
+        const std::size_t n = batch * rows_;
+        if (!partial_.valid() || partial_.size() < args.k_slices * n) partial_ = device_.alloc<float>(args.k_slices * n);
+        out = partial_.slice(0, args.k_slices * n);
+    }
     device_.get_or_load_func(kernel_name(family, type_) + tiling)
         .builder()
         .arg(data_)
         .arg(xq)
-        .arg(y)
+        .arg(out)
         .arg(args)
         .launch(matmul_config(device_.multiprocessor_count()), stream);
+    if (args.k_slices > 1) {
+        const std::uint64_t n = batch * rows_;
+        device_.get_or_load_func("hq_sum_k_slices")
+            .builder()
+            .arg(out)
+            .arg(y)
+            .arg(n)
+            .arg(args.k_slices)
+            .launch(LaunchConfig::for_num_elems(n, 256), stream);
+    }
+}
+
+void QuantizedTensor::claim_workspaces(hipStream_t stream) const {
+    if (workspace_used_ && workspace_stream_ != stream) HIPQUANT_CHECK(hipStreamSynchronize(workspace_stream_));
+    workspace_stream_ = stream;
+    workspace_used_ = true;
 }
 
 void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
@@ -262,11 +303,9 @@ void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipSt
 
     // Q8_1 paths: quantize x into the workspace, then integer products.
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
-    if (workspace_used_ && workspace_stream_ != stream) HIPQUANT_CHECK(hipStreamSynchronize(workspace_stream_));
+    claim_workspaces(stream);
     if (!workspace_.valid() || workspace_.size() < batch * row_blocks)
         workspace_ = device_.alloc<BlockQ8_1>(std::max<std::size_t>(batch, kMaxMatVecBatch) * row_blocks);
-    workspace_stream_ = stream;
-    workspace_used_ = true;
     auto xq = workspace_.slice(0, batch * row_blocks);
     quantize_q8_1(device_, x, cols_, xq, stream);
     launch_q8_1(xq, batch, y, stream, path);

@@ -37,6 +37,10 @@ struct MatVecArgs {
     std::uint32_t parts_per_row;  // 32-value parts of a row: cols / 32
     std::uint32_t batch;          // activation rows (1 .. kMaxMatVecBatch)
     std::uint64_t x_row_stride;   // activation row stride: Q8_1 blocks (Q8_1 path) or f32 values
+    // Mat-mat only: the shared dimension is cut into this many slices, each
+    // computed by its own blocks into its own batch x rows slab of y (a
+    // workspace then summed by hq_sum_k_slices); 1 writes y directly.
+    std::uint32_t k_slices = 1;
 };
 
 // Batches up to this size use the mat-vec kernels.
@@ -52,9 +56,11 @@ HIPQUANT_HD constexpr std::uint32_t matvec_rows_per_block(std::uint32_t batch) {
     // registers of 64-lane AMD targets (scratch spills): 2 rows there.
     return batch <= 4 ? 4 : 2;
 }
-// Resident thread blocks per compute unit the batch <= 2 grid is sized for:
-// those blocks are persistent and loop over the row groups.
+// Resident thread blocks per compute unit the grid of batches up to
+// kMatVecPersistentBatch is sized for: those blocks are persistent and loop
+// over the row groups.
 inline constexpr std::uint32_t kMatVecBlocksPerCu = 4;
+inline constexpr std::uint32_t kMatVecPersistentBatch = 2;
 
 // The f32 path: one logical warp per row, this many rows per thread block;
 // batches above kMaxMatVecF32Batch run as several launches (registers).
@@ -63,11 +69,19 @@ inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
 // Mat-mat (batch > kMaxMatVecBatch): threads per block, the resident blocks
 // per compute unit the persistent grid is sized for, and the batch from
-// which the wide tiling is used (below it the narrow one). The tile shapes
-// are per-platform parameters of the tile product (kernels/common.hpp).
+// which the wide tiling is used (below it the narrow one). The wide tile
+// shapes are per-platform parameters of the tile product (kernels/common.hpp).
 inline constexpr std::uint32_t kMatMulThreads = 256;
 inline constexpr std::uint32_t kMatMulBlocksPerCu = 2;
 inline constexpr std::uint32_t kMatMulWideBatch = 256;
+// The narrow tiling is the same on every platform (kernels/common.hpp
+// asserts it), so the host can count its tiles: when they are fewer than
+// the grid's blocks, the shared dimension is cut into up to
+// kMatMulMaxKSlices slices of at least kMatMulMinSliceParts parts each.
+inline constexpr std::uint32_t kMatMulNarrowRows = 64;
+inline constexpr std::uint32_t kMatMulNarrowCols = 32;
+inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
+inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
 
 }  // namespace hipquant::quant
 

@@ -101,6 +101,9 @@ private:
     // matmul_q8_1 with the path's choice of mat-mat tile product.
     void launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                      MatVecPath path) const;
+    // Before a call's kernels use workspace_ or partial_ on `stream`: waits
+    // for the stream that used them last if it is another one.
+    void claim_workspaces(hipStream_t stream) const;
 
     RocmDevice device_;
     QuantType type_;
@@ -109,7 +112,8 @@ private:
     std::size_t row_bytes_;
     DeviceMemory<std::uint8_t> data_;  // rows * row_bytes_, then zeroed padding (kWeightPaddingBytes)
     mutable DeviceMemory<BlockQ8_1> workspace_;  // quantized activations, grown on demand
-    mutable hipStream_t workspace_stream_ = nullptr;
+    mutable DeviceMemory<float> partial_;        // mat-mat k-slice partial sums, grown on demand
+    mutable hipStream_t workspace_stream_ = nullptr;  // the stream that used the workspaces last
     mutable bool workspace_used_ = false;
     mutable DeviceMemory<std::int32_t> gather_status_;  // get_rows: first bad index position, or -1
 };
