@@ -61,6 +61,15 @@ struct Format;
     static constexpr int kParts = kBlockElems >= quant::kQK ? kBlockElems / quant::kQK : 1;          \
     __device__ static float decode(const Block& blk, int j) { return decoder; }
 
+// The shape of a format's parts, for kernels to specialize on at compile
+// time: the offset subtracted from each quant (WeightPart::offset), whether
+// values have a min (b != 0), and how many values share one scale a and min
+// b (16 where a part's halves differ, else 32).
+#define HQ_PART_SHAPE(offset, has_min, scale_group) \
+    static constexpr int kOffset = offset;           \
+    static constexpr bool kHasMin = has_min;         \
+    static constexpr int kScaleGroup = scale_group;
+
 // Plain element types: decode only (no mat-vec kernels).
 template <>
 struct Format<QuantType::F32> {
@@ -86,6 +95,7 @@ struct Format<QuantType::Q8_K> {
 template <>
 struct Format<QuantType::Q4_0> {
     HQ_FORMAT_COMMON(Q4_0, quant::decode_q4_0(blk, j))
+    HQ_PART_SHAPE(8, false, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         const float d = half_bits_to_float(blk.d);
@@ -98,7 +108,7 @@ struct Format<QuantType::Q4_0> {
         }
         w.a[0] = w.a[1] = d;
         w.b[0] = w.b[1] = 0.0f;
-        w.offset = 8;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -106,6 +116,7 @@ struct Format<QuantType::Q4_0> {
 template <>
 struct Format<QuantType::Q4_1> {
     HQ_FORMAT_COMMON(Q4_1, quant::decode_q4_1(blk, j))
+    HQ_PART_SHAPE(0, true, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
 #pragma unroll
@@ -116,7 +127,7 @@ struct Format<QuantType::Q4_1> {
         }
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = -half_bits_to_float(blk.m);  // x = d*q + m
-        w.offset = 0;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -133,6 +144,7 @@ __device__ __forceinline__ void five_bit_quants(int qh, const int (&qs)[4], Weig
 template <>
 struct Format<QuantType::Q5_0> {
     HQ_FORMAT_COMMON(Q5_0, quant::decode_q5_0(blk, j))
+    HQ_PART_SHAPE(16, false, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         int qh_qs[5];  // qh then qs: contiguous, 2-byte aligned in 22-byte blocks
@@ -141,7 +153,7 @@ struct Format<QuantType::Q5_0> {
         five_bit_quants(qh_qs[0], qs, w);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = 0.0f;
-        w.offset = 16;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -149,6 +161,7 @@ struct Format<QuantType::Q5_0> {
 template <>
 struct Format<QuantType::Q5_1> {
     HQ_FORMAT_COMMON(Q5_1, quant::decode_q5_1(blk, j))
+    HQ_PART_SHAPE(0, true, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         int qs[4];
@@ -157,7 +170,7 @@ struct Format<QuantType::Q5_1> {
         five_bit_quants(load_int_a4(blk.qh), qs, w);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = -half_bits_to_float(blk.m);
-        w.offset = 0;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -165,12 +178,13 @@ struct Format<QuantType::Q5_1> {
 template <>
 struct Format<QuantType::Q8_0> {
     HQ_FORMAT_COMMON(Q8_0, quant::decode_q8_0(blk, j))
+    HQ_PART_SHAPE(0, false, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         load_ints_a2(reinterpret_cast<const std::uint8_t*>(blk.qs), w.q);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d);
         w.b[0] = w.b[1] = 0.0f;
-        w.offset = 0;  // q is signed already: the dot treats bytes as int8
+        w.offset = kOffset;  // 0: q is signed already, the dot treats bytes as int8
         return w;
     }
 };
@@ -178,6 +192,7 @@ struct Format<QuantType::Q8_0> {
 template <>
 struct Format<QuantType::Q2_K> {
     HQ_FORMAT_COMMON(Q2_K, quant::decode_q2_k(blk, j))
+    HQ_PART_SHAPE(0, true, 16)
     // Part p: half p/4 of the block, 2-bit plane p%4 of its 32 qs bytes.
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
@@ -191,7 +206,7 @@ struct Format<QuantType::Q2_K> {
             w.a[h] = d * static_cast<float>(s & 0x0f);
             w.b[h] = dmin * static_cast<float>(s >> 4);
         }
-        w.offset = 0;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -199,6 +214,7 @@ struct Format<QuantType::Q2_K> {
 template <>
 struct Format<QuantType::Q3_K> {
     HQ_FORMAT_COMMON(Q3_K, quant::decode_q3_k(blk, j))
+    HQ_PART_SHAPE(4, false, 16)
     // q = 2 low bits | high bit << 2 (0..7); value = scale * (q - 4).
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
@@ -218,7 +234,7 @@ struct Format<QuantType::Q3_K> {
             w.a[h] = d * static_cast<float>(quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32);
             w.b[h] = 0.0f;
         }
-        w.offset = 4;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -226,6 +242,7 @@ struct Format<QuantType::Q3_K> {
 template <>
 struct Format<QuantType::Q4_K> {
     HQ_FORMAT_COMMON(Q4_K, quant::decode_q4_k(blk, j))
+    HQ_PART_SHAPE(0, true, 32)
     // Part p = sub-block p: low nibbles of qs[32*(p/2) ..] for even p, high for odd.
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
@@ -236,7 +253,7 @@ struct Format<QuantType::Q4_K> {
         quant::get_scale_min_k4(p, blk.scales, sc, m);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d) * static_cast<float>(sc);
         w.b[0] = w.b[1] = half_bits_to_float(blk.dmin) * static_cast<float>(m);
-        w.offset = 0;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -244,6 +261,7 @@ struct Format<QuantType::Q4_K> {
 template <>
 struct Format<QuantType::Q5_K> {
     HQ_FORMAT_COMMON(Q5_K, quant::decode_q5_k(blk, j))
+    HQ_PART_SHAPE(0, true, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
         WeightPart w;
         const int shift = 4 * (p & 1);
@@ -257,7 +275,7 @@ struct Format<QuantType::Q5_K> {
         quant::get_scale_min_k4(p, blk.scales, sc, m);
         w.a[0] = w.a[1] = half_bits_to_float(blk.d) * static_cast<float>(sc);
         w.b[0] = w.b[1] = half_bits_to_float(blk.dmin) * static_cast<float>(m);
-        w.offset = 0;
+        w.offset = kOffset;
         return w;
     }
 };
@@ -265,6 +283,7 @@ struct Format<QuantType::Q5_K> {
 template <>
 struct Format<QuantType::Q6_K> {
     HQ_FORMAT_COMMON(Q6_K, quant::decode_q6_k(blk, j))
+    HQ_PART_SHAPE(32, false, 16)
     // Part p: half p/4, quarter k = p%4: 4 low bits from ql (low nibbles for
     // k < 2), 2 high bits from qh >> 2k; value = (d * sc) * (q - 32).
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
@@ -286,12 +305,13 @@ struct Format<QuantType::Q6_K> {
             w.a[h] = d * static_cast<float>(blk.scales[half * 8 + h + 2 * k2]);
             w.b[h] = 0.0f;
         }
-        w.offset = 32;
+        w.offset = kOffset;
         return w;
     }
 };
 
 #undef HQ_FORMAT_COMMON
+#undef HQ_PART_SHAPE
 
 // The weight formats with mat-vec kernels, as X(NAME) over the table's names.
 #define HQ_MATVEC_TYPES(X) X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K)

@@ -19,14 +19,12 @@
 
 namespace hipquant::kernels {
 
-// Values sharing one weight scale and min: 16 for the K formats that scale
-// each 16 values (their WeightPart halves differ), 32 otherwise.
+// From the format traits: values sharing one weight scale and min (16 or
+// 32), and whether values have a min (then the activation sums are needed).
 template <QuantType T>
-inline constexpr int kScaleGroup = (T == QuantType::Q2_K || T == QuantType::Q3_K || T == QuantType::Q6_K) ? 16 : 32;
-// Formats with a min (value = a * q - b): the activation sums are needed.
+inline constexpr int kScaleGroup = Format<T>::kScaleGroup;
 template <QuantType T>
-inline constexpr bool kHasMin = T == QuantType::Q4_1 || T == QuantType::Q5_1 || T == QuantType::Q2_K ||
-                                T == QuantType::Q4_K || T == QuantType::Q5_K;
+inline constexpr bool kHasMin = Format<T>::kHasMin;
 
 // q - offset in every byte, for bytes 0..127 and offsets 0..128: no borrow
 // crosses a byte once bit 7 is set, and flipping it back subtracts 128.

@@ -62,7 +62,7 @@ __device__ __forceinline__ float dot_part_q8_1(const WeightPart& w, const Activa
 
 // Formats whose parts never have an offset or a min skip the sum of y.
 template <QuantType T>
-inline constexpr bool kUsesSumY = T != QuantType::Q8_0;
+inline constexpr bool kUsesSumY = Format<T>::kOffset != 0 || Format<T>::kHasMin;
 
 // Sums acc[r * B + b] over the block's logical warps and stores it as
 // y[b][row0 + r]: each warp's lane 0 puts its warp total in shared memory,
