@@ -86,6 +86,10 @@ MatVecReference mat_vec_reference(const float* wq, const float* xq, std::size_t 
 // y (batch x rows) against the reference with the bound above.
 CheckResult compare_mat_vec(std::string name, const std::vector<float>& y, const MatVecReference& ref);
 
+// Each of `rows` rows of `cols` values quantized to Q8_1 by the CPU
+// reference, padded to q8_1_row_blocks(cols) blocks: the layout of
+// quantize_q8_1's output and what matmul_q8_1 takes.
+std::vector<quant::BlockQ8_1> q8_1_blocks(const std::vector<float>& x, std::size_t rows, std::size_t cols);
 // Activations as the Q8_1 path sees them: each of `batch` rows of `cols`
 // values quantized by the CPU reference (padded to 512 values), then decoded.
 std::vector<float> q8_1_decoded(const std::vector<float>& x, std::size_t batch, std::size_t cols);

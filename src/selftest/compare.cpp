@@ -102,14 +102,7 @@ CheckResult compare_quantize_q8_1(std::string name, const std::vector<hq::BlockQ
         return finish(std::move(name), 1, rows * rb, std::numeric_limits<double>::infinity(), 0, "bytes", m,
                       "blocks");
     }
-    // The reference, row by row, padded with zeros as the kernel pads.
-    std::vector<hq::BlockQ8_1> expect(rows * rb);
-    std::vector<float> padded(rb * hq::kQK);
-    for (std::size_t r = 0; r < rows; ++r) {
-        std::fill(padded.begin(), padded.end(), 0.0f);
-        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(r * cols), cols, padded.begin());
-        hq::reference::quantize_row_q8_1(padded.data(), expect.data() + r * rb, padded.size());
-    }
+    const std::vector<hq::BlockQ8_1> expect = q8_1_blocks(x, rows, cols);  // padded as the kernel pads
 
     std::size_t bad = 0, bad_blocks = 0, ties = 0;
     const auto note = [&](std::size_t b, const char* what) {
@@ -231,15 +224,24 @@ CheckResult compare_mat_vec(std::string name, const std::vector<float>& y, const
     return finish(std::move(name), bad, n, worst, kMatVecRelativeBound, "rel", m, "outputs");
 }
 
+std::vector<hq::BlockQ8_1> q8_1_blocks(const std::vector<float>& x, std::size_t rows, std::size_t cols) {
+    const std::size_t rb = hq::q8_1_row_blocks(cols);
+    std::vector<hq::BlockQ8_1> out(rows * rb);
+    std::vector<float> padded(rb * hq::kQK);
+    for (std::size_t r = 0; r < rows; ++r) {
+        std::fill(padded.begin(), padded.end(), 0.0f);
+        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(r * cols), cols, padded.begin());
+        hq::reference::quantize_row_q8_1(padded.data(), out.data() + r * rb, padded.size());
+    }
+    return out;
+}
+
 std::vector<float> q8_1_decoded(const std::vector<float>& x, std::size_t batch, std::size_t cols) {
     const std::size_t rb = hq::q8_1_row_blocks(cols);
-    std::vector<float> padded(rb * hq::kQK), decoded(rb * hq::kQK), out(batch * cols);
-    std::vector<hq::BlockQ8_1> blocks(rb);
+    const auto blocks = q8_1_blocks(x, batch, cols);
+    std::vector<float> decoded(rb * hq::kQK), out(batch * cols);
     for (std::size_t b = 0; b < batch; ++b) {
-        std::fill(padded.begin(), padded.end(), 0.0f);
-        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(b * cols), cols, padded.begin());
-        hq::reference::quantize_row_q8_1(padded.data(), blocks.data(), padded.size());
-        hq::reference::dequantize_row_q8_1(blocks.data(), decoded.data(), decoded.size());
+        hq::reference::dequantize_row_q8_1(blocks.data() + b * rb, decoded.data(), decoded.size());
         std::copy_n(decoded.begin(), cols, out.begin() + static_cast<std::ptrdiff_t>(b * cols));
     }
     return out;

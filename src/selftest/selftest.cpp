@@ -24,20 +24,6 @@ std::string shape_seed(const char* type, std::size_t rows, std::size_t cols, std
     return s.str();
 }
 
-// Each of `batch` rows of x quantized by the CPU reference, padded to
-// q8_1_row_blocks(cols) blocks: what matmul_q8_1 takes.
-std::vector<hq::BlockQ8_1> q8_1_blocks(const std::vector<float>& x, std::size_t batch, std::size_t cols) {
-    const std::size_t rb = hq::q8_1_row_blocks(cols);
-    std::vector<hq::BlockQ8_1> out(batch * rb);
-    std::vector<float> padded(rb * hq::kQK);
-    for (std::size_t b = 0; b < batch; ++b) {
-        std::fill(padded.begin(), padded.end(), 0.0f);
-        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(b * cols), cols, padded.begin());
-        hq::reference::quantize_row_q8_1(padded.data(), out.data() + b * rb, padded.size());
-    }
-    return out;
-}
-
 // Kernels HIPQUANT_SELFTEST_INJECT_FAULT may compile wrong. The kernel
 // change that does it also defines an empty kernel named
 // hq_injected_fault_<name without "hq_">, so the image says so itself.
@@ -123,12 +109,7 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
                                         : std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
     if (input == MatVecInput::kQ8_1Host) {
         const auto blocks = q8_1_blocks(x, batch, cols);
-        const std::size_t rb = hq::q8_1_row_blocks(cols);
-        std::vector<float> decoded(rb * hq::kQK);
-        for (std::size_t r = 0; r < batch; ++r) {
-            hq::reference::dequantize_row_q8_1(blocks.data() + r * rb, decoded.data(), decoded.size());
-            std::copy_n(decoded.begin(), cols, xq.begin() + static_cast<std::ptrdiff_t>(r * cols));
-        }
+        xq = q8_1_decoded(x, batch, cols);
         auto dxq = device.memcpy_stod(blocks);
         t.matmul_q8_1(dxq.span(), batch, dy.span(), device.stream());
         name = product;

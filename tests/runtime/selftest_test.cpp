@@ -48,13 +48,7 @@ TEST(SelftestCompare, QuantizeQ8_1AllowsOnlyRoundingTies) {
     const std::size_t rows = 2, cols = 40;  // a partial block and padding blocks
     auto x = st::random_values(rows * cols, 3);
     const std::size_t rb = hq::q8_1_row_blocks(cols);
-    std::vector<hq::BlockQ8_1> y(rows * rb);
-    std::vector<float> padded(rb * hq::kQK);
-    for (std::size_t r = 0; r < rows; ++r) {
-        std::fill(padded.begin(), padded.end(), 0.0f);
-        std::copy_n(x.begin() + static_cast<std::ptrdiff_t>(r * cols), cols, padded.begin());
-        hq::reference::quantize_row_q8_1(padded.data(), y.data() + r * rb, padded.size());
-    }
+    auto y = st::q8_1_blocks(x, rows, cols);
     EXPECT_TRUE(st::compare_quantize_q8_1("q", y, x, rows, cols).passed);
     auto bad = y;
     bad[1].qs[3] = static_cast<std::int8_t>(bad[1].qs[3] + 1);  // not a tie: x is random
@@ -70,10 +64,7 @@ TEST(SelftestCompare, QuantizeQ8_1AllowsOnlyRoundingTies) {
     std::vector<float> t(cols, 0.0f);
     t[0] = 127.0f;  // d = 1
     t[1] = 2.5f;
-    std::vector<hq::BlockQ8_1> ty(rb);
-    std::vector<float> tp(rb * hq::kQK, 0.0f);
-    std::copy(t.begin(), t.end(), tp.begin());
-    hq::reference::quantize_row_q8_1(tp.data(), ty.data(), tp.size());
+    auto ty = st::q8_1_blocks(t, 1, cols);
     ASSERT_EQ(ty[0].qs[1], 3);  // the reference rounds 2.5 away from zero
     ty[0].qs[1] = 2;
     const auto r = st::compare_quantize_q8_1("q", ty, t, 1, cols);
