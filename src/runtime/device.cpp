@@ -127,23 +127,21 @@ RocmDevice RocmDevice::open_borrowed_stream(int ordinal, hipStream_t stream) {
     return RocmDevice(make_context(ordinal, stream, true));
 }
 
-int RocmDevice::driver_version() {
+namespace {
+// A version query's answer, or 0 where it fails (no driver); the failure is
+// cleared so it does not surface at the next call.
+int version_or_zero(hipError_t (*query)(int*)) {
     int v = 0;
-    if (hipDriverGetVersion(&v) != hipSuccess) {
+    if (query(&v) != hipSuccess) {
         (void)hipGetLastError();
         return 0;
     }
     return v;
 }
+}  // namespace
 
-int RocmDevice::runtime_version() {
-    int v = 0;
-    if (hipRuntimeGetVersion(&v) != hipSuccess) {
-        (void)hipGetLastError();
-        return 0;
-    }
-    return v;
-}
+int RocmDevice::driver_version() { return version_or_zero(hipDriverGetVersion); }
+int RocmDevice::runtime_version() { return version_or_zero(hipRuntimeGetVersion); }
 
 std::string RocmDevice::version_string(int v) {
     if (v <= 0) return "none";
