@@ -246,14 +246,12 @@ __device__ __forceinline__ void allow_next_kernel() {
 #endif
 }
 
-// int -> float, exact for |c| < 2^22, with one integer and one float add:
-// 0x4B400000 is 1.5 * 2^23, whose float spacing is 1, so adding c to its bits
-// gives 1.5 * 2^23 + c exactly. The conversion instruction runs at a quarter
-// of the float rate on NVIDIA; the mat-mat kernels convert every integer tile
-// result, where that rate was the limit.
-__device__ __forceinline__ float small_int_to_float(int c) {
-    return __int_as_float(0x4B400000 + c) - 12582912.0f;
-}
+// Small ints as floats without the conversion instruction (a quarter of the
+// float rate on NVIDIA): kBiasedZero is the bits of kBias = 1.5 * 2^23, whose
+// float spacing is 1, so kBiasedZero + c, for |c| < 2^22, is the bits of the
+// float kBias + c exactly. The tile products below start their sums there.
+inline constexpr int kBiasedZero = 0x4B400000;
+inline constexpr float kBias = 12582912.0f;
 
 // f16 bits -> f32 with the hardware conversion (exact, like quant::fp16_to_fp32).
 __device__ __forceinline__ float half_bits_to_float(std::uint16_t h) { return __half2float(__ushort_as_half(h)); }
@@ -269,7 +267,10 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 
 // ---- The tile product -----------------------------------------------------
 // The inner step of the mat-mat kernels: C (16 x 16, int32) = A (16 x K) *
-// B (16 x K)^T over K = 16 or 32 int8 values. A and B are in shared memory,
+// B (16 x K)^T over K = 16 or 32 int8 values, returned biased: each sum
+// starts at kBiasedZero, so result c comes back as the bits of the float
+// kBias + c (exact: |c| <= 32 * 128 * 127 < 2^22) and the caller converts it
+// with the float math it does anyway. A and B are in shared memory,
 // row-major: row r's K bytes start at base + r * stride (stride a multiple of
 // 16 bytes, K-slices 16-byte aligned). One implementation per platform; the
 // table's HQ_TILE_MMA picks the one the mat-mat kernels use by default, and
@@ -333,7 +334,7 @@ struct TileMmaDot4 {
 #pragma unroll
         for (int i = 0; i < kAcc; ++i) {
             const std::int8_t* col = b.base + i * b.stride;
-            int s = 0;
+            int s = kBiasedZero;
 #pragma unroll
             for (int k = 0; k < K / 4; ++k) s = dp4a(a.v[k], lds_int(col + 4 * k), s);
             c[i] = s;
@@ -344,6 +345,17 @@ struct TileMmaDot4 {
 };
 
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
+__device__ __forceinline__ void ldmatrix_x4(int (&v)[4], const std::int8_t* p) {
+    const auto addr = static_cast<unsigned>(__cvta_generic_to_shared(p));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v[0]), "=r"(v[1]), "=r"(v[2]), "=r"(v[3])
+                 : "r"(addr));
+}
+__device__ __forceinline__ void ldmatrix_x2(int (&v)[2], const std::int8_t* p) {
+    const auto addr = static_cast<unsigned>(__cvta_generic_to_shared(p));
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];" : "=r"(v[0]), "=r"(v[1]) : "r"(addr));
+}
+
 // Two m16n8 products side by side. With g = lane / 4 and t = lane % 4, PTX's
 // fragment layouts for s8 operands: A holds rows g and g + 8, bytes 4t..4t+3
 // of each 16-byte K half; B holds column g (one per n8 product), the same
@@ -362,22 +374,26 @@ struct TileMmaNv {
     struct BFrag {
         int v[K / 8];  // [n8 product][K half]
     };
+    // The fragments come from shared memory by ldmatrix: each 8 x 8 matrix of
+    // 16-bit elements it loads is 8 rows of 16 bytes, and hands thread
+    // (g, t) bytes 4t..4t+3 of row g, the s8 layout above. Lanes 8i..8i+7
+    // give the row addresses of matrix i (lanes 0..15 for two matrices).
     template <int K>
     __device__ __forceinline__ static void load_a(AFrag<K>& a, const std::int8_t* base, int stride, int lane) {
-        const int g = lane / 4, t = lane % 4;
-#pragma unroll
-        for (int h = 0; h < K / 16; ++h) {
-            a.v[2 * h] = lds_int(base + g * stride + 16 * h + 4 * t);
-            a.v[2 * h + 1] = lds_int(base + (g + 8) * stride + 16 * h + 4 * t);
-        }
+        // Matrices: rows 0-7 and 8-15 of K half 0, then of half 1.
+        const std::int8_t* p = base + (lane % 16) * stride + 16 * (lane / 16);
+        if constexpr (K == 32)
+            ldmatrix_x4(a.v, p);
+        else
+            ldmatrix_x2(a.v, p);
     }
     template <int K>
     __device__ __forceinline__ static void load_b(BFrag<K>& b, const std::int8_t* base, int stride, int lane) {
-        const int g = lane / 4, t = lane % 4;
-#pragma unroll
-        for (int j = 0; j < 2; ++j) {
-#pragma unroll
-            for (int h = 0; h < K / 16; ++h) b.v[j * (K / 16) + h] = lds_int(base + (8 * j + g) * stride + 16 * h + 4 * t);
+        if constexpr (K == 32) {
+            // Matrices: columns 0-7 in halves 0 and 1, then columns 8-15.
+            ldmatrix_x4(b.v, base + (lane % 8 + 8 * (lane / 16)) * stride + 16 * ((lane / 8) % 2));
+        } else {
+            ldmatrix_x2(b.v, base + (lane % 16) * stride);
         }
     }
     template <int K>
@@ -391,14 +407,14 @@ struct TileMmaNv {
                     "{%10, %10, %10, %10};"
                     : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
                     : "r"(a.v[0]), "r"(a.v[1]), "r"(a.v[2]), "r"(a.v[3]), "r"(b.v[2 * j]), "r"(b.v[2 * j + 1]),
-                      "r"(0));
+                      "r"(kBiasedZero));
             } else {
                 static_assert(K == 16, "K is 16 or 32");
                 asm(
                     "mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5}, {%6}, "
                     "{%7, %7, %7, %7};"
                     : "=r"(d[0]), "=r"(d[1]), "=r"(d[2]), "=r"(d[3])
-                    : "r"(a.v[0]), "r"(a.v[1]), "r"(b.v[j]), "r"(0));
+                    : "r"(a.v[0]), "r"(a.v[1]), "r"(b.v[j]), "r"(kBiasedZero));
             }
         }
     }
@@ -435,7 +451,7 @@ struct TileMmaMfma {
     template <int K>
     __device__ __forceinline__ static void mma(int (&c)[kAcc], const AFrag<K>& a, const BFrag<K>& b) {
         typedef int Int4 __attribute__((ext_vector_type(4)));
-        Int4 acc = {0, 0, 0, 0};
+        Int4 acc = {kBiasedZero, kBiasedZero, kBiasedZero, kBiasedZero};
 #pragma unroll
         for (int h = 0; h < K / 16; ++h) acc = __builtin_amdgcn_mfma_i32_16x16x16i8(a.v[h], b.v[h], acc, 0, 0, 0);
 #pragma unroll

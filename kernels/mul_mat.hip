@@ -11,8 +11,9 @@
 // shared memory; then the block's thread groups multiply 16 x 16 tiles of it
 // with the tile primitive (kernels/common.hpp), one scale group (16 or 32
 // values) at a time, and fold each integer result into f32 sums:
-//   y += (a_w * d_x) * sum(q_w' * q_x) - b_w * (d_x * sum(q_x)),
-// the mat-vec's own formula (q_w' = q_w - offset, value = a_w * q_w' - b_w).
+//   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
+// the mat-vec's terms (q_w' = q_w - offset, value = a_w * q_w' - b_w), two or
+// three fused multiply-adds per output and group.
 #include "common.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
@@ -43,10 +44,13 @@ struct MatMulTiles {
 
     Vec16 w_q[L::kTileRows * kStride / 16];  // int8 q - offset
     Vec16 x_q[L::kTileCols * kStride / 16];  // int8 activation quants
-    float w_scale[L::kTileRows][kGroups];    // a
-    float w_min[kMinRows][kGroups];          // b
-    float x_d[L::kTileCols][kParts];         // d of each activation block
-    float x_sum[kMinCols][kGroups];          // d * sum(q) per scale group
+    // Per group or part, then row: a tile's threads read neighbouring rows
+    // (different banks).
+    float w_scale[kGroups][L::kTileRows];  // a
+    float w_min[kGroups][kMinRows];        // b
+    float x_d[kParts][L::kTileCols];       // d of each activation block
+    float x_bias[kParts][L::kTileCols];    // -kBias * d (exact: d is an f16, kBias 3 * 2^22)
+    float x_sum[kGroups][kMinCols];        // d * sum(q) per scale group
 
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
     __device__ std::int8_t* x_bytes() { return reinterpret_cast<std::int8_t*>(x_q); }
@@ -122,8 +126,8 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const std::uin
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g) {
-            s.w_scale[m][k * kPerPart + g] = valid[r] ? parts[r].a[g] : 0.0f;
-            if constexpr (kHasMin<T>) s.w_min[m][k * kPerPart + g] = valid[r] ? parts[r].b[g] : 0.0f;
+            s.w_scale[k * kPerPart + g][m] = valid[r] ? parts[r].a[g] : 0.0f;
+            if constexpr (kHasMin<T>) s.w_min[k * kPerPart + g][m] = valid[r] ? parts[r].b[g] : 0.0f;
         }
     }
 #pragma unroll
@@ -135,14 +139,15 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const std::uin
         for (int i = 0; i < 8; ++i) q[i] = xq[r][1 + i];
         const float d = half_bits_to_float(static_cast<std::uint16_t>(xq[r][0] & 0xffff));
         store_ints(s.x_bytes() + n * Tiles::kStride + 32 * k, q);
-        s.x_d[n][k] = d;
+        s.x_d[k][n] = d;
+        s.x_bias[k][n] = -kBias * d;
         if constexpr (kHasMin<T>) {
 #pragma unroll
             for (int g = 0; g < kPerPart; ++g) {
                 int sum = 0;
 #pragma unroll
                 for (int i = g * 8 / kPerPart; i < (g + 1) * 8 / kPerPart; ++i) sum = dp4a(0x01010101, q[i], sum);
-                s.x_sum[n][k * kPerPart + g] = d * static_cast<float>(sum);
+                s.x_sum[k * kPerPart + g][n] = d * static_cast<float>(sum);
             }
         }
     }
@@ -177,10 +182,12 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
             for (int k = 0; k < Mma::kAcc; ++k) {
                 const int m = m_base + 16 * i + Mma::row(lane, k);
                 const int n = n_base + 16 * j + Mma::col(lane, k);
-                // |c| <= 32 * 128 * 127 < 2^22: exact. Explicit fused
-                // multiply-adds (the kernels build without contraction).
-                acc[i][j][k] = fmaf(s.w_scale[m][g] * s.x_d[n][part], small_int_to_float(c[k]), acc[i][j][k]);
-                if constexpr (kHasMin<T>) acc[i][j][k] = fmaf(-s.w_min[m][g], s.x_sum[n][g], acc[i][j][k]);
+                // c[k] holds the float kBias + sum: one fused multiply-add
+                // gives sum * d_x rounded once, a second adds a_w times it
+                // (explicit: the kernels build without contraction).
+                const float sum_dx = fmaf(__int_as_float(c[k]), s.x_d[part][n], s.x_bias[part][n]);
+                acc[i][j][k] = fmaf(s.w_scale[g][m], sum_dx, acc[i][j][k]);
+                if constexpr (kHasMin<T>) acc[i][j][k] = fmaf(-s.w_min[g][m], s.x_sum[g][n], acc[i][j][k]);
             }
         }
     }
