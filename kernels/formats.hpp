@@ -33,9 +33,12 @@ struct WeightPart {
 // weight buffer's padding.
 template <int N>
 __device__ __forceinline__ void load_ints_a2(const std::uint8_t* p, int (&out)[N]) {
-    const auto addr = reinterpret_cast<std::uintptr_t>(p);
-    const auto* words = reinterpret_cast<const std::uint32_t*>(addr & ~std::uintptr_t{3});
-    const bool odd_half = (addr & 2u) != 0;  // the words start mid-word
+    const auto misalign = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(p) & 3u);
+    // Rounded down by pointer arithmetic, not through an integer: the
+    // compiler then still knows a shared-memory pointer as one (a cast back
+    // from an integer made every such load a generic one).
+    const auto* words = reinterpret_cast<const std::uint32_t*>(p - misalign);
+    const bool odd_half = misalign != 0;  // the words start mid-word (2-byte aligned p)
     std::uint32_t lo = words[0];
 #pragma unroll
     for (int k = 0; k < N; ++k) {

@@ -269,12 +269,17 @@ HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restr
     y[i] = s;
 }
 
-// The host counts narrow tiles with its own copy of their shape.
+// The host counts tiles with its own copy of their shapes.
 static_assert(TileMma::Narrow::kTileRows == quant::kMatMulNarrowRows &&
                   TileMma::Narrow::kTileCols == quant::kMatMulNarrowCols &&
                   TileMmaDot4::Narrow::kTileRows == quant::kMatMulNarrowRows &&
                   TileMmaDot4::Narrow::kTileCols == quant::kMatMulNarrowCols,
               "narrow tiles as kernel_args.hpp says");
+static_assert(TileMma::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
+                  TileMmaDot4::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
+                  TileMma::Wide::kTileCols == quant::kMatMulWideCols &&
+                  TileMmaDot4::Wide::kTileCols == quant::kMatMulWideCols,
+              "wide tiles as kernel_args.hpp says");
 
 // Per type: {table's tile product, portable integer dot} x {wide, narrow}
 // tiling (the host takes the narrow one below kMatMulWideBatch). The

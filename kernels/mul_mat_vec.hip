@@ -101,10 +101,9 @@ struct Staged {
     std::uint32_t count;
 
     __device__ __forceinline__ void load(const std::uint8_t* src, std::uint32_t bytes) {
-        const auto addr = reinterpret_cast<std::uintptr_t>(src);
-        shift = static_cast<std::uint32_t>(addr & 15u);
+        shift = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(src) & 15u);
         count = (shift + bytes + 15u) / 16u;
-        const auto* from = reinterpret_cast<const Vec16*>(addr - shift);
+        const auto* from = reinterpret_cast<const Vec16*>(src - shift);  // pointer arithmetic: see load_ints_a2
 #pragma unroll
         for (int k = 0; k < kPerThread; ++k) {
             const std::uint32_t i = threadIdx.x + static_cast<std::uint32_t>(k * kThreads);

@@ -165,14 +165,16 @@ LaunchConfig matmul_config(int compute_units) {
     return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, 0);
 }
 
-// Slices of the shared dimension for the narrow tiling: as many as keep
-// the grid's blocks busy when the tiles alone are fewer (batch 16 on 4096
-// rows: 64 tiles, 264 blocks on an H100), each of at least
-// kMatMulMinSliceParts parts; 1 for the wide tiling.
+// Slices of the shared dimension: as many as keep the grid's blocks busy
+// when the tiles alone are fewer (batch 16 on 4096 rows: 64 narrow tiles;
+// batch 256: 128 wide tiles on the H100; 264 blocks there), each of at least
+// kMatMulMinSliceParts parts. Wide tiles are counted at their tallest, so
+// where they are shorter there are up to twice as many work items.
 std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, std::uint32_t parts, int compute_units) {
-    if (batch >= kMatMulWideBatch) return 1;
-    const std::size_t tiles =
-        (rows + kMatMulNarrowRows - 1) / kMatMulNarrowRows * ((batch + kMatMulNarrowCols - 1) / kMatMulNarrowCols);
+    const bool wide = batch >= kMatMulWideBatch;
+    const std::size_t tile_rows = wide ? kMatMulWideMaxRows : kMatMulNarrowRows;
+    const std::size_t tile_cols = wide ? kMatMulWideCols : kMatMulNarrowCols;
+    const std::size_t tiles = (rows + tile_rows - 1) / tile_rows * ((batch + tile_cols - 1) / tile_cols);
     const std::size_t blocks = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * kMatMulBlocksPerCu;
     const std::size_t slices = std::min<std::size_t>({blocks / tiles, kMatMulMaxKSlices, parts / kMatMulMinSliceParts});
     return static_cast<std::uint32_t>(std::max<std::size_t>(slices, 1));

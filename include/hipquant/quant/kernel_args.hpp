@@ -82,6 +82,11 @@ inline constexpr std::uint32_t kMatMulNarrowRows = 64;
 inline constexpr std::uint32_t kMatMulNarrowCols = 32;
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
+// The wide tilings differ per platform; every one is kMatMulWideCols wide
+// and at most kMatMulWideMaxRows tall (kernels/common.hpp asserts both), so
+// the host's count of wide tiles is a lower bound, within a factor of 2.
+inline constexpr std::uint32_t kMatMulWideMaxRows = 128;
+inline constexpr std::uint32_t kMatMulWideCols = 64;
 
 }  // namespace hipquant::quant
 
