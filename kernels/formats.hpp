@@ -19,11 +19,37 @@ using quant::QuantType;
 // Q6_K), the offset is 8 / 16 / 4 / 32 for Q4_0 / Q5_0 / Q3_K / Q6_K. The
 // float steps (a * q then - b) are those of the reference decode, so
 // a[h] * (q - offset) - b[h] reproduces decode() bit for bit.
+// The integer dots also read the scales factored as one float times small
+// integers, a[h] = a_unit * a_int[h] and b[h] = b_unit * b_int[h] (the
+// K formats' super-block scale times their sub-block scales), so the two
+// halves' integer sums combine before a single conversion to float.
 struct WeightPart {
     int q[8];
     float a[2];
     float b[2];
     int offset;
+    float a_unit, b_unit;
+    int a_int[2], b_int[2];
+
+    // One scale and min for all 32 values.
+    __device__ __forceinline__ void set_scales(float a_all, float b_all) {
+        a[0] = a[1] = a_unit = a_all;
+        b[0] = b[1] = b_unit = b_all;
+        a_int[0] = a_int[1] = b_int[0] = b_int[1] = 1;
+    }
+    // Per-half integer scales and mins under one float each; a[h] and b[h]
+    // are the reference decode's products.
+    __device__ __forceinline__ void set_scales(float d, const int (&sa)[2], float dmin, const int (&sb)[2]) {
+        a_unit = d;
+        b_unit = dmin;
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            a_int[h] = sa[h];
+            b_int[h] = sb[h];
+            a[h] = d * static_cast<float>(sa[h]);
+            b[h] = dmin * static_cast<float>(sb[h]);
+        }
+    }
 };
 
 // N consecutive 32-bit words from a 2-byte aligned address with N + 1
@@ -109,8 +135,7 @@ struct Format<QuantType::Q4_0> {
             w.q[k] = v[k] & 0x0f0f0f0f;             // values 4k .. 4k+3
             w.q[k + 4] = (v[k] >> 4) & 0x0f0f0f0f;  // values 16+4k ..
         }
-        w.a[0] = w.a[1] = d;
-        w.b[0] = w.b[1] = 0.0f;
+        w.set_scales(d, 0.0f);
         w.offset = kOffset;
         return w;
     }
@@ -128,8 +153,7 @@ struct Format<QuantType::Q4_1> {
             w.q[k] = v & 0x0f0f0f0f;
             w.q[k + 4] = (v >> 4) & 0x0f0f0f0f;
         }
-        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
-        w.b[0] = w.b[1] = -half_bits_to_float(blk.m);  // x = d*q + m
+        w.set_scales(half_bits_to_float(blk.d), -half_bits_to_float(blk.m));  // x = d*q + m
         w.offset = kOffset;
         return w;
     }
@@ -154,8 +178,7 @@ struct Format<QuantType::Q5_0> {
         load_ints_a2(blk.qh, qh_qs);
         const int qs[4] = {qh_qs[1], qh_qs[2], qh_qs[3], qh_qs[4]};
         five_bit_quants(qh_qs[0], qs, w);
-        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
-        w.b[0] = w.b[1] = 0.0f;
+        w.set_scales(half_bits_to_float(blk.d), 0.0f);
         w.offset = kOffset;
         return w;
     }
@@ -171,8 +194,7 @@ struct Format<QuantType::Q5_1> {
 #pragma unroll
         for (int k = 0; k < 4; ++k) qs[k] = load_int_a4(blk.qs + 4 * k);  // 24-byte blocks: 4-byte aligned
         five_bit_quants(load_int_a4(blk.qh), qs, w);
-        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
-        w.b[0] = w.b[1] = -half_bits_to_float(blk.m);
+        w.set_scales(half_bits_to_float(blk.d), -half_bits_to_float(blk.m));
         w.offset = kOffset;
         return w;
     }
@@ -185,8 +207,7 @@ struct Format<QuantType::Q8_0> {
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         load_ints_a2(reinterpret_cast<const std::uint8_t*>(blk.qs), w.q);
-        w.a[0] = w.a[1] = half_bits_to_float(blk.d);
-        w.b[0] = w.b[1] = 0.0f;
+        w.set_scales(half_bits_to_float(blk.d), 0.0f);
         w.offset = kOffset;  // 0: q is signed already, the dot treats bytes as int8
         return w;
     }
@@ -202,13 +223,14 @@ struct Format<QuantType::Q2_K> {
         const int half = p >> 2, shift = 2 * (p & 3);
 #pragma unroll
         for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + half * 32 + 4 * k) >> shift) & 0x03030303;
-        const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
+        int sc[2], m[2];
 #pragma unroll
         for (int h = 0; h < 2; ++h) {
             const int s = blk.scales[half * 8 + (p & 3) * 2 + h];
-            w.a[h] = d * static_cast<float>(s & 0x0f);
-            w.b[h] = dmin * static_cast<float>(s >> 4);
+            sc[h] = s & 0x0f;
+            m[h] = s >> 4;
         }
+        w.set_scales(half_bits_to_float(blk.d), sc, half_bits_to_float(blk.dmin), m);
         w.offset = kOffset;
         return w;
     }
@@ -231,12 +253,10 @@ struct Format<QuantType::Q3_K> {
             const int hb = (hm[k] >> (half * 4 + k2)) & 0x01010101;
             w.q[k] = lo | (hb << 2);
         }
-        const float d = half_bits_to_float(blk.d);
+        int sc[2];
 #pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            w.a[h] = d * static_cast<float>(quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32);
-            w.b[h] = 0.0f;
-        }
+        for (int h = 0; h < 2; ++h) sc[h] = quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32;
+        w.set_scales(half_bits_to_float(blk.d), sc, 0.0f, {0, 0});
         w.offset = kOffset;
         return w;
     }
@@ -254,8 +274,8 @@ struct Format<QuantType::Q4_K> {
         for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k) >> shift) & 0x0f0f0f0f;
         std::uint8_t sc, m;
         quant::get_scale_min_k4(p, blk.scales, sc, m);
-        w.a[0] = w.a[1] = half_bits_to_float(blk.d) * static_cast<float>(sc);
-        w.b[0] = w.b[1] = half_bits_to_float(blk.dmin) * static_cast<float>(m);
+        w.set_scales(half_bits_to_float(blk.d) * static_cast<float>(sc),
+                     half_bits_to_float(blk.dmin) * static_cast<float>(m));
         w.offset = kOffset;
         return w;
     }
@@ -276,8 +296,8 @@ struct Format<QuantType::Q5_K> {
         }
         std::uint8_t sc, m;
         quant::get_scale_min_k4(p, blk.scales, sc, m);
-        w.a[0] = w.a[1] = half_bits_to_float(blk.d) * static_cast<float>(sc);
-        w.b[0] = w.b[1] = half_bits_to_float(blk.dmin) * static_cast<float>(m);
+        w.set_scales(half_bits_to_float(blk.d) * static_cast<float>(sc),
+                     half_bits_to_float(blk.dmin) * static_cast<float>(m));
         w.offset = kOffset;
         return w;
     }
@@ -302,12 +322,8 @@ struct Format<QuantType::Q6_K> {
             const int hi = (qh[k] >> (2 * k2)) & 0x03030303;
             w.q[k] = lo | (hi << 4);
         }
-        const float d = half_bits_to_float(blk.d);
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            w.a[h] = d * static_cast<float>(blk.scales[half * 8 + h + 2 * k2]);
-            w.b[h] = 0.0f;
-        }
+        const int sc[2] = {blk.scales[half * 8 + 2 * k2], blk.scales[half * 8 + 2 * k2 + 1]};
+        w.set_scales(half_bits_to_float(blk.d), sc, 0.0f, {0, 0});
         w.offset = kOffset;
         return w;
     }

@@ -43,20 +43,27 @@ __device__ __forceinline__ ActivationPart load_activation(const quant::BlockQ8_1
 }
 
 // sum_j value_j * (d8 * y_j) over the 32 values of a part and one Q8_1
-// block, all integer sums exact: d8 * sum_h (a_h * (S_qy - off*S_y) - b_h * S_y).
+// block, all integer sums exact:
+//   d8 * (a_unit * sum_h a_int[h] (S_qy - off*S_y) - b_unit * sum_h b_int[h] S_y),
+// one conversion to float for each of the two integer sums.
 template <bool kUsesSumY>
 __device__ __forceinline__ float dot_part_q8_1(const WeightPart& w, const ActivationPart& y) {
-    float sum = 0.0f;
+    int s = 0;
+    int m = 0;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
         int sqy = 0;
 #pragma unroll
         for (int k = 4 * h; k < 4 * h + 4; ++k) sqy = dp4a(w.q[k], y.u[k], sqy);
-        if (kUsesSumY)
-            sum += w.a[h] * static_cast<float>(sqy - w.offset * y.sum[h]) - w.b[h] * static_cast<float>(y.sum[h]);
-        else
-            sum += w.a[h] * static_cast<float>(sqy);
+        if (kUsesSumY) {
+            s += w.a_int[h] * (sqy - w.offset * y.sum[h]);
+            m += w.b_int[h] * y.sum[h];
+        } else {
+            s += w.a_int[h] * sqy;
+        }
     }
+    float sum = w.a_unit * static_cast<float>(s);
+    if (kUsesSumY) sum -= w.b_unit * static_cast<float>(m);
     return sum * y.d;
 }
 
