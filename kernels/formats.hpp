@@ -223,14 +223,14 @@ struct Format<QuantType::Q2_K> {
         const int half = p >> 2, shift = 2 * (p & 3);
 #pragma unroll
         for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + half * 32 + 4 * k) >> shift) & 0x03030303;
-        int sc[2], m[2];
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            const int s = blk.scales[half * 8 + (p & 3) * 2 + h];
-            sc[h] = s & 0x0f;
-            m[h] = s >> 4;
-        }
-        w.set_scales(half_bits_to_float(blk.d), sc, half_bits_to_float(blk.dmin), m);
+        // The halves' two scale bytes in one 16-bit load, d and dmin in one
+        // 32-bit load (84-byte blocks: 4-byte aligned).
+        const int s = *reinterpret_cast<const std::uint16_t*>(blk.scales + half * 8 + (p & 3) * 2);
+        const int sc[2] = {s & 0x0f, (s >> 8) & 0x0f};
+        const int m[2] = {(s >> 4) & 0x0f, s >> 12};
+        const auto dd = static_cast<std::uint32_t>(load_int_a4(reinterpret_cast<const std::uint8_t*>(&blk.d)));
+        w.set_scales(half_bits_to_float(static_cast<std::uint16_t>(dd & 0xffffu)), sc,
+                     half_bits_to_float(static_cast<std::uint16_t>(dd >> 16)), m);
         w.offset = kOffset;
         return w;
     }
