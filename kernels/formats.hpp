@@ -219,20 +219,34 @@ struct Format<QuantType::Q2_K> {
     HQ_PART_SHAPE(0, true, 16)
     // Part p: half p/4 of the block, 2-bit plane p%4 of its 32 qs bytes.
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w;
-        const int half = p >> 2, shift = 2 * (p & 3);
+        WeightPart w[1];
+        parts<1>(blk, p, w);
+        return w[0];
+    }
+    // Parts p .. p + N - 1 of one half (p % N == 0, N <= 4) share its qs
+    // bytes and d, dmin.
+    template <int N>
+    __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
+        const int half = p >> 2;
+        int qs[8];
 #pragma unroll
-        for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + half * 32 + 4 * k) >> shift) & 0x03030303;
-        // The halves' two scale bytes in one 16-bit load, d and dmin in one
-        // 32-bit load (84-byte blocks: 4-byte aligned).
-        const int s = *reinterpret_cast<const std::uint16_t*>(blk.scales + half * 8 + (p & 3) * 2);
-        const int sc[2] = {s & 0x0f, (s >> 8) & 0x0f};
-        const int m[2] = {(s >> 4) & 0x0f, s >> 12};
+        for (int k = 0; k < 8; ++k) qs[k] = load_int_a4(blk.qs + half * 32 + 4 * k);
+        // d and dmin in one 32-bit load (84-byte blocks: 4-byte aligned).
         const auto dd = static_cast<std::uint32_t>(load_int_a4(reinterpret_cast<const std::uint8_t*>(&blk.d)));
-        w.set_scales(half_bits_to_float(static_cast<std::uint16_t>(dd & 0xffffu)), sc,
-                     half_bits_to_float(static_cast<std::uint16_t>(dd >> 16)), m);
-        w.offset = kOffset;
-        return w;
+        const float d = half_bits_to_float(static_cast<std::uint16_t>(dd & 0xffffu));
+        const float dmin = half_bits_to_float(static_cast<std::uint16_t>(dd >> 16));
+#pragma unroll
+        for (int e = 0; e < N; ++e) {
+            const int k2 = (p & 3) + e;
+#pragma unroll
+            for (int k = 0; k < 8; ++k) w[e].q[k] = (qs[k] >> (2 * k2)) & 0x03030303;
+            // The halves' two scale bytes in one 16-bit load.
+            const int s = *reinterpret_cast<const std::uint16_t*>(blk.scales + half * 8 + k2 * 2);
+            const int sc[2] = {s & 0x0f, (s >> 8) & 0x0f};
+            const int m[2] = {(s >> 4) & 0x0f, s >> 12};
+            w[e].set_scales(d, sc, dmin, m);
+            w[e].offset = kOffset;
+        }
     }
 };
 
@@ -242,23 +256,35 @@ struct Format<QuantType::Q3_K> {
     HQ_PART_SHAPE(4, false, 16)
     // q = 2 low bits | high bit << 2 (0..7); value = scale * (q - 4).
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w;
-        const int half = p >> 2, k2 = p & 3;
+        WeightPart w[1];
+        parts<1>(blk, p, w);
+        return w[0];
+    }
+    // Parts p .. p + N - 1 of one half (p % N == 0, N <= 4): they share the
+    // half's 2-bit quants and the high bits, the bytes that cost the most to
+    // load (2-byte aligned: two loads and a funnel shift per word).
+    template <int N>
+    __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
+        const int half = p >> 2;
         int qs[8], hm[8];
         load_ints_a2(blk.qs + half * 32, qs);
         load_ints_a2(blk.hmask, hm);
+        const float d = half_bits_to_float(blk.d);
 #pragma unroll
-        for (int k = 0; k < 8; ++k) {
-            const int lo = (qs[k] >> (2 * k2)) & 0x03030303;
-            const int hb = (hm[k] >> (half * 4 + k2)) & 0x01010101;
-            w.q[k] = lo | (hb << 2);
+        for (int e = 0; e < N; ++e) {
+            const int k2 = (p & 3) + e;
+#pragma unroll
+            for (int k = 0; k < 8; ++k) {
+                const int lo = (qs[k] >> (2 * k2)) & 0x03030303;
+                const int hb = (hm[k] >> (half * 4 + k2)) & 0x01010101;
+                w[e].q[k] = lo | (hb << 2);
+            }
+            int sc[2];
+#pragma unroll
+            for (int h = 0; h < 2; ++h) sc[h] = quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32;
+            w[e].set_scales(d, sc, 0.0f, {0, 0});
+            w[e].offset = kOffset;
         }
-        int sc[2];
-#pragma unroll
-        for (int h = 0; h < 2; ++h) sc[h] = quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32;
-        w.set_scales(half_bits_to_float(blk.d), sc, 0.0f, {0, 0});
-        w.offset = kOffset;
-        return w;
     }
 };
 

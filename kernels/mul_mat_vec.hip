@@ -12,6 +12,8 @@
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 
+#include <type_traits>
+
 namespace hipquant::kernels {
 
 // One Q8_1 activation block in registers: its scale, eight ints of quants,
@@ -180,6 +182,14 @@ template <QuantType T, int B>
 inline constexpr int kMatVecPartsPerThread =
     B == 1 && (T == QuantType::Q2_K || T == QuantType::Q3_K || T == QuantType::Q4_0) ? 2 : 1;
 
+// Formats that decode kU consecutive parts of a block together
+// (Format::parts<kU>, sharing their loads) when a thread takes kU parts.
+template <typename F, int kU, typename = void>
+inline constexpr bool kSharedParts = false;
+template <typename F, int kU>
+inline constexpr bool kSharedParts<F, kU, std::void_t<decltype(&F::template parts<kU>)>> =
+    kU > 1 && F::kParts % kU == 0;
+
 template <QuantType T, int B>
 __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                                  float* __restrict__ y, quant::MatVecArgs args) {
@@ -254,6 +264,32 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
             load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, next_first);
         }
 
+        if constexpr (kSharedParts<F, kU>) {
+            // Consecutive parts i0 .. i0 + kU - 1, decoded together. Rows hold
+            // whole blocks of kParts (a multiple of kU), so all are in the row.
+            const std::uint32_t i0 = kU * t;
+            if (first + i0 < P) {
+                ActivationPart xb[kU][B];
+#pragma unroll
+                for (int u = 0; u < kU; ++u) {
+#pragma unroll
+                    for (int b = 0; b < B; ++b)
+                        xb[u][b] = load_activation<kUsesSumY<T>>(kStageX ? x_staged[b][i0 + u]
+                                                                        : x[b * args.x_row_stride + first + i0 + u]);
+                }
+#pragma unroll
+                for (int r = 0; r < R; ++r) {
+                    WeightPart part[kU];
+                    F::template parts<kU>(reinterpret_cast<const Block*>(tile[r])[i0 / F::kParts],
+                                          static_cast<int>(i0 % F::kParts), part);
+#pragma unroll
+                    for (int u = 0; u < kU; ++u) {
+#pragma unroll
+                        for (int b = 0; b < B; ++b) acc[r * B + b] += dot_part_q8_1<kUsesSumY<T>>(part[u], xb[u][b]);
+                    }
+                }
+            }
+        } else {
 #pragma unroll
         for (int u = 0; u < kU; ++u) {
             const std::uint32_t i = t + static_cast<std::uint32_t>(u * kThreads);  // part of the chunk
@@ -269,6 +305,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
 #pragma unroll
                 for (int b = 0; b < B; ++b) acc[r * B + b] += dot_part_q8_1<kUsesSumY<T>>(part, xb[b]);
             }
+        }
         }
         __syncthreads();  // the tiles are refilled next step
 
