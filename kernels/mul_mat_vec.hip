@@ -170,9 +170,11 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
 // 16-byte loads (the blocks' odd sizes, 18 / 22 / 34 / 110 / 210 bytes, would
 // otherwise cost a load instruction per 2 or 4 bytes per thread), software
 // pipelined: the loads of chunk c + 1 are in flight while chunk c is
-// computed. Thread t then dots parts t, t + kThreads, ... of each row with
-// the same parts of each activation row; those are staged the same way for batch <= 2 and read
-// directly otherwise (L1 hits, each shared by the R rows).
+// computed. Thread t then dots parts t, t + kThreads, ... of each row (or
+// parts kU t .. kU t + kU - 1, for formats that decode consecutive parts
+// together: kSharedParts) with the same parts of each activation row; those
+// are staged the same way for batch <= 2 and read directly otherwise (L1
+// hits, each shared by the R rows).
 // 32-value parts each thread takes per chunk: two for the formats with the
 // fewest bytes per part at batch 1, whose chunks then carry enough bytes to
 // keep the loads ahead of the arithmetic (H100, 4096 x 14336: Q2_K 12.0 ->
