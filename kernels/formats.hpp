@@ -260,28 +260,43 @@ struct Format<QuantType::Q3_K> {
         parts<1>(blk, p, w);
         return w[0];
     }
-    // Parts p .. p + N - 1 of one half (p % N == 0, N <= 4): they share the
+    // Parts p .. p + N - 1 of one half (p % N == 0, N <= 2): they share the
     // half's 2-bit quants and the high bits, the bytes that cost the most to
-    // load (2-byte aligned: two loads and a funnel shift per word).
+    // load (2-byte aligned: two loads and a funnel shift per word), and one
+    // quad of 6-bit scales.
     template <int N>
     __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
+        static_assert(N == 1 || N == 2, "one or two parts: their scales are one quad");
         const int half = p >> 2;
         int qs[8], hm[8];
         load_ints_a2(blk.qs + half * 32, qs);
         load_ints_a2(blk.hmask, hm);
         const float d = half_bits_to_float(blk.d);
+        // Scales jq .. jq + 3 (the two halves of parts p & ~1 and p | 1), byte
+        // i of `quad` being scale jq + i (0..63), as q3_k_scale unpacks them:
+        // low nibbles from bytes jq % 8 .. (high nibbles for jq >= 8), the
+        // two high bits from bytes 8..11 shifted by 2 (jq / 4).
+        const int jq = half * 8 + (p & 2) * 2;
+        int lo[1], hi[1];
+        load_ints_a2(blk.scales + (jq & 7), lo);
+        load_ints_a2(blk.scales + 8, hi);
+        const int quad = ((lo[0] >> ((jq & 8) >> 1)) & 0x0f0f0f0f) | (((hi[0] >> (2 * (jq >> 2))) & 0x03030303) << 4);
+        // (One part alone takes its two scales byte by byte: the mat-mat
+        // staging, which decodes two parts a thread, spilled with the quad.)
 #pragma unroll
         for (int e = 0; e < N; ++e) {
             const int k2 = (p & 3) + e;
 #pragma unroll
             for (int k = 0; k < 8; ++k) {
-                const int lo = (qs[k] >> (2 * k2)) & 0x03030303;
+                const int lo_bits = (qs[k] >> (2 * k2)) & 0x03030303;
                 const int hb = (hm[k] >> (half * 4 + k2)) & 0x01010101;
-                w[e].q[k] = lo | (hb << 2);
+                w[e].q[k] = lo_bits | (hb << 2);
             }
             int sc[2];
 #pragma unroll
-            for (int h = 0; h < 2; ++h) sc[h] = quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h) - 32;
+            for (int h = 0; h < 2; ++h)
+                sc[h] = (N == 1 ? quant::q3_k_scale(blk.scales, half * 8 + k2 * 2 + h)
+                                : (quad >> (8 * ((k2 & 1) * 2 + h))) & 0xff) - 32;
             w[e].set_scales(d, sc, 0.0f, {0, 0});
             w[e].offset = kOffset;
         }
