@@ -67,19 +67,23 @@ inline constexpr std::uint32_t kMatVecPersistentBatch = 2;
 inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
-// Mat-mat (batch > kMaxMatVecBatch): threads per block, the resident blocks
-// per compute unit the persistent grid is sized for, and the batch from
-// which the wide tiling is used (below it the narrow one). The wide tile
+// Mat-mat (batch > kMaxMatVecBatch): threads per block, and the resident
+// blocks per compute unit the persistent grid is sized for. The wide tile
 // shapes are per-platform parameters of the tile product (kernels/common.hpp).
 inline constexpr std::uint32_t kMatMulThreads = 256;
 inline constexpr std::uint32_t kMatMulBlocksPerCu = 2;
-inline constexpr std::uint32_t kMatMulWideBatch = 256;
 // The narrow tiling is the same on every platform (kernels/common.hpp
 // asserts it), so the host can count its tiles: when they are fewer than
 // the grid's blocks, the shared dimension is cut into up to
 // kMatMulMaxKSlices slices of at least kMatMulMinSliceParts parts each.
 inline constexpr std::uint32_t kMatMulNarrowRows = 64;
 inline constexpr std::uint32_t kMatMulNarrowCols = 32;
+// The batch from which the wide tiling is used: beyond one narrow column
+// of tiles. Both cut the shared dimension into slices when their tiles are
+// few, and then the wide tiles win (H100, 4096 x 14336, Q4_0: batch 32
+// narrow 64.2 us, wide 64.4; batch 48 narrow 113, wide 69; batch 128
+// narrow 218, wide 133).
+inline constexpr std::uint32_t kMatMulWideBatch = kMatMulNarrowCols + 1;
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
 // The wide tilings differ per platform; every one is kMatMulWideCols wide
