@@ -281,8 +281,8 @@ struct Format<QuantType::Q3_K> {
         load_ints_a2(blk.scales + (jq & 7), lo);
         load_ints_a2(blk.scales + 8, hi);
         const int quad = ((lo[0] >> ((jq & 8) >> 1)) & 0x0f0f0f0f) | (((hi[0] >> (2 * (jq >> 2))) & 0x03030303) << 4);
-        // (One part alone takes its two scales byte by byte: the mat-mat
-        // staging, which decodes two parts a thread, spilled with the quad.)
+        // (A part decoded alone unpacks its two scales byte by byte: with the
+        // quad, the mat-mat staging, two such parts a thread, spilled.)
 #pragma unroll
         for (int e = 0; e < N; ++e) {
             const int k2 = (p & 3) + e;

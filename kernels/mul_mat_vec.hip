@@ -293,21 +293,22 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
             }
         } else {
 #pragma unroll
-        for (int u = 0; u < kU; ++u) {
-            const std::uint32_t i = t + static_cast<std::uint32_t>(u * kThreads);  // part of the chunk
-            if (first + i >= P) break;
-            ActivationPart xb[B];
+            for (int u = 0; u < kU; ++u) {
+                const std::uint32_t i = t + static_cast<std::uint32_t>(u * kThreads);  // part of the chunk
+                if (first + i >= P) break;
+                ActivationPart xb[B];
 #pragma unroll
-            for (int b = 0; b < B; ++b)
-                xb[b] = load_activation<kUsesSumY<T>>(kStageX ? x_staged[b][i] : x[b * args.x_row_stride + first + i]);
-            const int p = static_cast<int>(i % F::kParts);
+                for (int b = 0; b < B; ++b)
+                    xb[b] = load_activation<kUsesSumY<T>>(kStageX ? x_staged[b][i]
+                                                                  : x[b * args.x_row_stride + first + i]);
+                const int p = static_cast<int>(i % F::kParts);
 #pragma unroll
-            for (int r = 0; r < R; ++r) {
-                const WeightPart part = F::part(reinterpret_cast<const Block*>(tile[r])[i / F::kParts], p);
+                for (int r = 0; r < R; ++r) {
+                    const WeightPart part = F::part(reinterpret_cast<const Block*>(tile[r])[i / F::kParts], p);
 #pragma unroll
-                for (int b = 0; b < B; ++b) acc[r * B + b] += dot_part_q8_1<kUsesSumY<T>>(part, xb[b]);
+                    for (int b = 0; b < B; ++b) acc[r * B + b] += dot_part_q8_1<kUsesSumY<T>>(part, xb[b]);
+                }
             }
-        }
         }
         __syncthreads();  // the tiles are refilled next step
 
