@@ -236,10 +236,11 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
         for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
             stage_chunk<T, L>(s, w, x, args, row0, col0, first);
             __syncthreads();
-            // Two groups at a time for the 16-value scale groups (H100 batch
-            // 512: Q6_K 665 -> 644 us, Q2_K 723 -> 672); for the others
-            // unrolling measured no faster and costs registers.
-#pragma unroll(kScaleGroup<T> == 16 ? 2 : 1)
+            // kMatMulUnroll16 groups at a time for the 16-value scale
+            // groups (2 on the H100 at batch 512: Q6_K 665 -> 644 us, Q2_K 723
+            // -> 672); for 32-value groups unrolling measured no faster and
+            // costs registers.
+#pragma unroll(kScaleGroup<T> == 16 ? kMatMulUnroll16 : 1)
             for (int g = 0; g < Tiles::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
             __syncthreads();  // the tiles are refilled next chunk
         }
