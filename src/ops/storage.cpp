@@ -170,8 +170,8 @@ LaunchConfig matmul_config(int compute_units) {
 // batch 256: 128 wide tiles on the H100; 264 blocks there), each of at least
 // kMatMulMinSliceParts parts. Wide tiles are counted at their tallest, so
 // where they are shorter there are up to twice as many work items.
-std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, std::uint32_t parts, int compute_units) {
-    const bool wide = batch >= kMatMulWideBatch;
+std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, bool wide, std::uint32_t parts,
+                              int compute_units) {
     const std::size_t tile_rows = wide ? kMatMulWideMaxRows : kMatMulNarrowRows;
     const std::size_t tile_cols = wide ? kMatMulWideCols : kMatMulNarrowCols;
     const std::size_t tiles = (rows + tile_rows - 1) / tile_rows * ((batch + tile_cols - 1) / tile_cols);
@@ -228,16 +228,16 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         return;
     }
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
-    const char* tiling = batch >= kMatMulWideBatch ? "_wide" : "_narrow";
-    args.k_slices = matmul_k_slices(rows_, batch, args.parts_per_row, device_.multiprocessor_count());
+    const bool wide = matmul_uses_wide_tiling(batch);
+    args.k_slices = matmul_k_slices(rows_, batch, wide, args.parts_per_row, device_.multiprocessor_count());
+    const std::uint64_t n = batch * rows_;  // outputs
     DeviceSpan<float> out = y;
     if (args.k_slices > 1) {  // the slices' partial sums go to a workspace first
         claim_workspaces(stream);
-        const std::size_t n = batch * rows_;
         if (!partial_.valid() || partial_.size() < args.k_slices * n) partial_ = device_.alloc<float>(args.k_slices * n);
         out = partial_.slice(0, args.k_slices * n);
     }
-    device_.get_or_load_func(kernel_name(family, type_) + tiling)
+    device_.get_or_load_func(kernel_name(family, type_) + (wide ? "_wide" : "_narrow"))
         .builder()
         .arg(data_)
         .arg(xq)
@@ -245,7 +245,6 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(args)
         .launch(matmul_config(device_.multiprocessor_count()), stream);
     if (args.k_slices > 1) {
-        const std::uint64_t n = batch * rows_;
         device_.get_or_load_func("hq_sum_k_slices")
             .builder()
             .arg(out)
