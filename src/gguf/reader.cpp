@@ -257,18 +257,8 @@ Value read_value(Cursor& c, const std::string& key, ValueType type, int depth) {
     case ValueType::Int32: return Value::i32(static_cast<std::int32_t>(c.u32(what)));
     case ValueType::UInt64: return Value::u64(c.u64(what));
     case ValueType::Int64: return Value::i64(static_cast<std::int64_t>(c.u64(what)));
-    case ValueType::Float32: {
-        const std::uint32_t bits = c.u32(what);
-        float f;
-        std::memcpy(&f, &bits, sizeof f);
-        return Value::f32(f);
-    }
-    case ValueType::Float64: {
-        const std::uint64_t bits = c.u64(what);
-        double f;
-        std::memcpy(&f, &bits, sizeof f);
-        return Value::f64(f);
-    }
+    case ValueType::Float32: return Value::f32_from_bits(c.u32(what));
+    case ValueType::Float64: return Value::f64_from_bits(c.u64(what));
     case ValueType::Bool: {
         const std::size_t at = c.pos();
         const std::uint64_t b = c.uint(1, what);

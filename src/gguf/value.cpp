@@ -150,6 +150,8 @@ Value Value::u64(std::uint64_t v) { return scalar(ValueType::UInt64, v); }
 Value Value::i64(std::int64_t v) { return scalar(ValueType::Int64, static_cast<std::uint64_t>(v)); }
 Value Value::f32(float v) { return scalar(ValueType::Float32, f32_bits(v)); }
 Value Value::f64(double v) { return scalar(ValueType::Float64, f64_bits(v)); }
+Value Value::f32_from_bits(std::uint32_t bits) { return scalar(ValueType::Float32, bits); }
+Value Value::f64_from_bits(std::uint64_t bits) { return scalar(ValueType::Float64, bits); }
 Value Value::boolean(bool v) { return scalar(ValueType::Bool, v ? 1u : 0u); }
 
 Value Value::string(std::string v) {
@@ -251,6 +253,11 @@ std::int64_t Value::as_int() const {
 double Value::as_float() const {
     if (!is_float()) wrong_type("a float (f32 or f64)", type_);
     return bits_to_double(type_, bits_);
+}
+
+std::uint64_t Value::float_bits() const {
+    if (!is_float()) wrong_type("a float (f32 or f64)", type_);
+    return bits_;
 }
 
 bool Value::as_bool() const {

@@ -46,20 +46,9 @@ void write_value(Out& out, const Value& v) {
         }
         return;
     }
-    case ValueType::Float32: {
-        const float f = static_cast<float>(v.as_float());
-        std::uint32_t bits;
-        std::memcpy(&bits, &f, sizeof bits);
-        out.u32(bits);
-        return;
-    }
-    case ValueType::Float64: {
-        const double f = v.as_float();
-        std::uint64_t bits;
-        std::memcpy(&bits, &f, sizeof bits);
-        out.u64(bits);
-        return;
-    }
+    // Floats by their bits: a trip through double would quiet signalling NaNs.
+    case ValueType::Float32: out.u32(static_cast<std::uint32_t>(v.float_bits())); return;
+    case ValueType::Float64: out.u64(v.float_bits()); return;
     case ValueType::Bool: out.le(v.as_bool() ? 1 : 0, 1); return;
     default:  // integers: the low bytes of the two's complement value
         out.le(is_signed_integer_type(v.type()) ? static_cast<std::uint64_t>(v.as_int()) : v.as_uint(),

@@ -196,6 +196,20 @@ TEST(GgufRoundTrip, HugeAlignmentWithoutTensorsStaysSmall) {
     EXPECT_EQ(hg::GgufWriter::copy_of(f).to_bytes(), g.b);
 }
 
+TEST(GgufRoundTrip, SignallingNanKeepsItsBits) {
+    // Found by the fuzzer: an f32 signalling NaN (0xff94000d) came back quiet
+    // (0xffd4000d) because the writer converted it through double.
+    hg::test::GgufBytes g;
+    g.header(0, 2).str("k32").u32(static_cast<std::uint32_t>(ValueType::Float32)).u32(0xff94000du);
+    g.str("k64").u32(static_cast<std::uint32_t>(ValueType::Float64)).u64(0x7ff0000000000001ull);
+    const auto f = hg::GgufFile::from_memory(g.b.data(), g.b.size());
+    EXPECT_EQ(f.metadata().at("k32").float_bits(), 0xff94000du);
+    EXPECT_EQ(f.metadata().at("k64").float_bits(), 0x7ff0000000000001ull);
+    EXPECT_TRUE(std::isnan(f.metadata().get_float("k32")));
+    EXPECT_EQ(hg::GgufWriter::copy_of(f).to_bytes(), g.b);
+    EXPECT_THROW(Value::u32(1).float_bits(), hipquant::Error);
+}
+
 TEST(GgufRoundTrip, MovedFileKeepsTensorPointers) {
     hg::GgufWriter w(64);
     const std::vector<std::uint8_t> data(34 * 2, 7);

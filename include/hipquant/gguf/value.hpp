@@ -59,6 +59,11 @@ public:
     static Value i64(std::int64_t v);
     static Value f32(float v);
     static Value f64(double v);
+    // Floats from their IEEE bits, as stored in a GGUF file: every bit is
+    // kept, signalling NaNs and NaN payloads included (a float argument may
+    // be quieted on the way in).
+    static Value f32_from_bits(std::uint32_t bits);
+    static Value f64_from_bits(std::uint64_t bits);
     static Value boolean(bool v);
     static Value string(std::string v);
 
@@ -87,6 +92,9 @@ public:
     std::uint64_t as_uint() const;
     std::int64_t as_int() const;
     double as_float() const;
+    // The IEEE bits of an f32 (in the low 32 bits) or f64, exactly as stored;
+    // throws like as_float.
+    std::uint64_t float_bits() const;
     bool as_bool() const;
     const std::string& as_string() const;
 

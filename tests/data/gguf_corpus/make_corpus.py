@@ -92,6 +92,11 @@ write("valid_all_value_types.gguf", gguf(every_type_kvs, [
 write("valid_huge_alignment.gguf", gguf([("general.alignment", U32, 2**31)], [], pad_end=False))
 write("valid_zero_size_tensor.gguf", gguf([], [("empty", [0, 3], 0, None), ("b", [2], 30, None)]))
 
+# Signalling NaNs (f32 0xff94000d, found by the fuzzer, and f64): by their bits,
+# since struct's "<f" / "<d" would go through a Python float.
+write("valid_signalling_nan.gguf", struct.pack("<4sIQQ", b"GGUF", 3, 0, 2) +
+      gstr("k32") + struct.pack("<II", F32, 0xFF94000D) + gstr("k64") + struct.pack("<IQ", F64, 0x7FF0000000000001))
+
 write("bad_magic.gguf", b"GGJT" + gguf([], [])[4:])
 write("bad_version.gguf", gguf([], [], version=1))
 write("bad_truncated_header.gguf", gguf([], [])[:13])
