@@ -40,8 +40,8 @@
 //                       or RDNA4), HQ_MATRIX_NV_MMA
 //   HQ_TILE_MMA         the mat-mat tile product (TileMma below):
 //                       HQ_TILE_MMA_NV (int8 mma.sync), HQ_TILE_MMA_MFMA (CDNA1/2
-//                       v_mfma_i32_16x16x16i8; CDNA3+ dropped it and take dot4
-//                       until a 16x16x32 version is written), HQ_TILE_MMA_DOT4
+//                       v_mfma_i32_16x16x16i8, CDNA3/4 v_mfma_i32_16x16x32_i8),
+//                       HQ_TILE_MMA_DOT4
 //   HQ_WAVE_SIZE        hardware lanes per wavefront (GCN/CDNA 64, RDNA in
 //                       HIP's default wave32 mode and NVIDIA 32)
 //   HQ_LDS_BYTES        shared memory one block may use without opting in
@@ -129,7 +129,7 @@
 
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
 #define HQ_TILE_MMA HQ_TILE_MMA_NV
-#elif HQ_MATRIX_CORE == HQ_MATRIX_MFMA && HQ_ARCH_CDNA <= 2
+#elif HQ_MATRIX_CORE == HQ_MATRIX_MFMA
 #define HQ_TILE_MMA HQ_TILE_MMA_MFMA
 #else
 #define HQ_TILE_MMA HQ_TILE_MMA_DOT4
@@ -286,7 +286,8 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // table's HQ_TILE_MMA picks the one the mat-mat kernels use by default, and
 // TileMmaDot4 is compiled everywhere (the portable path, kept testable):
 //   TileMmaNv    NVIDIA sm_80+: mma.sync m16n8k32 / m16n8k16 on s8
-//   TileMmaMfma  AMD CDNA1/2 (gfx908, gfx90a): v_mfma_i32_16x16x16i8
+//   TileMmaMfma  AMD CDNA: v_mfma_i32_16x16x16i8 (CDNA1/2: gfx908, gfx90a),
+//                v_mfma_i32_16x16x32_i8 (CDNA3/4: gfx942, gfx950)
 //   TileMmaDot4  any GPU: dp4a() over a logical 32-lane warp
 // kThreads consecutive threads (a warp, or a 64-lane wavefront for MFMA)
 // compute a tile together; `lane` is threadIdx.x % kThreads. Each holds kAcc
@@ -433,26 +434,46 @@ struct TileMmaNv {
 };
 #endif
 
-#if HQ_MATRIX_CORE == HQ_MATRIX_MFMA && HQ_ARCH_CDNA <= 2
-// v_mfma_i32_16x16x16i8 on a 64-lane wavefront: lane l holds bytes
-// 4 (l / 16) .. +3 of A's row l % 16 and of B's row (C's column) l % 16;
-// C[4 (l / 16) + i][l % 16] comes back in result i. K = 32 is two products.
+#if HQ_MATRIX_CORE == HQ_MATRIX_MFMA
+// On a 64-lane wavefront, lane l gets C[4 (l / 16) + i][l % 16] in result i.
+// Its operands are bytes of A's row l % 16 and of B's row (C's column) l % 16:
+//   CDNA1/2, v_mfma_i32_16x16x16i8: bytes 4 (l / 16) .. +3 of each 16-byte
+//     K half, one product per half;
+//   CDNA3/4, v_mfma_i32_16x16x32_i8 (which replaced it): bytes 8 (l / 16)
+//     .. +7 of all 32, one product; K = 16 is that product with lanes 32..63
+//     (bytes 16..31) zero.
 struct TileMmaMfma {
     static constexpr int kThreads = 64;
     static constexpr int kAcc = 4;
     using Wide = MatMulTiling<64, 64, 4, 2, 2>;  // 128 rows spilled with clang 17 on gfx90a
     using Narrow = MatMulTiling<64, 32, 8, 2, 1>;
 
+#if HQ_ARCH_CDNA >= 3
     template <int K>
     struct AFrag {
-        int v[K / 16];
+        long v;  // 8 bytes
     };
+#else
+    template <int K>
+    struct AFrag {
+        int v[K / 16];  // 4 bytes per K half
+    };
+#endif
     template <int K>
     using BFrag = AFrag<K>;
     template <int K>
     __device__ __forceinline__ static void load_a(AFrag<K>& a, const std::int8_t* base, int stride, int lane) {
+        const std::int8_t* row = base + (lane % 16) * stride;
+#if HQ_ARCH_CDNA >= 3
+        // 8-byte aligned (rows and K slices start 16-byte aligned); for K = 16
+        // lanes 32..63 read the next 16 bytes, still inside the tile row, and
+        // drop them.
+        const long v = *reinterpret_cast<const long*>(row + 8 * (lane / 16));
+        a.v = K == 32 || lane < 32 ? v : 0;
+#else
 #pragma unroll
-        for (int h = 0; h < K / 16; ++h) a.v[h] = lds_int(base + (lane % 16) * stride + 16 * h + 4 * (lane / 16));
+        for (int h = 0; h < K / 16; ++h) a.v[h] = lds_int(row + 16 * h + 4 * (lane / 16));
+#endif
     }
     template <int K>
     __device__ __forceinline__ static void load_b(BFrag<K>& b, const std::int8_t* base, int stride, int lane) {
@@ -462,8 +483,12 @@ struct TileMmaMfma {
     __device__ __forceinline__ static void mma(int (&c)[kAcc], const AFrag<K>& a, const BFrag<K>& b) {
         typedef int Int4 __attribute__((ext_vector_type(4)));
         Int4 acc = {kBiasedZero, kBiasedZero, kBiasedZero, kBiasedZero};
+#if HQ_ARCH_CDNA >= 3
+        acc = __builtin_amdgcn_mfma_i32_16x16x32_i8(a.v, b.v, acc, 0, 0, 0);
+#else
 #pragma unroll
         for (int h = 0; h < K / 16; ++h) acc = __builtin_amdgcn_mfma_i32_16x16x16i8(a.v[h], b.v[h], acc, 0, 0, 0);
+#endif
 #pragma unroll
         for (int i = 0; i < kAcc; ++i) c[i] = acc[i];
     }
