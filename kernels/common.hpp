@@ -41,6 +41,7 @@
 //   HQ_TILE_MMA         the mat-mat tile product (TileMma below):
 //                       HQ_TILE_MMA_NV (int8 mma.sync), HQ_TILE_MMA_MFMA (CDNA1/2
 //                       v_mfma_i32_16x16x16i8, CDNA3/4 v_mfma_i32_16x16x32_i8),
+//                       HQ_TILE_MMA_WMMA (RDNA3/4 v_wmma_i32_16x16x16_iu8),
 //                       HQ_TILE_MMA_DOT4
 //   HQ_WAVE_SIZE        hardware lanes per wavefront (GCN/CDNA 64, RDNA in
 //                       HIP's default wave32 mode and NVIDIA 32)
@@ -58,6 +59,7 @@
 #define HQ_TILE_MMA_DOT4 0
 #define HQ_TILE_MMA_NV 1
 #define HQ_TILE_MMA_MFMA 2
+#define HQ_TILE_MMA_WMMA 3
 
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
 #define HQ_ARCH_NVIDIA 1
@@ -131,6 +133,8 @@
 #define HQ_TILE_MMA HQ_TILE_MMA_NV
 #elif HQ_MATRIX_CORE == HQ_MATRIX_MFMA
 #define HQ_TILE_MMA HQ_TILE_MMA_MFMA
+#elif HQ_MATRIX_CORE == HQ_MATRIX_WMMA
+#define HQ_TILE_MMA HQ_TILE_MMA_WMMA
 #else
 #define HQ_TILE_MMA HQ_TILE_MMA_DOT4
 #endif
@@ -288,6 +292,7 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 //   TileMmaNv    NVIDIA sm_80+: mma.sync m16n8k32 / m16n8k16 on s8
 //   TileMmaMfma  AMD CDNA: v_mfma_i32_16x16x16i8 (CDNA1/2: gfx908, gfx90a),
 //                v_mfma_i32_16x16x32_i8 (CDNA3/4: gfx942, gfx950)
+//   TileMmaWmma  AMD RDNA3/4 (gfx11, gfx12): v_wmma_i32_16x16x16_iu8
 //   TileMmaDot4  any GPU: dp4a() over a logical 32-lane warp
 // kThreads consecutive threads (a warp, or a 64-lane wavefront for MFMA)
 // compute a tile together; `lane` is threadIdx.x % kThreads. Each holds kAcc
@@ -497,11 +502,77 @@ struct TileMmaMfma {
 };
 #endif
 
+#if HQ_MATRIX_CORE == HQ_MATRIX_WMMA
+// v_wmma_i32_16x16x16_iu8 (both operands signed) on a 32-lane wave, one
+// product per 16-byte K half. Lane l's operands are bytes of A's row l % 16
+// and of B's row (C's column) l % 16, and result i is C[row(l, i)][l % 16]:
+//   RDNA3 (gfx11): all 16 bytes (lanes 16..31 repeat lanes 0..15, as the
+//     instruction requires); row 2 i + l / 16;
+//   RDNA4 (gfx12): bytes 8 (l / 16) .. +7; row 8 (l / 16) + i.
+struct TileMmaWmma {
+    static constexpr int kThreads = 32;
+    static constexpr int kAcc = 8;
+    // The integer-dot product's shapes: 128-row tiles spilled that one on
+    // gfx1100.
+    using Wide = MatMulTiling<64, 64, 4, 1, 2>;
+    using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
+
+#if HQ_ARCH_RDNA3
+    typedef int Operand __attribute__((ext_vector_type(4)));
+    static constexpr int kLaneBytes = 16;
+#else
+    typedef int Operand __attribute__((ext_vector_type(2)));
+    static constexpr int kLaneBytes = 8;
+#endif
+    template <int K>
+    struct AFrag {
+        Operand v[K / 16];
+    };
+    template <int K>
+    using BFrag = AFrag<K>;
+    template <int K>
+    __device__ __forceinline__ static void load_a(AFrag<K>& a, const std::int8_t* base, int stride, int lane) {
+        // Aligned to kLaneBytes: rows and K slices start 16-byte aligned.
+        const std::int8_t* row = base + (lane % 16) * stride + (kLaneBytes == 8 ? 8 * (lane / 16) : 0);
+#pragma unroll
+        for (int h = 0; h < K / 16; ++h) a.v[h] = *reinterpret_cast<const Operand*>(row + 16 * h);
+    }
+    template <int K>
+    __device__ __forceinline__ static void load_b(BFrag<K>& b, const std::int8_t* base, int stride, int lane) {
+        load_a<K>(b, base, stride, lane);
+    }
+    template <int K>
+    __device__ __forceinline__ static void mma(int (&c)[kAcc], const AFrag<K>& a, const BFrag<K>& b) {
+        typedef int Int8 __attribute__((ext_vector_type(8)));
+        Int8 acc = {kBiasedZero, kBiasedZero, kBiasedZero, kBiasedZero,
+                    kBiasedZero, kBiasedZero, kBiasedZero, kBiasedZero};
+#pragma unroll
+        for (int h = 0; h < K / 16; ++h) {
+#if HQ_ARCH_RDNA3
+            acc = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32(true, a.v[h], true, b.v[h], acc, false);
+#else
+            acc = __builtin_amdgcn_wmma_i32_16x16x16_iu8_w32_gfx12(true, a.v[h], true, b.v[h], acc, false);
+#endif
+        }
+#pragma unroll
+        for (int i = 0; i < kAcc; ++i) c[i] = acc[i];
+    }
+#if HQ_ARCH_RDNA3
+    __device__ __forceinline__ static int row(int lane, int i) { return 2 * i + lane / 16; }
+#else
+    __device__ __forceinline__ static int row(int lane, int i) { return 8 * (lane / 16) + i; }
+#endif
+    __device__ __forceinline__ static int col(int lane, int) { return lane % 16; }
+};
+#endif
+
 // The table's choice (HIPQUANT_PORTABLE_DP4A forces TileMmaDot4).
 #if HQ_TILE_MMA == HQ_TILE_MMA_NV
 using TileMma = TileMmaNv;
 #elif HQ_TILE_MMA == HQ_TILE_MMA_MFMA
 using TileMma = TileMmaMfma;
+#elif HQ_TILE_MMA == HQ_TILE_MMA_WMMA
+using TileMma = TileMmaWmma;
 #else
 using TileMma = TileMmaDot4;
 #endif
