@@ -237,7 +237,7 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         if (!partial_.valid() || partial_.size() < args.k_slices * n) partial_ = device_.alloc<float>(args.k_slices * n);
         out = partial_.slice(0, args.k_slices * n);
     }
-    device_.get_or_load_func(kernel_name(family, type_) + (wide ? "_wide" : "_narrow"))
+    device_.get_or_load_func(kernel_name(family, type_) + matmul_tiling_suffix(batch))
         .builder()
         .arg(data_)
         .arg(xq)

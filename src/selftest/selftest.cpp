@@ -104,7 +104,7 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     std::string name;
     const std::string b = std::to_string(batch);
     const bool mat_mat = batch > hq::kMaxMatVecBatch;
-    const std::string tiling = hq::matmul_uses_wide_tiling(batch) ? "_wide" : "_narrow";
+    const std::string tiling = hq::matmul_tiling_suffix(batch);
     const std::string product = mat_mat ? std::string("hq_mul_mat_q8_1_") + tname + tiling
                                         : std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
     if (input == MatVecInput::kQ8_1Host) {
@@ -234,7 +234,7 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
             for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
                 const std::string kernel =
                     std::string(input == MatVecInput::kQ8_1Host ? "hq_mul_mat_q8_1_" : "hq_mul_mat_q8_1_dot4_") +
-                    tname + (hq::matmul_uses_wide_tiling(batch) ? "_wide" : "_narrow");
+                    tname + hq::matmul_tiling_suffix(batch);
                 try {
                     CheckResult r = check_mat_vec(device, *w, batch, input, seed++);
                     r.name = kernel;

@@ -84,9 +84,12 @@ inline constexpr std::uint32_t kMatMulNarrowCols = 32;
 // narrow 64.2 us, wide 64.4; batch 48 narrow 113, wide 69; batch 128
 // narrow 218, wide 133).
 inline constexpr std::uint32_t kMatMulWideBatch = kMatMulNarrowCols + 1;
-// Whether a mat-mat of `batch` activation rows takes the wide tiling (its
-// kernels are named ..._wide, the others ..._narrow).
+// Whether a mat-mat of `batch` activation rows takes the wide tiling, and
+// the suffix of the kernels it then runs (..._wide, else ..._narrow).
 constexpr bool matmul_uses_wide_tiling(std::uint64_t batch) { return batch >= kMatMulWideBatch; }
+constexpr const char* matmul_tiling_suffix(std::uint64_t batch) {
+    return matmul_uses_wide_tiling(batch) ? "_wide" : "_narrow";
+}
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
 // The wide tilings differ per platform; every one is kMatMulWideCols wide
