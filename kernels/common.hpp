@@ -46,6 +46,11 @@
 //   HQ_WAVE_SIZE        hardware lanes per wavefront (GCN/CDNA 64, RDNA in
 //                       HIP's default wave32 mode and NVIDIA 32)
 //   HQ_LDS_BYTES        shared memory one block may use without opting in
+//   HQ_ASYNC_COPY       1 where global memory can be copied to shared memory
+//                       without passing through registers, the copy running
+//                       on while the threads go on (NVIDIA sm_80+: cp.async;
+//                       all NVIDIA targets the library builds), else 0. The
+//                       host's platform::kAsyncSharedCopy says the same.
 // Adding an architecture: give it a family below (or a new row), then add it
 // to HIPQUANT_AMD_KNOWN_TARGETS in cmake/HipquantAmdToolchain.cmake.
 #define HQ_DOT4_LOOP 0
@@ -63,6 +68,7 @@
 
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
 #define HQ_ARCH_NVIDIA 1
+#define HQ_ASYNC_COPY 1
 #define HQ_DOT4 HQ_DOT4_NV_DP4A
 #define HQ_MATRIX_CORE HQ_MATRIX_NV_MMA
 #define HQ_WAVE_SIZE 32
@@ -129,6 +135,10 @@
 #define HQ_LDS_BYTES (64 * 1024)
 #endif
 
+#if !defined(HQ_ASYNC_COPY)
+#define HQ_ASYNC_COPY 0
+#endif
+
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
 #define HQ_TILE_MMA HQ_TILE_MMA_NV
 #elif HQ_MATRIX_CORE == HQ_MATRIX_MFMA
@@ -159,13 +169,10 @@
 #endif
 
 // How many 16-value scale groups the mat-mat kernels multiply per loop step:
-// 2 on NVIDIA (measured faster on the H100); 1 on AMD, where clang 21 spilled
-// the unrolled loop to scratch.
-#if defined(HIPQUANT_PLATFORM_NVIDIA)
-#define HQ_MATMUL_UNROLL_16 2
-#else
+// 1 everywhere. (2 measured faster on the H100 for Q2_K, Q3_K and Q6_K, but
+// with the copies ahead of HQ_ASYNC_COPY it spills 16-36 bytes there, and
+// clang 21 put the unrolled AMD kernels in scratch.)
 #define HQ_MATMUL_UNROLL_16 1
-#endif
 
 namespace hipquant::kernels {
 
@@ -178,6 +185,7 @@ inline constexpr int kWarp = 32;
 // The table's numbers for C++ code (see the table above the namespace).
 inline constexpr int kWaveSize = HQ_WAVE_SIZE;
 inline constexpr int kLdsBytes = HQ_LDS_BYTES;
+inline constexpr bool kAsyncCopy = HQ_ASYNC_COPY != 0;
 inline constexpr int kMatMulUnroll16 = HQ_MATMUL_UNROLL_16;
 static_assert(kWaveSize % kWarp == 0, "a wavefront holds whole logical warps");
 
@@ -257,6 +265,48 @@ __device__ __forceinline__ void wait_for_previous_kernel() {
 __device__ __forceinline__ void allow_next_kernel() {
 #if defined(HIPQUANT_PLATFORM_NVIDIA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
     asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+// Asynchronous copies into shared memory (HQ_ASYNC_COPY): copy_async_16
+// starts a copy of 16 bytes (both addresses 16-byte aligned); a thread's
+// copies started since its last commit_async_copies form one group, and
+// wait_async_copies<N>() returns once all but its N newest groups have
+// landed. They are then visible to the thread itself: a barrier after the
+// wait makes every thread's copies visible to the block. Nothing where
+// HQ_ASYNC_COPY is 0 (kernels take another path there).
+__device__ __forceinline__ void copy_async_16(void* shared_dst, const void* global_src) {
+#if HQ_ASYNC_COPY && defined(__CUDA_ARCH__)
+    const auto dst = static_cast<unsigned>(__cvta_generic_to_shared(shared_dst));
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(global_src) : "memory");
+#else
+    (void)shared_dst;
+    (void)global_src;
+#endif
+}
+__device__ __forceinline__ void commit_async_copies() {
+#if HQ_ASYNC_COPY && defined(__CUDA_ARCH__)
+    asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
+}
+template <int N>
+__device__ __forceinline__ void wait_async_copies() {
+#if HQ_ASYNC_COPY && defined(__CUDA_ARCH__)
+    asm volatile("cp.async.wait_group %0;" ::"n"(N) : "memory");
+#endif
+}
+
+// Stops the kernel (an error the host reports) when its launch gave it
+// fewer than `bytes` of dynamic shared memory: a host that sized it wrong
+// fails loudly instead of letting copies run past it. NVIDIA only (AMD
+// kernels take no dynamic shared memory).
+__device__ __forceinline__ void require_dynamic_shared(int bytes) {
+#if defined(HIPQUANT_PLATFORM_NVIDIA) && defined(__CUDA_ARCH__)
+    unsigned have;
+    asm("mov.u32 %0, %%dynamic_smem_size;" : "=r"(have));
+    if (have < static_cast<unsigned>(bytes)) __trap();
+#else
+    (void)bytes;
 #endif
 }
 

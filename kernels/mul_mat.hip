@@ -69,17 +69,133 @@ __device__ __forceinline__ void store_ints(std::int8_t* dst, const int (&v)[8]) 
     }
 }
 
-// Stages parts [first, first + kParts) of the tile's rows in shared memory:
-// the weight parts decoded to int8 q - offset with their scales and mins
-// (parts past the row's end become zeros), and the activation blocks as they
-// are (activation rows past the batch repeat the last one, never stored; the
-// rows' zero padding covers parts past the end). Each thread handles a fixed
-// number of items, all loads issued before the first store (straight-line
-// code: no branch between them), so their latencies overlap.
+// Where stage_chunk reads a chunk's blocks. Both return the block holding
+// part p (in bounds) of tile row m, and the Q8_1 block p of tile column n
+// (as 4-byte aligned ints: d and s, then the quants); rows past the end
+// repeat the last one (their results are never stored).
+// In global memory: the tensors themselves.
 template <QuantType T, typename L>
-__device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const std::uint8_t* __restrict__ w,
-                                            const quant::BlockQ8_1* __restrict__ x, const quant::MatVecArgs& args,
-                                            std::uint64_t row0, std::uint64_t col0, std::uint32_t first) {
+struct GlobalBlocks {
+    using Block = typename Format<T>::Block;
+    const std::uint8_t* w;
+    const quant::BlockQ8_1* x;
+    const quant::MatVecArgs& args;
+    std::uint64_t row0, col0;
+
+    __device__ __forceinline__ const Block& weight(int m, std::uint32_t p) const {
+        const std::uint64_t row = min(row0 + static_cast<std::uint64_t>(m), args.rows - 1);
+        return reinterpret_cast<const Block*>(w + row * args.row_bytes)[p / Format<T>::kParts];
+    }
+    __device__ __forceinline__ const int* activation(int n, std::uint32_t p) const {
+        const std::uint64_t xrow = min(col0 + static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(args.batch) - 1);
+        return reinterpret_cast<const int*>(x + xrow * args.x_row_stride + p);
+    }
+};
+
+// Starts copying kRows rows of kVectors 16-byte vectors into `dst` (row i
+// at dst + i * kSlot): row i's bytes from src0 + i * stride rounded down to 16.
+// A warp copies whole rows, 32 / kLanes of them per step (neighbouring lanes,
+// neighbouring vectors), so a thread walks its rows by adding a stride.
+// Rows from `rows` on (past the matrix) are not copied: their slots keep old
+// bytes, and the results of those rows are never stored.
+template <int kRows, int kVectors, int kSlot>
+__device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::uint8_t* src0, std::uint64_t stride,
+                                                std::uint64_t rows) {
+    static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
+    constexpr int kLanes = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;  // per row
+    constexpr int kWarps = static_cast<int>(quant::kMatMulThreads) / kWarp;
+    constexpr int kRowsPerStep = kWarps * (kWarp / kLanes);
+    const int lane = warp_lane();
+    const int v = lane % kLanes;
+    const int m0 = static_cast<int>(threadIdx.x) / kWarp * (kWarp / kLanes) + lane / kLanes;
+    const std::uint8_t* src = src0 + static_cast<std::uint64_t>(m0) * stride;
+    const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
+#pragma unroll
+    for (int step = 0; step < (kRows + kRowsPerStep - 1) / kRowsPerStep; ++step) {
+        const int m = m0 + step * kRowsPerStep;
+        if (v < kVectors && (kRows % kRowsPerStep == 0 || m < kRows) && m < valid_rows) {
+            const std::uint8_t* from = src - (reinterpret_cast<std::uintptr_t>(src) & 15u);  // see load_ints_a2
+            copy_async_16(dst + m * kSlot + 16 * v, from + 16 * v);
+        }
+        src += kRowsPerStep * stride;
+    }
+}
+
+// The raw copies in shared memory (HQ_ASYNC_COPY; layout: kernel_args.hpp,
+// matmul_stage_bytes): per tile row a slot of kSlot bytes holding the
+// weight unit that starts at part `unit`, from its first byte rounded down
+// to 16; per tile column the chunk's kParts activation blocks.
+template <QuantType T, typename L>
+struct StagedBlocks {
+    using F = Format<T>;
+    using Block = typename F::Block;
+    static constexpr int kUnitParts = static_cast<int>(quant::matmul_unit_parts(F::kBlockElems, L::kParts));
+    static constexpr int kSlot =
+        static_cast<int>(quant::matmul_weight_slot_bytes(sizeof(Block), F::kBlockElems, L::kParts));
+    static constexpr int kXSlot = static_cast<int>(quant::matmul_activation_slot_bytes(L::kParts));
+    static constexpr int kWBufferBytes = L::kTileRows * kSlot;
+    static constexpr int kXBufferBytes = L::kTileCols * kXSlot;
+    static_assert(kUnitParts % L::kParts == 0 && kUnitParts % F::kParts == 0, "units hold whole chunks and blocks");
+    static_assert(kSlot % 16 == 0 && kXSlot % 16 == 0, "slots are whole 16-byte vectors");
+    static_assert(L::kParts * sizeof(quant::BlockQ8_1) % 16 == 0, "activation chunks are whole 16-byte vectors");
+
+    const std::uint8_t* w_raw;  // the unit's buffer
+    const std::uint8_t* x_raw;  // the chunk's buffer
+    std::uint32_t unit, chunk;  // their first parts
+    const std::uint8_t* w;
+    const quant::MatVecArgs& args;
+    std::uint64_t row0;
+
+    // The buffers of the unit and of the chunk starting at part p.
+    __device__ __forceinline__ static std::uint8_t* w_buffer(std::uint8_t* stage, std::uint32_t p) {
+        return stage + (p / kUnitParts % 2) * kWBufferBytes;
+    }
+    __device__ __forceinline__ static std::uint8_t* x_buffer(std::uint8_t* stage, std::uint32_t p) {
+        return stage + 2 * kWBufferBytes + (p / L::kParts % 2) * kXBufferBytes;
+    }
+    __device__ __forceinline__ const Block& weight(int m, std::uint32_t p) const {
+        // Where the unit of row m starts, mod 16 (rows past the end: any
+        // slot content will do, their results are never stored).
+        const auto start = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(w)) +
+                           static_cast<std::uint32_t>(row0 + static_cast<std::uint64_t>(m)) *
+                               static_cast<std::uint32_t>(args.row_bytes) +
+                           unit / F::kParts * static_cast<std::uint32_t>(sizeof(Block));
+        const std::uint32_t shift = start & 15u;
+        return reinterpret_cast<const Block*>(w_raw + m * kSlot + shift)[(p - unit) / F::kParts];
+    }
+    __device__ __forceinline__ const int* activation(int n, std::uint32_t p) const {
+        return reinterpret_cast<const int*>(x_raw + n * kXSlot + (p - chunk) * sizeof(quant::BlockQ8_1));
+    }
+
+    // Start the copies of the unit at part `unit` into `dst` (a weight
+    // buffer), and of the chunk at part `chunk` into an activation buffer.
+    __device__ __forceinline__ static void copy_weights(std::uint8_t* dst, const std::uint8_t* w,
+                                                        const quant::MatVecArgs& args, std::uint64_t row0,
+                                                        std::uint32_t unit) {
+        // The unit's bytes from up to 14 before it (blocks are 2-byte aligned).
+        constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
+        copy_rows_async<L::kTileRows, kVectors, kSlot>(dst, w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block),
+                                             args.row_bytes, args.rows - row0);
+    }
+    __device__ __forceinline__ static void copy_activations(std::uint8_t* dst, const quant::BlockQ8_1* x,
+                                                            const quant::MatVecArgs& args, std::uint64_t col0,
+                                                            std::uint32_t chunk) {
+        constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
+        copy_rows_async<L::kTileCols, kVectors, kXSlot>(dst, reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk),
+                                               args.x_row_stride * sizeof(quant::BlockQ8_1), args.batch - col0);
+    }
+};
+
+// Stages parts [first, first + kParts) of the tile's rows in shared memory
+// from `src` (GlobalBlocks or StagedBlocks): the weight parts decoded to int8
+// q - offset with their scales and mins (parts past the row's end become
+// zeros), and the activation blocks as they are (the rows' zero padding
+// covers parts past the end). Each thread handles a fixed number of items,
+// all loads issued before the first store (straight-line code: no branch
+// between them), so their latencies overlap.
+template <QuantType T, typename L, typename Source>
+__device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& src, const quant::MatVecArgs& args,
+                                            std::uint32_t first) {
     using F = Format<T>;
     using Tiles = MatMulTiles<T, L>;
     constexpr int kThreads = static_cast<int>(quant::kMatMulThreads);
@@ -95,20 +211,16 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const std::uin
 #pragma unroll
     for (int r = 0; r < kWItems; ++r) {
         const int item = t + r * kThreads;
-        const std::uint64_t row = min(row0 + static_cast<std::uint64_t>(item / L::kParts), args.rows - 1);
         const std::uint32_t p = first + static_cast<std::uint32_t>(item % L::kParts);
         valid[r] = p < args.parts_per_row;
         const std::uint32_t pc = valid[r] ? p : args.parts_per_row - 1;  // in bounds either way
-        const auto* blocks = reinterpret_cast<const typename F::Block*>(w + row * args.row_bytes);
-        parts[r] = F::part(blocks[pc / F::kParts], static_cast<int>(pc % F::kParts));
+        parts[r] = F::part(src.weight(item / L::kParts, pc), static_cast<int>(pc % F::kParts));
     }
     int xq[kXItems][9];  // one Q8_1 block each: d and s, then 8 ints of quants (4-byte aligned)
 #pragma unroll
     for (int r = 0; r < kXItems; ++r) {
         const int item = t + r * kThreads;
-        const std::uint64_t xrow =
-            min(col0 + static_cast<std::uint64_t>(item / L::kParts), static_cast<std::uint64_t>(args.batch) - 1);
-        const int* blk = reinterpret_cast<const int*>(x + xrow * args.x_row_stride + first + item % L::kParts);
+        const int* blk = src.activation(item / L::kParts, first + static_cast<std::uint32_t>(item % L::kParts));
 #pragma unroll
         for (int i = 0; i < 9; ++i) xq[r][i] = blk[i];
     }
@@ -193,6 +305,16 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
     }
 }
 
+// All scale groups of the staged chunk, kMatMulUnroll16 at a time for the
+// 16-value groups (the table's choice, common.hpp); for 32-value groups
+// unrolling measured no faster and costs registers.
+template <QuantType T, typename Mma, typename L>
+__device__ __forceinline__ void multiply_chunk(const MatMulTiles<T, L>& s, int lane, int m_base, int n_base,
+                                               float (&acc)[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc]) {
+#pragma unroll(kScaleGroup<T> == 16 ? kMatMulUnroll16 : 1)
+    for (int g = 0; g < MatMulTiles<T, L>::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
+}
+
 template <QuantType T, typename Mma, typename L>
 __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                              float* __restrict__ y, quant::MatVecArgs args) {
@@ -203,6 +325,17 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                   "the thread groups cover the block's tile exactly");
     static_assert(sizeof(Tiles) <= static_cast<std::size_t>(kLdsBytes), "the tiles fit in shared memory");
     __shared__ Tiles s;
+    // The raw copies (HQ_ASYNC_COPY), sized by the host: quant::matmul_stage_bytes.
+    extern __shared__ __align__(16) std::uint8_t stage[];
+    if constexpr (kAsyncCopy) {
+        using Staged = StagedBlocks<T, L>;
+        static_assert(2 * (Staged::kWBufferBytes + Staged::kXBufferBytes) ==
+                          static_cast<int>(quant::matmul_stage_bytes(sizeof(typename Format<T>::Block),
+                                                                     Format<T>::kBlockElems, L::kTileRows,
+                                                                     L::kTileCols, L::kParts)),
+                      "the layout kernel_args.hpp sizes");
+        require_dynamic_shared(2 * (Staged::kWBufferBytes + Staged::kXBufferBytes));
+    }
 
     const int lane = static_cast<int>(threadIdx.x) % Mma::kThreads;
     const int group = static_cast<int>(threadIdx.x) / Mma::kThreads;
@@ -233,16 +366,41 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
 #pragma unroll
                 for (int k = 0; k < Mma::kAcc; ++k) acc[i][j][k] = 0.0f;
 
-        for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
-            stage_chunk<T, L>(s, w, x, args, row0, col0, first);
-            __syncthreads();
-            // kMatMulUnroll16 groups at a time for the 16-value scale
-            // groups (2 on the H100 at batch 512: Q6_K 665 -> 644 us, Q2_K 723
-            // -> 672); for 32-value groups unrolling measured no faster and
-            // costs registers.
-#pragma unroll(kScaleGroup<T> == 16 ? kMatMulUnroll16 : 1)
-            for (int g = 0; g < Tiles::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
-            __syncthreads();  // the tiles are refilled next chunk
+        if constexpr (kAsyncCopy) {
+            // Copied ahead: the copies of chunk c + 1's activations (and, on
+            // entering a unit, the next unit's weights) run while chunk c is
+            // decoded and multiplied. Buffers alternate by chunk and by unit;
+            // one is refilled only after the barrier that follows its last
+            // decode.
+            using Staged = StagedBlocks<T, L>;
+            constexpr std::uint32_t kUnit = Staged::kUnitParts;
+            Staged::copy_weights(Staged::w_buffer(stage, first_part / kUnit * kUnit), w, args, row0,
+                                 first_part / kUnit * kUnit);
+            Staged::copy_activations(Staged::x_buffer(stage, first_part), x, args, col0, first_part);
+            commit_async_copies();
+            for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
+                const std::uint32_t unit = first / kUnit * kUnit;
+                const std::uint32_t next = first + Tiles::kParts;
+                if (next < end_part) Staged::copy_activations(Staged::x_buffer(stage, next), x, args, col0, next);
+                if ((first == first_part || first == unit) && unit + kUnit < end_part)
+                    Staged::copy_weights(Staged::w_buffer(stage, unit + kUnit), w, args, row0, unit + kUnit);
+                commit_async_copies();
+                wait_async_copies<1>();  // all but the copies just started
+                __syncthreads();         // everyone's, and the last chunk's products are done
+                stage_chunk<T, L>(
+                    s, Staged{Staged::w_buffer(stage, unit), Staged::x_buffer(stage, first), unit, first, w, args, row0},
+                    args, first);
+                __syncthreads();
+                multiply_chunk<T, Mma, L>(s, lane, m_base, n_base, acc);
+            }
+            __syncthreads();  // the tiles are refilled by the next work item
+        } else {
+            for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
+                stage_chunk<T, L>(s, GlobalBlocks<T, L>{w, x, args, row0, col0}, args, first);
+                __syncthreads();
+                multiply_chunk<T, Mma, L>(s, lane, m_base, n_base, acc);
+                __syncthreads();  // the tiles are refilled next chunk
+            }
         }
 
 #pragma unroll
@@ -277,6 +435,10 @@ static_assert(TileMma::Narrow::kTileRows == quant::kMatMulNarrowRows &&
                   TileMmaDot4::Narrow::kTileRows == quant::kMatMulNarrowRows &&
                   TileMmaDot4::Narrow::kTileCols == quant::kMatMulNarrowCols,
               "narrow tiles as kernel_args.hpp says");
+static_assert(TileMma::Wide::kParts == quant::kMatMulWideParts && TileMmaDot4::Wide::kParts == quant::kMatMulWideParts &&
+                  TileMma::Narrow::kParts == quant::kMatMulNarrowParts &&
+                  TileMmaDot4::Narrow::kParts == quant::kMatMulNarrowParts,
+              "chunks as kernel_args.hpp says (the host sizes the raw copies by them)");
 static_assert(TileMma::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
                   TileMmaDot4::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
                   TileMma::Wide::kTileCols == quant::kMatMulWideCols &&

@@ -159,10 +159,18 @@ LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::
 }
 
 // The mat-mat grid is persistent (blocks loop over the output tiles, whose
-// shape only the device code knows): kMatMulBlocksPerCu blocks per CU.
-LaunchConfig matmul_config(int compute_units) {
+// shape only the device code knows): kMatMulBlocksPerCu blocks per CU, with
+// the dynamic shared memory the raw copies take where the platform copies
+// asynchronously (counted for the tallest wide tiles).
+LaunchConfig matmul_config(int compute_units, const QuantTypeInfo& info, bool wide) {
     const auto cus = static_cast<std::uint32_t>(compute_units > 0 ? compute_units : 1);
-    return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, 0);
+    const std::uint32_t shared =
+        platform::kAsyncSharedCopy
+            ? matmul_stage_bytes(info.block_bytes, info.block_elems,
+                                 wide ? kMatMulWideMaxRows : kMatMulNarrowRows, wide ? kMatMulWideCols : kMatMulNarrowCols,
+                                 wide ? kMatMulWideParts : kMatMulNarrowParts)
+            : 0;
+    return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, shared);
 }
 
 // Slices of the shared dimension: as many as keep the grid's blocks busy
@@ -243,7 +251,7 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(xq)
         .arg(out)
         .arg(args)
-        .launch(matmul_config(device_.multiprocessor_count()), stream);
+        .launch(matmul_config(device_.multiprocessor_count(), quant_type_info(type_), wide), stream);
     if (args.k_slices > 1) {
         device_.get_or_load_func("hq_sum_k_slices")
             .builder()

@@ -98,6 +98,50 @@ inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
 inline constexpr std::uint32_t kMatMulWideMaxRows = 128;
 inline constexpr std::uint32_t kMatMulWideCols = 64;
 
+// Where the platform copies memory to shared memory asynchronously
+// (platform::kAsyncSharedCopy: NVIDIA's cp.async), the mat-mat kernels copy
+// the raw bytes of the next weight and activation blocks into dynamic shared
+// memory while they multiply the current ones, and decode from there. The
+// copies are whole 16-byte vectors, in two buffers each (the one being
+// decoded, the one being filled):
+//   weights: per tile row, one unit of the shared dimension, the chunk's
+//     parts or a whole block of the format if that is longer (a K format's
+//     super-block serves two chunks), from its start rounded down to 16
+//     bytes (blocks are 2-byte aligned, so 14 bytes before it at most);
+//   activations: per tile column, the chunk's Q8_1 blocks (rows of
+//     q8_1_row_blocks(cols) blocks start 16-byte aligned, and chunks too),
+//     in a slot of the same kind.
+// The host sizes the launch with these, the kernels lay the memory out by
+// them.
+HIPQUANT_HD constexpr std::uint32_t matmul_unit_parts(std::uint32_t block_elems, std::uint32_t chunk_parts) {
+    return block_elems / 32 > chunk_parts ? block_elems / 32 : chunk_parts;
+}
+// Each row's slot is an odd number of 16-byte vectors, so that the 8 rows a
+// warp decodes at once start in different banks.
+HIPQUANT_HD constexpr std::uint32_t matmul_slot_bytes(std::uint32_t bytes) {
+    const std::uint32_t vectors = (bytes + 15) / 16;
+    return (vectors | 1u) * 16;
+}
+HIPQUANT_HD constexpr std::uint32_t matmul_weight_slot_bytes(std::uint32_t block_bytes, std::uint32_t block_elems,
+                                                           std::uint32_t chunk_parts) {
+    const std::uint32_t blocks = block_elems >= 32 ? matmul_unit_parts(block_elems, chunk_parts) * 32 / block_elems : 0;
+    return matmul_slot_bytes(blocks * block_bytes + 14);
+}
+inline constexpr std::uint32_t kQ8_1BlockBytes = 36;
+HIPQUANT_HD constexpr std::uint32_t matmul_activation_slot_bytes(std::uint32_t chunk_parts) {
+    return matmul_slot_bytes(chunk_parts * kQ8_1BlockBytes);
+}
+HIPQUANT_HD constexpr std::uint32_t matmul_stage_bytes(std::uint32_t block_bytes, std::uint32_t block_elems,
+                                                     std::uint32_t tile_rows, std::uint32_t tile_cols,
+                                                     std::uint32_t chunk_parts) {
+    return 2 * (tile_rows * matmul_weight_slot_bytes(block_bytes, block_elems, chunk_parts) +
+                tile_cols * matmul_activation_slot_bytes(chunk_parts));
+}
+// The chunk of each tiling, for the host's sizes (kernels/common.hpp asserts
+// every tiling's): narrow tiles take 8 parts per chunk, wide ones 4.
+inline constexpr std::uint32_t kMatMulNarrowParts = 8;
+inline constexpr std::uint32_t kMatMulWideParts = 4;
+
 }  // namespace hipquant::quant
 
 namespace hipquant::quant {
