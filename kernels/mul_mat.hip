@@ -27,10 +27,11 @@ inline constexpr int kScaleGroup = Format<T>::kScaleGroup;
 template <QuantType T>
 inline constexpr bool kHasMin = Format<T>::kHasMin;
 
-// q - offset in every byte, for bytes 0..127 and offsets 0..128: no borrow
-// crosses a byte once bit 7 is set, and flipping it back subtracts 128.
+// q - offset in every byte as int8, for bytes 0..127 and offsets 0..128:
+// q + 128 - offset stays within its byte (no carry or borrow between
+// bytes), and flipping bit 7 takes the 128 back off.
 __device__ __forceinline__ int subtract_offset(int q, int offset) {
-    return ((q | static_cast<int>(0x80808080u)) - offset * 0x01010101) ^ static_cast<int>(0x80808080u);
+    return (q + (128 - offset) * 0x01010101) ^ static_cast<int>(0x80808080u);
 }
 
 // The shared-memory tiles of one chunk.
@@ -48,8 +49,9 @@ struct MatMulTiles {
     // (different banks).
     float w_scale[kGroups][L::kTileRows];  // a
     float w_min[kGroups][kMinRows];        // b
-    float x_d[kParts][L::kTileCols];       // d of each activation block
-    float x_bias[kParts][L::kTileCols];    // -kBias * d (exact: d is an f16, kBias 3 * 2^22)
+    // d of each activation block, and -kBias * d (exact: d is an f16, kBias
+    // 3 * 2^22), read together.
+    float2 x_d_bias[kParts][L::kTileCols];
     float x_sum[kGroups][kMinCols];        // d * sum(q) per scale group
 
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
@@ -108,16 +110,18 @@ __device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::ui
     const int lane = warp_lane();
     const int v = lane % kLanes;
     const int m0 = static_cast<int>(threadIdx.x) / kWarp * (kWarp / kLanes) + lane / kLanes;
-    const std::uint8_t* src = src0 + static_cast<std::uint64_t>(m0) * stride;
+    // Rows this thread copies: m0, m0 + kRowsPerStep, ... below `rows`.
     const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
+    const int steps = v < kVectors && m0 < valid_rows ? (valid_rows - m0 + kRowsPerStep - 1) / kRowsPerStep : 0;
+    // The vector's address, before rounding the row's start down to 16
+    // (adding 16 v leaves the low bits as they are).
+    const std::uint8_t* src = src0 + static_cast<std::uint64_t>(m0) * stride + 16 * v;
+    std::uint8_t* to = dst + m0 * kSlot + 16 * v;
 #pragma unroll
     for (int step = 0; step < (kRows + kRowsPerStep - 1) / kRowsPerStep; ++step) {
-        const int m = m0 + step * kRowsPerStep;
-        if (v < kVectors && (kRows % kRowsPerStep == 0 || m < kRows) && m < valid_rows) {
-            const std::uint8_t* from = src - (reinterpret_cast<std::uintptr_t>(src) & 15u);  // see load_ints_a2
-            copy_async_16(dst + m * kSlot + 16 * v, from + 16 * v);
-        }
+        if (step < steps) copy_async_16(to, src - (reinterpret_cast<std::uintptr_t>(src) & 15u));  // see load_ints_a2
         src += kRowsPerStep * stride;
+        to += kRowsPerStep * kSlot;
     }
 }
 
@@ -229,12 +233,12 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     for (int r = 0; r < kWItems; ++r) {
         const int item = t + r * kThreads;
         const int m = item / L::kParts, k = item % L::kParts;
+        // A part past the row's end (a clamped copy of its last part) keeps
+        // its quants and gets zero scales and mins: it adds nothing.
         int q[8];
 #pragma unroll
-        for (int i = 0; i < 8; ++i) {
-            const int v = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
-            q[i] = valid[r] ? v : 0;
-        }
+        for (int i = 0; i < 8; ++i)
+            q[i] = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g) {
@@ -251,8 +255,7 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         for (int i = 0; i < 8; ++i) q[i] = xq[r][1 + i];
         const float d = half_bits_to_float(static_cast<std::uint16_t>(xq[r][0] & 0xffff));
         store_ints(s.x_bytes() + n * Tiles::kStride + 32 * k, q);
-        s.x_d[k][n] = d;
-        s.x_bias[k][n] = -kBias * d;
+        s.x_d_bias[k][n] = make_float2(d, -kBias * d);
         if constexpr (kHasMin<T>) {
 #pragma unroll
             for (int g = 0; g < kPerPart; ++g) {
@@ -297,7 +300,8 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
                 // c[k] holds the float kBias + sum: one fused multiply-add
                 // gives sum * d_x rounded once, a second adds a_w times it
                 // (explicit: the kernels build without contraction).
-                const float sum_dx = fmaf(__int_as_float(c[k]), s.x_d[part][n], s.x_bias[part][n]);
+                const float2 x = s.x_d_bias[part][n];
+                const float sum_dx = fmaf(__int_as_float(c[k]), x.x, x.y);
                 acc[i][j][k] = fmaf(s.w_scale[g][m], sum_dx, acc[i][j][k]);
                 if constexpr (kHasMin<T>) acc[i][j][k] = fmaf(-s.w_min[g][m], s.x_sum[g][n], acc[i][j][k]);
             }
