@@ -275,13 +275,24 @@ __device__ __forceinline__ void allow_next_kernel() {
 // landed. They are then visible to the thread itself: a barrier after the
 // wait makes every thread's copies visible to the block. Nothing where
 // HQ_ASYNC_COPY is 0 (kernels take another path there).
-__device__ __forceinline__ void copy_async_16(void* shared_dst, const void* global_src) {
+// shared_address gives the 32-bit shared-memory address the copies take.
+// With `copy` false nothing is read and the 16 bytes are zeroed (no branch).
+__device__ __forceinline__ unsigned shared_address(const void* p) {
 #if HQ_ASYNC_COPY && defined(__CUDA_ARCH__)
-    const auto dst = static_cast<unsigned>(__cvta_generic_to_shared(shared_dst));
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(global_src) : "memory");
+    return static_cast<unsigned>(__cvta_generic_to_shared(p));
+#else
+    return static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(p));
+#endif
+}
+__device__ __forceinline__ void copy_async_16(unsigned shared_dst, const void* global_src, bool copy = true) {
+#if HQ_ASYNC_COPY && defined(__CUDA_ARCH__)
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(shared_dst), "l"(global_src),
+                 "r"(copy ? 16 : 0)
+                 : "memory");
 #else
     (void)shared_dst;
     (void)global_src;
+    (void)copy;
 #endif
 }
 __device__ __forceinline__ void commit_async_copies() {

@@ -95,12 +95,14 @@ struct GlobalBlocks {
 };
 
 // Starts copying kRows rows of kVectors 16-byte vectors into `dst` (row i
-// at dst + i * kSlot): row i's bytes from src0 + i * stride rounded down to 16.
+// at dst + i * kSlot): row i's bytes from src0 + i * stride, rounded down to
+// 16 (kAligned: they are 16-byte aligned already).
 // A warp copies whole rows, 32 / kLanes of them per step (neighbouring lanes,
 // neighbouring vectors), so a thread walks its rows by adding a stride.
-// Rows from `rows` on (past the matrix) are not copied: their slots keep old
-// bytes, and the results of those rows are never stored.
-template <int kRows, int kVectors, int kSlot>
+// Rows from `rows` on (past the matrix) are zero-filled, not read: their
+// results are never stored. No branch but the one for lanes past a row's
+// vectors.
+template <int kRows, int kVectors, int kSlot, bool kAligned>
 __device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::uint8_t* src0, std::uint64_t stride,
                                                 std::uint64_t rows) {
     static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
@@ -109,26 +111,29 @@ __device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::ui
     constexpr int kRowsPerStep = kWarps * (kWarp / kLanes);
     const int lane = warp_lane();
     const int v = lane % kLanes;
+    if (v >= kVectors) return;
     const int m0 = static_cast<int>(threadIdx.x) / kWarp * (kWarp / kLanes) + lane / kLanes;
-    // Rows this thread copies: m0, m0 + kRowsPerStep, ... below `rows`.
     const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
-    const int steps = v < kVectors && m0 < valid_rows ? (valid_rows - m0 + kRowsPerStep - 1) / kRowsPerStep : 0;
     // The vector's address, before rounding the row's start down to 16
     // (adding 16 v leaves the low bits as they are).
     const std::uint8_t* src = src0 + static_cast<std::uint64_t>(m0) * stride + 16 * v;
-    std::uint8_t* to = dst + m0 * kSlot + 16 * v;
+    const unsigned to = shared_address(dst + m0 * kSlot + 16 * v);
 #pragma unroll
     for (int step = 0; step < (kRows + kRowsPerStep - 1) / kRowsPerStep; ++step) {
-        if (step < steps) copy_async_16(to, src - (reinterpret_cast<std::uintptr_t>(src) & 15u));  // see load_ints_a2
+        const int m = m0 + step * kRowsPerStep;
+        if (kRows % kRowsPerStep == 0 || m < kRows)
+            copy_async_16(to + step * kRowsPerStep * kSlot,
+                          kAligned ? src : src - (reinterpret_cast<std::uintptr_t>(src) & 15u),  // see load_ints_a2
+                          m < valid_rows);
         src += kRowsPerStep * stride;
-        to += kRowsPerStep * kSlot;
     }
 }
 
 // The raw copies in shared memory (HQ_ASYNC_COPY; layout: kernel_args.hpp,
 // matmul_stage_bytes): per tile row a slot of kSlot bytes holding the
 // weight unit that starts at part `unit`, from its first byte rounded down
-// to 16; per tile column the chunk's kParts activation blocks.
+// to 16; per tile column the chunk's kParts activation blocks. (Rows past
+// the matrix hold zeros: any content would do.)
 template <QuantType T, typename L>
 struct StagedBlocks {
     using F = Format<T>;
@@ -178,14 +183,14 @@ struct StagedBlocks {
                                                         std::uint32_t unit) {
         // The unit's bytes from up to 14 before it (blocks are 2-byte aligned).
         constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
-        copy_rows_async<L::kTileRows, kVectors, kSlot>(dst, w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block),
+        copy_rows_async<L::kTileRows, kVectors, kSlot, false>(dst, w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block),
                                              args.row_bytes, args.rows - row0);
     }
     __device__ __forceinline__ static void copy_activations(std::uint8_t* dst, const quant::BlockQ8_1* x,
                                                             const quant::MatVecArgs& args, std::uint64_t col0,
                                                             std::uint32_t chunk) {
         constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
-        copy_rows_async<L::kTileCols, kVectors, kXSlot>(dst, reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk),
+        copy_rows_async<L::kTileCols, kVectors, kXSlot, true>(dst, reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk),
                                                args.x_row_stride * sizeof(quant::BlockQ8_1), args.batch - col0);
     }
 };
