@@ -46,6 +46,9 @@
 //   HQ_WAVE_SIZE        hardware lanes per wavefront (GCN/CDNA 64, RDNA in
 //                       HIP's default wave32 mode and NVIDIA 32)
 //   HQ_LDS_BYTES        shared memory one block may use without opting in
+//   HQ_PAIRED_SCALES    1 where the mat-mat kernels keep each activation
+//                       block's two scale factors side by side (NVIDIA), 0
+//                       for two arrays (AMD; see mul_mat.hip)
 //   HQ_ASYNC_COPY       1 where global memory can be copied to shared memory
 //                       without passing through registers, the copy running
 //                       on while the threads go on (NVIDIA sm_80+: cp.async;
@@ -69,6 +72,7 @@
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
 #define HQ_ARCH_NVIDIA 1
 #define HQ_ASYNC_COPY 1
+#define HQ_PAIRED_SCALES 1
 #define HQ_DOT4 HQ_DOT4_NV_DP4A
 #define HQ_MATRIX_CORE HQ_MATRIX_NV_MMA
 #define HQ_WAVE_SIZE 32
@@ -138,6 +142,9 @@
 #if !defined(HQ_ASYNC_COPY)
 #define HQ_ASYNC_COPY 0
 #endif
+#if !defined(HQ_PAIRED_SCALES)
+#define HQ_PAIRED_SCALES 0
+#endif
 
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
 #define HQ_TILE_MMA HQ_TILE_MMA_NV
@@ -186,6 +193,7 @@ inline constexpr int kWarp = 32;
 inline constexpr int kWaveSize = HQ_WAVE_SIZE;
 inline constexpr int kLdsBytes = HQ_LDS_BYTES;
 inline constexpr bool kAsyncCopy = HQ_ASYNC_COPY != 0;
+inline constexpr bool kPairedScales = HQ_PAIRED_SCALES != 0;
 inline constexpr int kMatMulUnroll16 = HQ_MATMUL_UNROLL_16;
 static_assert(kWaveSize % kWarp == 0, "a wavefront holds whole logical warps");
 
