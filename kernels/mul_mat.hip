@@ -8,7 +8,9 @@
 // at a time (tile shapes and chunk: the tiling table in kernels/common.hpp).
 // The weight rows' parts are decoded into int8 (q - offset) with their
 // scales and mins, the activation blocks copied as they are, both into
-// shared memory; then the block's thread groups multiply 16 x 16 tiles of it
+// shared memory (from global memory, or where the table has HQ_ASYNC_COPY
+// from raw copies of the blocks made a chunk ahead, while the chunk before
+// was multiplied); then the block's thread groups multiply 16 x 16 tiles of it
 // with the tile primitive (kernels/common.hpp), one scale group (16 or 32
 // values) at a time, and fold each integer result into f32 sums:
 //   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
@@ -203,23 +205,25 @@ struct StagedBlocks {
                                                         std::uint32_t unit) {
         // The unit's bytes from up to 14 before it (blocks are 2-byte aligned).
         constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
-        copy_rows_async<L::kTileRows, kVectors, kSlot, false>(dst, w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block),
-                                             args.row_bytes, args.rows - row0);
+        const std::uint8_t* first_row = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
+        copy_rows_async<L::kTileRows, kVectors, kSlot, false>(dst, first_row, args.row_bytes, args.rows - row0);
     }
     __device__ __forceinline__ static void copy_activations(std::uint8_t* dst, const quant::BlockQ8_1* x,
                                                             const quant::MatVecArgs& args, std::uint64_t col0,
                                                             std::uint32_t chunk) {
         constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
-        copy_rows_async<L::kTileCols, kVectors, kXSlot, true>(dst, reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk),
-                                               args.x_row_stride * sizeof(quant::BlockQ8_1), args.batch - col0);
+        const auto* first_row = reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk);
+        copy_rows_async<L::kTileCols, kVectors, kXSlot, true>(dst, first_row,
+                                                              args.x_row_stride * sizeof(quant::BlockQ8_1),
+                                                              args.batch - col0);
     }
 };
 
 // Stages parts [first, first + kParts) of the tile's rows in shared memory
 // from `src` (GlobalBlocks or StagedBlocks): the weight parts decoded to int8
-// q - offset with their scales and mins (parts past the row's end become
-// zeros), and the activation blocks as they are (the rows' zero padding
-// covers parts past the end). Each thread handles a fixed number of items,
+// q - offset with their scales and mins (parts past the row's end get zero
+// scales and mins), and the activation blocks as they are (the rows' zero
+// padding covers parts past the end). Each thread handles a fixed number of items,
 // all loads issued before the first store (straight-line code: no branch
 // between them), so their latencies overlap.
 template <QuantType T, typename L, typename Source>
