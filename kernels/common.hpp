@@ -192,6 +192,9 @@ inline constexpr int kWarp = 32;
 // The table's numbers for C++ code (see the table above the namespace).
 inline constexpr int kWaveSize = HQ_WAVE_SIZE;
 inline constexpr int kLdsBytes = HQ_LDS_BYTES;
+// Static shared memory a block may declare (beyond it, NVIDIA needs dynamic
+// shared memory and an opt-in).
+inline constexpr int kStaticSharedBytes = kLdsBytes < 48 * 1024 ? kLdsBytes : 48 * 1024;
 inline constexpr bool kAsyncCopy = HQ_ASYNC_COPY != 0;
 inline constexpr bool kPairedScales = HQ_PAIRED_SCALES != 0;
 inline constexpr int kMatMulUnroll16 = HQ_MATMUL_UNROLL_16;

@@ -99,32 +99,42 @@ __device__ __forceinline__ void block_reduce_store(const float (&acc)[R * B], fl
 
 // A chunk of `bytes` bytes from global memory (2-byte aligned `src`), read
 // as whole 16-byte vectors from `src` rounded down to 16 bytes (the weight
-// buffer is padded past its end for the rounding up). Thread t holds vectors
-// t, t + kThreads, ... in registers, so every thread's loads for every row
-// are in flight together before any of them is stored to shared memory.
-template <int kThreads, int kVectors>
+// buffer is padded past its end for the rounding up) into shared memory at
+// `dst`. Thread t takes vectors t, t + kThreads, ...: kAsync (HQ_ASYNC_COPY)
+// copies them there directly, while the block goes on; otherwise the thread
+// holds them in registers until store(), so every thread's loads for every
+// row are in flight together before any of them is stored.
+template <int kThreads, int kVectors, bool kAsync>
 struct Staged {
     static constexpr int kPerThread = (kVectors + kThreads - 1) / kThreads;
-    Vec16 v[kPerThread];
+    Vec16 v[kAsync ? 1 : kPerThread];
     std::uint32_t shift;
     std::uint32_t count;
 
-    __device__ __forceinline__ void load(const std::uint8_t* src, std::uint32_t bytes) {
+    __device__ __forceinline__ void load(const std::uint8_t* src, std::uint32_t bytes, Vec16* dst) {
         shift = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(src) & 15u);
         count = (shift + bytes + 15u) / 16u;
         const auto* from = reinterpret_cast<const Vec16*>(src - shift);  // pointer arithmetic: see load_ints_a2
 #pragma unroll
         for (int k = 0; k < kPerThread; ++k) {
             const std::uint32_t i = threadIdx.x + static_cast<std::uint32_t>(k * kThreads);
-            if (i < count) v[k] = from[i];
+            if (i < count) {
+                if constexpr (kAsync)
+                    copy_async_16(shared_address(dst + i), from + i);
+                else
+                    v[k] = from[i];
+            }
         }
     }
-    // Stores to `dst`; returns where the chunk's first byte landed.
+    // The chunk in `dst` (stored there now, or copied by then: the caller
+    // waits for the copies and the block): where its first byte is.
     __device__ __forceinline__ const std::uint8_t* store(Vec16* __restrict__ dst) const {
+        if constexpr (!kAsync) {
 #pragma unroll
-        for (int k = 0; k < kPerThread; ++k) {
-            const std::uint32_t i = threadIdx.x + static_cast<std::uint32_t>(k * kThreads);
-            if (i < count) dst[i] = v[k];
+            for (int k = 0; k < kPerThread; ++k) {
+                const std::uint32_t i = threadIdx.x + static_cast<std::uint32_t>(k * kThreads);
+                if (i < count) dst[i] = v[k];
+            }
         }
         return reinterpret_cast<const std::uint8_t*>(dst) + shift;
     }
@@ -144,24 +154,27 @@ __device__ __forceinline__ void group_rows(const std::uint8_t* w, std::uint64_t 
 
 // Issues the loads of the chunk starting at part `first`: whole weight
 // blocks of each row, and (kStageX) the matching Q8_1 activation blocks.
-template <typename F, int kChunkParts, int R, typename WStage>
+template <typename F, int kChunkParts, int R, typename WStage, int kVectors>
 __device__ __forceinline__ void load_weight_chunk(WStage (&stage)[R], const std::uint8_t* const (&rows)[R],
-                                                  const quant::MatVecArgs& args, std::uint32_t first) {
+                                                  const quant::MatVecArgs& args, std::uint32_t first,
+                                                  Vec16 (&tile)[R][kVectors]) {
     const std::uint32_t parts = min(static_cast<std::uint32_t>(kChunkParts), args.parts_per_row - first);
     const std::uint32_t w_bytes =
         (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(typename F::Block));
 #pragma unroll
-    for (int r = 0; r < R; ++r) stage[r].load(rows[r] + first / F::kParts * sizeof(typename F::Block), w_bytes);
+    for (int r = 0; r < R; ++r)
+        stage[r].load(rows[r] + first / F::kParts * sizeof(typename F::Block), w_bytes, tile[r]);
 }
-template <int kChunkParts, bool kStageX, int B, typename XStage>
+template <int kChunkParts, bool kStageX, int B, typename XStage, int kRows, int kVectors>
 __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX ? B : 1], const quant::BlockQ8_1* x,
-                                                      const quant::MatVecArgs& args, std::uint32_t first) {
+                                                      const quant::MatVecArgs& args, std::uint32_t first,
+                                                      Vec16 (&tile)[kRows][kVectors]) {
     if constexpr (kStageX) {
         const std::uint32_t parts = min(static_cast<std::uint32_t>(kChunkParts), args.parts_per_row - first);
 #pragma unroll
         for (int b = 0; b < B; ++b)
             x_stage[b].load(reinterpret_cast<const std::uint8_t*>(x + b * args.x_row_stride + first),
-                            parts * static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1)));
+                            parts * static_cast<std::uint32_t>(sizeof(quant::BlockQ8_1)), tile[b]);
     }
 }
 
@@ -205,13 +218,26 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
     constexpr int R = static_cast<int>(quant::matvec_rows_per_block(B));
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
-    __shared__ Vec16 w_tile[R][kChunkVectors];
-    // Small batches stage the activations too (their 36-byte blocks cost nine
-    // 4-byte loads a thread when read directly); larger ones would need too
-    // many registers for it and read them directly.
+    // From batch 7, where the platform copies asynchronously
+    // (HQ_ASYNC_COPY), the next chunk of weights is copied into a second set
+    // of tiles while this one is computed (when both fit the static shared
+    // memory): no registers hold it, one barrier per chunk instead of two.
+    // H100: batch 7 Q4_0 36.3 -> 32.2 us, Q6_K 44.8 -> 36.3, Q4_K 42.2 ->
+    // 37.9, none slower; batch 8 Q4_0 42.9 -> 37.9, Q5_1 46.2 -> 41.0 (Q8_0
+    // and Q2_K 2 % slower); batches 5 and 6 mixed (Q4_0 26.8 -> 28.3 at 5);
+    // batches 1 to 4 slower for most formats (Q3_K 14.7 -> 15.7 us at 1,
+    // Q8_0 30.2 -> 36.0 at 4). Otherwise the chunk waits in registers, and
+    // batches 1 and 2 stage the activations too (their 36-byte blocks cost
+    // nine 4-byte loads a thread when read directly; larger batches would
+    // need too many registers for it).
+    constexpr bool kCopyAhead = kAsyncCopy && B >= 7 && 2 * 16 * R * kChunkVectors <= kStaticSharedBytes - 1024;
     constexpr bool kStageX = B <= 2;
     constexpr int kXVectors = kChunkParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
+    static_assert(!(kCopyAhead && kStageX), "the activations are staged only in registers");
+    constexpr int kSets = kCopyAhead ? 2 : 1;
+    __shared__ Vec16 w_tile[kSets][R][kChunkVectors];
     __shared__ Vec16 x_tile[kStageX ? B : 1][kStageX ? kXVectors : 1];
+    int set = 0;  // the tiles of the chunk computed next
 
     // Persistent blocks: block i computes row groups i, i + gridDim.x, ...
     // and its pipeline runs on from one group's last chunk into the next
@@ -228,29 +254,36 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     for (int k = 0; k < R * B; ++k) acc[k] = 0.0f;
 
     const std::uint32_t P = args.parts_per_row;
-    Staged<kThreads, kChunkVectors> stage[R];
-    Staged<kThreads, kXVectors> x_stage[kStageX ? B : 1];
+    Staged<kThreads, kChunkVectors, kCopyAhead> stage[R];
+    Staged<kThreads, kXVectors, false> x_stage[kStageX ? B : 1];
     // Launched overlapping the kernel before (where the GPU can): the
     // weights, which no kernel writes, are requested at once; the
     // activations (and y) only once that kernel is done. H100, 4096 x 14336
     // at batch 1: Q4_0 15.2 -> 13.8 us, Q8_0 24.7 -> 23.0 us.
-    load_weight_chunk<F, kChunkParts, R>(stage, rows, args, 0);
+    load_weight_chunk<F, kChunkParts, R>(stage, rows, args, 0, w_tile[0]);
     wait_for_previous_kernel();
-    load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0);
+    load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
     const std::uint32_t t = threadIdx.x;
     std::uint32_t first = 0;
     for (;;) {
+        if constexpr (kCopyAhead) {
+            commit_async_copies();
+            wait_async_copies<0>();
+        }
         const std::uint8_t* tile[R];
 #pragma unroll
-        for (int r = 0; r < R; ++r) tile[r] = stage[r].store(w_tile[r]);
+        for (int r = 0; r < R; ++r) tile[r] = stage[r].store(w_tile[set][r]);
         const quant::BlockQ8_1* x_staged[kStageX ? B : 1];
         if constexpr (kStageX) {
 #pragma unroll
             for (int b = 0; b < B; ++b)
                 x_staged[b] = reinterpret_cast<const quant::BlockQ8_1*>(x_stage[b].store(x_tile[b]));
         }
+        // Everyone's chunk is in; with two sets, everyone is also done with
+        // the chunk before, whose set the next copies refill.
         __syncthreads();
+        set ^= kSets - 1;
 
         // Issue the next step's loads before computing this one.
         const bool row_done = first + kChunkParts >= P;
@@ -262,8 +295,8 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
         for (int r = 0; r < R; ++r) next_rows[r] = rows[r];
         if (row_done && more) group_rows<R>(w, next_group, args, next_rows);
         if (more) {
-            load_weight_chunk<F, kChunkParts, R>(stage, next_rows, args, next_first);
-            load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, next_first);
+            load_weight_chunk<F, kChunkParts, R>(stage, next_rows, args, next_first, w_tile[set]);
+            load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, next_first, x_tile);
         }
 
         if constexpr (kSharedParts<F, kU>) {
@@ -310,7 +343,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
                 }
             }
         }
-        __syncthreads();  // the tiles are refilled next step
+        if constexpr (!kCopyAhead) __syncthreads();  // the tiles are refilled next step
 
         if (row_done) {
             block_reduce_store<R, B>(acc, y, group * R, args.rows);
