@@ -177,7 +177,7 @@
 
 // How many 16-value scale groups the mat-mat kernels multiply per loop step:
 // 1 everywhere. (2 measured faster on the H100 for Q2_K, Q3_K and Q6_K, but
-// with the copies ahead of HQ_ASYNC_COPY it spills 16-36 bytes there, and
+// with the copies ahead of HQ_ASYNC_COPY it spills 16-44 bytes there, and
 // clang 21 put the unrolled AMD kernels in scratch.)
 #define HQ_MATMUL_UNROLL_16 1
 

@@ -111,7 +111,8 @@ struct GlobalBlocks {
         return reinterpret_cast<const Block*>(w + row * args.row_bytes)[p / Format<T>::kParts];
     }
     __device__ __forceinline__ const int* activation(int n, std::uint32_t p) const {
-        const std::uint64_t xrow = min(col0 + static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(args.batch) - 1);
+        const std::uint64_t last = static_cast<std::uint64_t>(args.batch) - 1;
+        const std::uint64_t xrow = min(col0 + static_cast<std::uint64_t>(n), last);
         return reinterpret_cast<const int*>(x + xrow * args.x_row_stride + p);
     }
 };
@@ -420,9 +421,9 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                 commit_async_copies();
                 wait_async_copies<1>();  // all but the copies just started
                 __syncthreads();         // everyone's, and the last chunk's products are done
-                stage_chunk<T, L>(
-                    s, Staged{Staged::w_buffer(stage, unit), Staged::x_buffer(stage, first), unit, first, w, args, row0},
-                    args, first);
+                const Staged blocks{Staged::w_buffer(stage, unit), Staged::x_buffer(stage, first), unit, first, w,
+                                    args, row0};
+                stage_chunk<T, L>(s, blocks, args, first);
                 __syncthreads();
                 multiply_chunk<T, Mma, L>(s, lane, m_base, n_base, acc);
             }
@@ -468,10 +469,12 @@ static_assert(TileMma::Narrow::kTileRows == quant::kMatMulNarrowRows &&
                   TileMmaDot4::Narrow::kTileRows == quant::kMatMulNarrowRows &&
                   TileMmaDot4::Narrow::kTileCols == quant::kMatMulNarrowCols,
               "narrow tiles as kernel_args.hpp says");
-static_assert(TileMma::Wide::kParts == quant::kMatMulWideParts && TileMmaDot4::Wide::kParts == quant::kMatMulWideParts &&
+static_assert(TileMma::Wide::kParts == quant::kMatMulWideParts &&
+                  TileMmaDot4::Wide::kParts == quant::kMatMulWideParts &&
                   TileMma::Narrow::kParts == quant::kMatMulNarrowParts &&
-                  TileMmaDot4::Narrow::kParts == quant::kMatMulNarrowParts,
-              "chunks as kernel_args.hpp says (the host sizes the raw copies by them)");
+                  TileMmaDot4::Narrow::kParts == quant::kMatMulNarrowParts &&
+                  sizeof(quant::BlockQ8_1) == quant::kQ8_1BlockBytes,
+              "chunks and blocks as kernel_args.hpp says (the host sizes the raw copies by them)");
 static_assert(TileMma::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
                   TileMmaDot4::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
                   TileMma::Wide::kTileCols == quant::kMatMulWideCols &&

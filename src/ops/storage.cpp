@@ -164,12 +164,11 @@ LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::
 // asynchronously (counted for the tallest wide tiles).
 LaunchConfig matmul_config(int compute_units, const QuantTypeInfo& info, bool wide) {
     const auto cus = static_cast<std::uint32_t>(compute_units > 0 ? compute_units : 1);
+    const std::uint32_t rows = wide ? kMatMulWideMaxRows : kMatMulNarrowRows;
+    const std::uint32_t cols = wide ? kMatMulWideCols : kMatMulNarrowCols;
+    const std::uint32_t parts = wide ? kMatMulWideParts : kMatMulNarrowParts;
     const std::uint32_t shared =
-        platform::kAsyncSharedCopy
-            ? matmul_stage_bytes(info.block_bytes, info.block_elems,
-                                 wide ? kMatMulWideMaxRows : kMatMulNarrowRows, wide ? kMatMulWideCols : kMatMulNarrowCols,
-                                 wide ? kMatMulWideParts : kMatMulNarrowParts)
-            : 0;
+        platform::kAsyncSharedCopy ? matmul_stage_bytes(info.block_bytes, info.block_elems, rows, cols, parts) : 0;
     return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, shared);
 }
 
