@@ -472,9 +472,8 @@ static_assert(TileMma::Narrow::kTileRows == quant::kMatMulNarrowRows &&
 static_assert(TileMma::Wide::kParts == quant::kMatMulWideParts &&
                   TileMmaDot4::Wide::kParts == quant::kMatMulWideParts &&
                   TileMma::Narrow::kParts == quant::kMatMulNarrowParts &&
-                  TileMmaDot4::Narrow::kParts == quant::kMatMulNarrowParts &&
-                  sizeof(quant::BlockQ8_1) == quant::kQ8_1BlockBytes,
-              "chunks and blocks as kernel_args.hpp says (the host sizes the raw copies by them)");
+                  TileMmaDot4::Narrow::kParts == quant::kMatMulNarrowParts,
+              "chunks as kernel_args.hpp says (the host sizes the raw copies by them)");
 static_assert(TileMma::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
                   TileMmaDot4::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
                   TileMma::Wide::kTileCols == quant::kMatMulWideCols &&

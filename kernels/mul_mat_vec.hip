@@ -230,6 +230,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     // batches 1 and 2 stage the activations too (their 36-byte blocks cost
     // nine 4-byte loads a thread when read directly; larger batches would
     // need too many registers for it).
+    // (1 KB of the static shared memory stays for the reduction's partial sums.)
     constexpr bool kCopyAhead = kAsyncCopy && B >= 7 && 2 * 16 * R * kChunkVectors <= kStaticSharedBytes - 1024;
     constexpr bool kStageX = B <= 2;
     constexpr int kXVectors = kChunkParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;

@@ -2,6 +2,7 @@
 #include "hipquant/runtime/device.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -35,7 +36,13 @@ public:
 
     std::mutex mutex;  // guards the caches and deferred_error
     std::map<const void*, hipModule_t> modules;                          // by image address
-    std::map<std::pair<const void*, std::string>, hipFunction_t> functions;  // by image, name
+    // By image and name; map nodes stay put, so Functions may point at
+    // `shared_allowed`.
+    struct LoadedFunction {
+        hipFunction_t handle{};
+        std::atomic<std::uint32_t> shared_allowed{0};  // dynamic shared memory allowed so far
+    };
+    std::map<std::pair<const void*, std::string>, LoadedFunction> functions;
     std::string deferred_error;
 };
 
@@ -200,7 +207,8 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
                      std::string("get_or_load_func('") + name + "'): code object '" + image.name + "' is empty");
     std::lock_guard<std::mutex> lock(ctx_->mutex);
     const auto key = std::make_pair(image.data, name);
-    if (auto it = ctx_->functions.find(key); it != ctx_->functions.end()) return Function(it->second, name);
+    if (auto it = ctx_->functions.find(key); it != ctx_->functions.end())
+        return Function(it->second.handle, name, &it->second.shared_allowed);
 
     ctx_->make_current();
     auto mod = ctx_->modules.find(image.data);
@@ -217,8 +225,9 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
         HIPQUANT_FAIL(errc::not_found, "kernel '" + name + "' is not in code object '" + image.name +
                                            "' (" + hipGetErrorName(e) + ")");
     }
-    ctx_->functions.emplace(key, fn);
-    return Function(fn, name);
+    auto& loaded = ctx_->functions[key];
+    loaded.handle = fn;
+    return Function(fn, name, &loaded.shared_allowed);
 }
 
 }  // namespace hipquant

@@ -13,10 +13,21 @@ void ArgBuilder::launch(const LaunchConfig& cfg, hipStream_t stream) {
     std::vector<void*> params;
     params.reserve(storage_.size());
     for (auto& slot : storage_) params.push_back(slot.get());
+    if (cfg.shared_mem_bytes > 0) fn_.allow_dynamic_shared(cfg.shared_mem_bytes);
     const unsigned grid[3] = {g.x, g.y, g.z};
     const unsigned block[3] = {b.x, b.y, b.z};
     HIPQUANT_CHECK(platform::launch_kernel(fn_.handle(), grid, block, cfg.shared_mem_bytes, stream, params.data(),
                                            cfg.overlap_previous));
+}
+
+void Function::allow_dynamic_shared(std::uint32_t bytes) const {
+    if (shared_allowed_ && shared_allowed_->load(std::memory_order_relaxed) >= bytes) return;
+    HIPQUANT_CHECK(platform::allow_dynamic_shared(handle_, bytes));
+    if (!shared_allowed_) return;
+    // Two threads may both get here: allowing twice is harmless; keep the larger.
+    std::uint32_t seen = shared_allowed_->load(std::memory_order_relaxed);
+    while (seen < bytes && !shared_allowed_->compare_exchange_weak(seen, bytes, std::memory_order_relaxed)) {
+    }
 }
 
 }  // namespace hipquant

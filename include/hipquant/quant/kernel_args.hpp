@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "hipquant/detail/host_device.hpp"
+#include "hipquant/quant/blocks.hpp"
 
 namespace hipquant::quant {
 
@@ -124,12 +125,11 @@ HIPQUANT_HD constexpr std::uint32_t matmul_slot_bytes(std::uint32_t bytes) {
 }
 HIPQUANT_HD constexpr std::uint32_t matmul_weight_slot_bytes(std::uint32_t block_bytes, std::uint32_t block_elems,
                                                            std::uint32_t chunk_parts) {
-    const std::uint32_t blocks = block_elems >= 32 ? matmul_unit_parts(block_elems, chunk_parts) * 32 / block_elems : 0;
+    const std::uint32_t blocks = matmul_unit_parts(block_elems, chunk_parts) * 32 / block_elems;
     return matmul_slot_bytes(blocks * block_bytes + 14);
 }
-inline constexpr std::uint32_t kQ8_1BlockBytes = 36;
 HIPQUANT_HD constexpr std::uint32_t matmul_activation_slot_bytes(std::uint32_t chunk_parts) {
-    return matmul_slot_bytes(chunk_parts * kQ8_1BlockBytes);
+    return matmul_slot_bytes(chunk_parts * static_cast<std::uint32_t>(sizeof(BlockQ8_1)));
 }
 HIPQUANT_HD constexpr std::uint32_t matmul_stage_bytes(std::uint32_t block_bytes, std::uint32_t block_elems,
                                                      std::uint32_t tile_rows, std::uint32_t tile_cols,

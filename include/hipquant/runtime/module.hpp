@@ -2,7 +2,9 @@
 // the library), and Function: a kernel looked up in it on one device.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -62,15 +64,23 @@ inline constexpr int no_binary_for_gpu = 209;
 // as the RocmDevice that loaded it.
 class Function {
 public:
-    Function(hipFunction_t handle, std::string name) : handle_(handle), name_(std::move(name)) {}
+    // `shared_allowed`, where given, is the loader's record (shared by every
+    // copy of this function) of the dynamic shared memory it already allows.
+    Function(hipFunction_t handle, std::string name, std::atomic<std::uint32_t>* shared_allowed = nullptr)
+        : handle_(handle), name_(std::move(name)), shared_allowed_(shared_allowed) {}
     hipFunction_t handle() const noexcept { return handle_; }
     const std::string& name() const noexcept { return name_; }
     // Starts a launch: fn.builder().arg(x).arg(n).launch(cfg, stream).
     ArgBuilder builder() const;
+    // Makes launches with `bytes` of dynamic shared memory possible
+    // (platform::allow_dynamic_shared), once per function and size: the
+    // launch path calls it for every launch that takes any.
+    void allow_dynamic_shared(std::uint32_t bytes) const;
 
 private:
     hipFunction_t handle_;
     std::string name_;
+    std::atomic<std::uint32_t>* shared_allowed_;
 };
 
 }  // namespace hipquant

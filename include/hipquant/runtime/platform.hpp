@@ -23,6 +23,9 @@ inline bool overlapped_launch_supported(const hipDeviceProp_t&) { return false; 
 // Whether kernels copy global memory to shared memory asynchronously (and
 // take dynamic shared memory for it): kernels/common.hpp's HQ_ASYNC_COPY.
 inline constexpr bool kAsyncSharedCopy = false;
+// Lets `f` be launched with `bytes` of dynamic shared memory: nothing to do
+// on AMD (a block may use all of a CU's LDS without opting in).
+inline hipError_t allow_dynamic_shared(hipFunction_t, unsigned) { return hipSuccess; }
 // hipModuleLaunchKernel; `overlap_previous` has no effect on AMD.
 inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], const unsigned (&block)[3],
                                 unsigned shared_bytes, hipStream_t stream, void** params, bool overlap_previous) {
@@ -140,21 +143,19 @@ inline bool overlapped_launch_supported(const hipDeviceProp_t& prop) { return pr
 // definition.
 inline constexpr bool kAsyncSharedCopy = true;
 
-namespace detail {
-// A block may take more than 48 KB of static and dynamic shared memory
-// together only once its function allows the dynamic part; asks too for the
-// largest shared-memory share of the SM, so that two such blocks fit side by
-// side.
+// Lets `f` be launched with `bytes` of dynamic shared memory: a block may
+// take more than 48 KB of static and dynamic shared memory together only
+// once its function allows the dynamic part. Asks too for the largest
+// shared-memory share of the SM, so that two such blocks fit side by side.
+// (Function::allow_dynamic_shared calls it once per function and size.)
 inline hipError_t allow_dynamic_shared(hipFunction_t f, unsigned bytes) {
-    if (bytes == 0) return hipSuccess;
     using Fn = CUresult (*)(CUfunction, CUfunction_attribute, int);
-    static const Fn fn = driver_entry<Fn>("cuFuncSetAttribute");
+    static const Fn fn = detail::driver_entry<Fn>("cuFuncSetAttribute");
     if (!fn) return cudaErrorInsufficientDriver;
     CUresult r = fn(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, static_cast<int>(bytes));
     if (r == CUDA_SUCCESS) r = fn(f, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
-    return from_driver(r);
+    return detail::from_driver(r);
 }
-}  // namespace detail
 // Launches `f`. With `overlap_previous` (only where
 // overlapped_launch_supported), the launch may begin while the kernel
 // before it in the stream is still finishing (programmatic dependent
@@ -163,7 +164,6 @@ inline hipError_t allow_dynamic_shared(hipFunction_t f, unsigned bytes) {
 // may touch; memory no kernel writes it may read at once.
 inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], const unsigned (&block)[3],
                                 unsigned shared_bytes, hipStream_t stream, void** params, bool overlap_previous) {
-    if (const hipError_t e = detail::allow_dynamic_shared(f, shared_bytes); e != hipSuccess) return e;
     if (!overlap_previous)
         return hipModuleLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes,
                                      stream, params, nullptr);
