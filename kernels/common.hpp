@@ -261,6 +261,19 @@ __device__ __forceinline__ int dp4a(int a, int b, int c) {
 #endif
 }
 
+// The 32 bits of hi:lo (lo the low word) from bit `shift` (0..31) on: one
+// SHF on NVIDIA, one v_alignbit_b32 on AMD. funnel_shift_right(x, x, n)
+// rotates x right by n.
+__device__ __forceinline__ std::uint32_t funnel_shift_right(std::uint32_t lo, std::uint32_t hi, unsigned shift) {
+#if defined(HIPQUANT_PLATFORM_NVIDIA)
+    return __funnelshift_r(lo, hi, shift);
+#elif defined(__AMDGCN__)
+    return __builtin_amdgcn_alignbit(hi, lo, shift);
+#else
+    return static_cast<std::uint32_t>(((static_cast<std::uint64_t>(hi) << 32) | lo) >> shift);
+#endif
+}
+
 // Programmatic dependent launch (LaunchConfig::overlapping_previous, NVIDIA
 // sm_90+): a kernel launched that way may start while the kernel before it
 // is finishing. wait_for_previous_kernel() returns once that kernel is done

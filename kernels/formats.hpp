@@ -74,6 +74,20 @@ __device__ __forceinline__ void load_ints_a2(const std::uint8_t* p, int (&out)[N
     }
 }
 
+// The N + 1 aligned 32-bit words covering N words from a 2-byte aligned
+// address, and where the first of those starts in them: word k is
+// funnel_shift_right(w[k], w[k + 1], shift) (shift 0 or 16), and word k
+// shifted right by r more bits, as far as its bytes' low 8 - r bits go, is
+// the same with shift + r (no separate alignment step).
+template <int N>
+__device__ __forceinline__ unsigned load_words_a2(const std::uint8_t* p, std::uint32_t (&w)[N + 1]) {
+    const auto misalign = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(p) & 3u);
+    const auto* words = reinterpret_cast<const std::uint32_t*>(p - misalign);  // see load_ints_a2
+#pragma unroll
+    for (int k = 0; k <= N; ++k) w[k] = words[k];
+    return 8 * misalign;
+}
+
 // Bit i of a nibble (0..15) moved to bit 4 of byte i: the fifth bit of four
 // 5-bit quants at once.
 __device__ __forceinline__ int spread_nibble_to_bit4(int x) {
@@ -268,9 +282,12 @@ struct Format<QuantType::Q3_K> {
     __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
         static_assert(N == 1 || N == 2, "one or two parts: their scales are one quad");
         const int half = p >> 2;
-        int qs[8], hm[8];
-        load_ints_a2(blk.qs + half * 32, qs);
-        load_ints_a2(blk.hmask, hm);
+        std::uint32_t qs[9], hm[9];
+        const unsigned shift = load_words_a2<8>(blk.qs + half * 32, qs);
+        load_words_a2<8>(blk.hmask, hm);  // at the same offset mod 4 as qs
+        std::uint32_t high[8];            // the high bits' words, aligned
+#pragma unroll
+        for (int k = 0; k < 8; ++k) high[k] = funnel_shift_right(hm[k], hm[k + 1], shift);
         const float d = half_bits_to_float(blk.d);
         // Scales jq .. jq + 3 (the two halves of parts p & ~1 and p | 1), byte
         // i of `quad` being scale jq + i (0..63), as q3_k_scale unpacks them:
@@ -286,11 +303,15 @@ struct Format<QuantType::Q3_K> {
 #pragma unroll
         for (int e = 0; e < N; ++e) {
             const int k2 = (p & 3) + e;
+            // Each byte's two low bits from bits 2 k2 of the quants (the
+            // alignment and this shift in one funnel shift), its high bit
+            // from bit half * 4 + k2 of the mask rotated to bit 2.
+            const unsigned rotate = static_cast<unsigned>(half * 4 + k2 - 2) & 31u;
 #pragma unroll
             for (int k = 0; k < 8; ++k) {
-                const int lo_bits = (qs[k] >> (2 * k2)) & 0x03030303;
-                const int hb = (hm[k] >> (half * 4 + k2)) & 0x01010101;
-                w[e].q[k] = lo_bits | (hb << 2);
+                const std::uint32_t lo_bits = funnel_shift_right(qs[k], qs[k + 1], shift + 2 * k2) & 0x03030303u;
+                const std::uint32_t hb = funnel_shift_right(high[k], high[k], rotate) & 0x04040404u;
+                w[e].q[k] = static_cast<int>(lo_bits | hb);
             }
             int sc[2];
 #pragma unroll
