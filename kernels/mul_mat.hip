@@ -14,18 +14,28 @@
 // with the tile primitive (kernels/common.hpp), one scale group (16 or 32
 // values) at a time, and fold each integer result into f32 sums:
 //   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
-// the mat-vec's terms (q_w' = q_w - offset, value = a_w * q_w' - b_w), two or
-// three fused multiply-adds per output and group.
+// the mat-vec's terms (q_w' = q_w - offset, value = a_w * q_w' - b_w), two
+// fused multiply-adds per output and group, and one per min (Q2_K's integer
+// scales are folded into its quants: kFoldScales).
 #include "common.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 
 namespace hipquant::kernels {
 
-// From the format traits: values sharing one weight scale and min (16 or
-// 32), and whether values have a min (then the activation sums are needed).
+// Q2_K's 4-bit sub-block scales fold into its int8 weights (q * scale <= 45
+// fits a byte), so its tile products run on 32-value groups under one scale
+// d (one product and two multiply-adds per output and 32 values instead of
+// two and four); its mins stay per 16 values.
 template <QuantType T>
-inline constexpr int kScaleGroup = Format<T>::kScaleGroup;
+inline constexpr bool kFoldScales = T == QuantType::Q2_K;
+// Values sharing one weight scale in the products (16 or 32), values sharing
+// one min (the format's scale group), and whether values have a min (then
+// the activation sums are needed).
+template <QuantType T>
+inline constexpr int kScaleGroup = kFoldScales<T> ? 32 : Format<T>::kScaleGroup;
+template <QuantType T>
+inline constexpr int kMinGroup = Format<T>::kScaleGroup;
 template <QuantType T>
 inline constexpr bool kHasMin = Format<T>::kHasMin;
 
@@ -64,6 +74,7 @@ struct MatMulTiles {
     static constexpr int kParts = L::kParts;
     static constexpr int kStride = kParts * 32 + 16;  // bytes per tile row; the 16 spread rows over banks
     static constexpr int kGroups = kParts * 32 / kScaleGroup<T>;  // scale groups per row per chunk
+    static constexpr int kMinGroups = kParts * 32 / kMinGroup<T>;
     static constexpr int kMinRows = kHasMin<T> ? L::kTileRows : 1;
     static constexpr int kMinCols = kHasMin<T> ? L::kTileCols : 1;
 
@@ -72,9 +83,9 @@ struct MatMulTiles {
     // Per group or part, then row: a tile's threads read neighbouring rows
     // (different banks).
     float w_scale[kGroups][L::kTileRows];  // a
-    float w_min[kGroups][kMinRows];        // b
+    float w_min[kMinGroups][kMinRows];     // b
     ActivationScales<kPairedScales, kParts, L::kTileCols> x_scales;
-    float x_sum[kGroups][kMinCols];        // d * sum(q) per scale group
+    float x_sum[kMinGroups][kMinCols];     // d * sum(q) per min group
 
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
     __device__ std::int8_t* x_bytes() { return reinterpret_cast<std::int8_t*>(x_q); }
@@ -234,6 +245,7 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     using Tiles = MatMulTiles<T, L>;
     constexpr int kThreads = static_cast<int>(quant::kMatMulThreads);
     constexpr int kPerPart = 32 / kScaleGroup<T>;
+    constexpr int kMinPerPart = 32 / kMinGroup<T>;
     constexpr int kWItems = L::kTileRows * L::kParts / kThreads;
     constexpr int kXItems = L::kTileCols * L::kParts / kThreads;
     static_assert(kWItems * kThreads == L::kTileRows * L::kParts && kXItems * kThreads == L::kTileCols * L::kParts,
@@ -267,13 +279,18 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         // its quants and gets zero scales and mins: it adds nothing.
         int q[8];
 #pragma unroll
-        for (int i = 0; i < 8; ++i)
+        for (int i = 0; i < 8; ++i) {
             q[i] = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
+            // Each byte times its half's integer scale (no byte carries: see kFoldScales).
+            if constexpr (kFoldScales<T>) q[i] *= parts[r].a_int[i / 4];
+        }
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
-        for (int g = 0; g < kPerPart; ++g) {
-            s.w_scale[k * kPerPart + g][m] = valid[r] ? parts[r].a[g] : 0.0f;
-            if constexpr (kHasMin<T>) s.w_min[k * kPerPart + g][m] = valid[r] ? parts[r].b[g] : 0.0f;
+        for (int g = 0; g < kPerPart; ++g)
+            s.w_scale[k * kPerPart + g][m] = valid[r] ? (kFoldScales<T> ? parts[r].a_unit : parts[r].a[g]) : 0.0f;
+        if constexpr (kHasMin<T>) {
+#pragma unroll
+            for (int g = 0; g < kMinPerPart; ++g) s.w_min[k * kMinPerPart + g][m] = valid[r] ? parts[r].b[g] : 0.0f;
         }
     }
 #pragma unroll
@@ -288,11 +305,12 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         s.x_scales.set(k, n, d);
         if constexpr (kHasMin<T>) {
 #pragma unroll
-            for (int g = 0; g < kPerPart; ++g) {
+            for (int g = 0; g < kMinPerPart; ++g) {
                 int sum = 0;
 #pragma unroll
-                for (int i = g * 8 / kPerPart; i < (g + 1) * 8 / kPerPart; ++i) sum = dp4a(0x01010101, q[i], sum);
-                s.x_sum[k * kPerPart + g][n] = d * static_cast<float>(sum);
+                for (int i = g * 8 / kMinPerPart; i < (g + 1) * 8 / kMinPerPart; ++i)
+                    sum = dp4a(0x01010101, q[i], sum);
+                s.x_sum[k * kMinPerPart + g][n] = d * static_cast<float>(sum);
             }
         }
     }
@@ -333,7 +351,12 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
                 const float2 x = s.x_scales.get(part, n);
                 const float sum_dx = fmaf(__int_as_float(c[k]), x.x, x.y);
                 acc[i][j][k] = fmaf(s.w_scale[g][m], sum_dx, acc[i][j][k]);
-                if constexpr (kHasMin<T>) acc[i][j][k] = fmaf(-s.w_min[g][m], s.x_sum[g][n], acc[i][j][k]);
+                if constexpr (kHasMin<T>) {
+                    constexpr int kMins = kScaleGroup<T> / kMinGroup<T>;  // min groups in this scale group
+#pragma unroll
+                    for (int h = 0; h < kMins; ++h)
+                        acc[i][j][k] = fmaf(-s.w_min[kMins * g + h][m], s.x_sum[kMins * g + h][n], acc[i][j][k]);
+                }
             }
         }
     }
