@@ -15,20 +15,22 @@
 // values) at a time, and fold each integer result into f32 sums:
 //   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
 // the mat-vec's terms (q_w' = q_w - offset, value = a_w * q_w' - b_w), two
-// fused multiply-adds per output and group, and one per min (Q2_K's integer
-// scales are folded into its quants: kFoldScales).
+// fused multiply-adds per output and group, and one per min (Q2_K's and
+// Q3_K's integer scales are folded into their quants: kFoldScales).
 #include "common.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 
 namespace hipquant::kernels {
 
-// Q2_K's 4-bit sub-block scales fold into its int8 weights (q * scale <= 45
-// fits a byte), so its tile products run on 32-value groups under one scale
-// d (one product and two multiply-adds per output and 32 values instead of
-// two and four); its mins stay per 16 values.
+// Formats whose integer sub-block scales fold into the int8 weights: a
+// byte (offset - q) * scale stays in -128..127 (Q2_K: -45..0, Q3_K:
+// -128..124), so the tile products run on 32-value groups under one scale
+// -d (one product and two multiply-adds per output and 32 values instead of
+// two and four, besides the mins, which stay per 16 values). Sums stay
+// below 2^22 (32 * 128 * 127), as kBias needs.
 template <QuantType T>
-inline constexpr bool kFoldScales = T == QuantType::Q2_K;
+inline constexpr bool kFoldScales = T == QuantType::Q2_K || T == QuantType::Q3_K;
 // Values sharing one weight scale in the products (16 or 32), values sharing
 // one min (the format's scale group), and whether values have a min (then
 // the activation sums are needed).
@@ -280,14 +282,23 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         int q[8];
 #pragma unroll
         for (int i = 0; i < 8; ++i) {
-            q[i] = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
-            // Each byte times its half's integer scale (no byte carries: see kFoldScales).
-            if constexpr (kFoldScales<T>) q[i] *= parts[r].a_int[i / 4];
+            if constexpr (kFoldScales<T>) {
+                // (offset - q) * scale in every byte, plus 128 with bit 7
+                // flipped back: q * scale and 128 + that stay within a byte
+                // for q 0..7 and scales -32..31, so nothing carries.
+                // (Unsigned: the words wrap modulo 2^32, bytes do not.)
+                const int sc = parts[r].a_int[i / 4];
+                const auto base = static_cast<std::uint32_t>(128 + parts[r].offset * sc) * 0x01010101u;
+                const auto qs = static_cast<std::uint32_t>(parts[r].q[i]) * static_cast<std::uint32_t>(sc);
+                q[i] = static_cast<int>((base - qs) ^ 0x80808080u);
+            } else {
+                q[i] = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
+            }
         }
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g)
-            s.w_scale[k * kPerPart + g][m] = valid[r] ? (kFoldScales<T> ? parts[r].a_unit : parts[r].a[g]) : 0.0f;
+            s.w_scale[k * kPerPart + g][m] = valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
         if constexpr (kHasMin<T>) {
 #pragma unroll
             for (int g = 0; g < kMinPerPart; ++g) s.w_min[k * kMinPerPart + g][m] = valid[r] ? parts[r].b[g] : 0.0f;
