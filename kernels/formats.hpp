@@ -4,6 +4,8 @@
 // mat-vec kernels consume. Adding a weight format means one Format<> here.
 #pragma once
 
+#include <type_traits>
+
 #include "common.hpp"
 #include "hipquant/quant/decode.hpp"
 #include "hipquant/quant/types.hpp"
@@ -395,6 +397,14 @@ struct Format<QuantType::Q6_K> {
 #undef HQ_PART_SHAPE
 
 // The weight formats with mat-vec kernels, as X(NAME) over the table's names.
+// Formats that decode kU consecutive parts of a block together
+// (Format::parts<kU>, sharing their loads) when a thread takes kU parts.
+template <typename F, int kU, typename = void>
+inline constexpr bool kSharedParts = false;
+template <typename F, int kU>
+inline constexpr bool kSharedParts<F, kU, std::void_t<decltype(&F::template parts<kU>)>> =
+    kU > 1 && F::kParts % kU == 0;
+
 #define HQ_MATVEC_TYPES(X) X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K)
 
 }  // namespace hipquant::kernels

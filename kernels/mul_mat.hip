@@ -254,15 +254,31 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
                   "every thread stages the same number of items");
     const int t = static_cast<int>(threadIdx.x);
 
+    // Formats that decode consecutive parts together (Format::parts<N>:
+    // Q2_K, Q3_K, sharing the loads of their quants and high bits) give a
+    // thread kWItems consecutive parts of one row; the others parts
+    // t, t + kThreads, ... of the tile.
+    constexpr bool kRuns = kSharedParts<F, kWItems> && L::kParts % kWItems == 0;
     WeightPart parts[kWItems];
     bool valid[kWItems];
+    if constexpr (kRuns) {
+        const int m = t / (L::kParts / kWItems);
+        const std::uint32_t p = first + static_cast<std::uint32_t>(t % (L::kParts / kWItems) * kWItems);
+        // A row holds whole blocks, so the run is in the row or past its end.
+        const bool in_row = p < args.parts_per_row;
+        const std::uint32_t pc = in_row ? p : args.parts_per_row - kWItems;  // in bounds either way
+        F::template parts<kWItems>(src.weight(m, pc), static_cast<int>(pc % F::kParts), parts);
 #pragma unroll
-    for (int r = 0; r < kWItems; ++r) {
-        const int item = t + r * kThreads;
-        const std::uint32_t p = first + static_cast<std::uint32_t>(item % L::kParts);
-        valid[r] = p < args.parts_per_row;
-        const std::uint32_t pc = valid[r] ? p : args.parts_per_row - 1;  // in bounds either way
-        parts[r] = F::part(src.weight(item / L::kParts, pc), static_cast<int>(pc % F::kParts));
+        for (int r = 0; r < kWItems; ++r) valid[r] = in_row;
+    } else {
+#pragma unroll
+        for (int r = 0; r < kWItems; ++r) {
+            const int item = t + r * kThreads;
+            const std::uint32_t p = first + static_cast<std::uint32_t>(item % L::kParts);
+            valid[r] = p < args.parts_per_row;
+            const std::uint32_t pc = valid[r] ? p : args.parts_per_row - 1;  // in bounds either way
+            parts[r] = F::part(src.weight(item / L::kParts, pc), static_cast<int>(pc % F::kParts));
+        }
     }
     int xq[kXItems][9];  // one Q8_1 block each: d and s, then 8 ints of quants (4-byte aligned)
 #pragma unroll
@@ -276,7 +292,8 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
 #pragma unroll
     for (int r = 0; r < kWItems; ++r) {
         const int item = t + r * kThreads;
-        const int m = item / L::kParts, k = item % L::kParts;
+        const int m = kRuns ? t / (L::kParts / kWItems) : item / L::kParts;
+        const int k = kRuns ? t % (L::kParts / kWItems) * kWItems + r : item % L::kParts;
         // A part past the row's end (a clamped copy of its last part) keeps
         // its quants and gets zero scales and mins: it adds nothing.
         int q[8];

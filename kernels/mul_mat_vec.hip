@@ -12,8 +12,6 @@
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 
-#include <type_traits>
-
 namespace hipquant::kernels {
 
 // One Q8_1 activation block in registers: its scale, eight ints of quants,
@@ -196,14 +194,6 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
 template <QuantType T, int B>
 inline constexpr int kMatVecPartsPerThread =
     B == 1 && (T == QuantType::Q2_K || T == QuantType::Q3_K || T == QuantType::Q4_0) ? 2 : 1;
-
-// Formats that decode kU consecutive parts of a block together
-// (Format::parts<kU>, sharing their loads) when a thread takes kU parts.
-template <typename F, int kU, typename = void>
-inline constexpr bool kSharedParts = false;
-template <typename F, int kU>
-inline constexpr bool kSharedParts<F, kU, std::void_t<decltype(&F::template parts<kU>)>> =
-    kU > 1 && F::kParts % kU == 0;
 
 template <QuantType T, int B>
 __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
