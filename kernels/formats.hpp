@@ -332,16 +332,28 @@ struct Format<QuantType::Q4_K> {
     HQ_PART_SHAPE(0, true, 32)
     // Part p = sub-block p: low nibbles of qs[32*(p/2) ..] for even p, high for odd.
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w;
-        const int shift = 4 * (p & 1);
+        WeightPart w[1];
+        parts<1>(blk, p, w);
+        return w[0];
+    }
+    // Parts p, p + 1 (p even) share their quant bytes, d and dmin.
+    template <int N>
+    __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
+        static_assert(N == 1 || N == 2, "one part, or the two of one quant run");
+        int qs[8];
 #pragma unroll
-        for (int k = 0; k < 8; ++k) w.q[k] = (load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k) >> shift) & 0x0f0f0f0f;
-        std::uint8_t sc, m;
-        quant::get_scale_min_k4(p, blk.scales, sc, m);
-        w.set_scales(half_bits_to_float(blk.d) * static_cast<float>(sc),
-                     half_bits_to_float(blk.dmin) * static_cast<float>(m));
-        w.offset = kOffset;
-        return w;
+        for (int k = 0; k < 8; ++k) qs[k] = load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k);
+        const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
+#pragma unroll
+        for (int e = 0; e < N; ++e) {
+            const int shift = 4 * ((p + e) & 1);
+#pragma unroll
+            for (int k = 0; k < 8; ++k) w[e].q[k] = (qs[k] >> shift) & 0x0f0f0f0f;
+            std::uint8_t sc, m;
+            quant::get_scale_min_k4(p + e, blk.scales, sc, m);
+            w[e].set_scales(d * static_cast<float>(sc), dmin * static_cast<float>(m));
+            w[e].offset = kOffset;
+        }
     }
 };
 
@@ -350,20 +362,36 @@ struct Format<QuantType::Q5_K> {
     HQ_FORMAT_COMMON(Q5_K, quant::decode_q5_k(blk, j))
     HQ_PART_SHAPE(0, true, 32)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w;
-        const int shift = 4 * (p & 1);
+        WeightPart w[1];
+        parts<1>(blk, p, w);
+        return w[0];
+    }
+    // Parts p, p + 1 (p even) share their low-bit bytes, the high bits' bytes
+    // (bit p of qh), d and dmin.
+    template <int N>
+    __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
+        static_assert(N == 1 || N == 2, "one part, or the two of one quant run");
+        int qs[8], qh[8];
 #pragma unroll
         for (int k = 0; k < 8; ++k) {
-            const int lo = (load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k) >> shift) & 0x0f0f0f0f;
-            const int hb = (load_int_a4(blk.qh + 4 * k) >> p) & 0x01010101;
-            w.q[k] = lo | (hb << 4);
+            qs[k] = load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k);
+            qh[k] = load_int_a4(blk.qh + 4 * k);
         }
-        std::uint8_t sc, m;
-        quant::get_scale_min_k4(p, blk.scales, sc, m);
-        w.set_scales(half_bits_to_float(blk.d) * static_cast<float>(sc),
-                     half_bits_to_float(blk.dmin) * static_cast<float>(m));
-        w.offset = kOffset;
-        return w;
+        const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
+#pragma unroll
+        for (int e = 0; e < N; ++e) {
+            const int shift = 4 * ((p + e) & 1);
+#pragma unroll
+            for (int k = 0; k < 8; ++k) {
+                const int lo = (qs[k] >> shift) & 0x0f0f0f0f;
+                const int hb = (qh[k] >> (p + e)) & 0x01010101;
+                w[e].q[k] = lo | (hb << 4);
+            }
+            std::uint8_t sc, m;
+            quant::get_scale_min_k4(p + e, blk.scales, sc, m);
+            w[e].set_scales(d * static_cast<float>(sc), dmin * static_cast<float>(m));
+            w[e].offset = kOffset;
+        }
     }
 };
 
@@ -374,22 +402,35 @@ struct Format<QuantType::Q6_K> {
     // Part p: half p/4, quarter k = p%4: 4 low bits from ql (low nibbles for
     // k < 2), 2 high bits from qh >> 2k; value = (d * sc) * (q - 32).
     __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w;
-        const int half = p >> 2, k2 = p & 3;
-        const int lshift = k2 < 2 ? 0 : 4;
-        int ql[8], qh[8];
-        load_ints_a2(blk.ql + half * 64 + 32 * (k2 & 1), ql);
+        WeightPart w[1];
+        parts<1>(blk, p, w);
+        return w[0];
+    }
+    // Parts p, p + 1 (p even) share the half's high bits (qh, 2-byte aligned:
+    // the costliest loads) and d.
+    template <int N>
+    __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
+        static_assert(N == 1 || N == 2, "one part, or two of one half");
+        const int half = p >> 2;
+        int qh[8];
         load_ints_a2(blk.qh + half * 32, qh);
+        const float d = half_bits_to_float(blk.d);
 #pragma unroll
-        for (int k = 0; k < 8; ++k) {
-            const int lo = (ql[k] >> lshift) & 0x0f0f0f0f;
-            const int hi = (qh[k] >> (2 * k2)) & 0x03030303;
-            w.q[k] = lo | (hi << 4);
+        for (int e = 0; e < N; ++e) {
+            const int k2 = (p & 3) + e;
+            const int lshift = k2 < 2 ? 0 : 4;
+            int ql[8];
+            load_ints_a2(blk.ql + half * 64 + 32 * (k2 & 1), ql);
+#pragma unroll
+            for (int k = 0; k < 8; ++k) {
+                const int lo = (ql[k] >> lshift) & 0x0f0f0f0f;
+                const int hi = (qh[k] >> (2 * k2)) & 0x03030303;
+                w[e].q[k] = lo | (hi << 4);
+            }
+            const int sc[2] = {blk.scales[half * 8 + 2 * k2], blk.scales[half * 8 + 2 * k2 + 1]};
+            w[e].set_scales(d, sc, 0.0f, {0, 0});
+            w[e].offset = kOffset;
         }
-        const int sc[2] = {blk.scales[half * 8 + 2 * k2], blk.scales[half * 8 + 2 * k2 + 1]};
-        w.set_scales(half_bits_to_float(blk.d), sc, 0.0f, {0, 0});
-        w.offset = kOffset;
-        return w;
     }
 };
 
