@@ -115,6 +115,14 @@ struct Format;
     static constexpr bool kHasMin = has_min;         \
     static constexpr int kScaleGroup = scale_group;
 
+// part(p) as the one-part case of a format's parts<N>.
+#define HQ_PART_FROM_PARTS                                                        \
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) { \
+        WeightPart w[1];                                                          \
+        parts<1>(blk, p, w);                                                      \
+        return w[0];                                                              \
+    }
+
 // Plain element types: decode only (no mat-vec kernels).
 template <>
 struct Format<QuantType::F32> {
@@ -234,11 +242,7 @@ struct Format<QuantType::Q2_K> {
     HQ_FORMAT_COMMON(Q2_K, quant::decode_q2_k(blk, j))
     HQ_PART_SHAPE(0, true, 16)
     // Part p: half p/4 of the block, 2-bit plane p%4 of its 32 qs bytes.
-    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w[1];
-        parts<1>(blk, p, w);
-        return w[0];
-    }
+    HQ_PART_FROM_PARTS
     // Parts p .. p + N - 1 of one half (p % N == 0, N <= 4) share its qs
     // bytes and d, dmin.
     template <int N>
@@ -271,11 +275,7 @@ struct Format<QuantType::Q3_K> {
     HQ_FORMAT_COMMON(Q3_K, quant::decode_q3_k(blk, j))
     HQ_PART_SHAPE(4, false, 16)
     // q = 2 low bits | high bit << 2 (0..7); value = scale * (q - 4).
-    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w[1];
-        parts<1>(blk, p, w);
-        return w[0];
-    }
+    HQ_PART_FROM_PARTS
     // Parts p .. p + N - 1 of one half (p % N == 0, N <= 2): they share the
     // half's 2-bit quants and the high bits, the bytes that cost the most to
     // load (2-byte aligned: two loads and a funnel shift per word), and one
@@ -331,11 +331,7 @@ struct Format<QuantType::Q4_K> {
     HQ_FORMAT_COMMON(Q4_K, quant::decode_q4_k(blk, j))
     HQ_PART_SHAPE(0, true, 32)
     // Part p = sub-block p: low nibbles of qs[32*(p/2) ..] for even p, high for odd.
-    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w[1];
-        parts<1>(blk, p, w);
-        return w[0];
-    }
+    HQ_PART_FROM_PARTS
     // Parts p, p + 1 (p even) share their quant bytes, d and dmin.
     template <int N>
     __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
@@ -361,11 +357,7 @@ template <>
 struct Format<QuantType::Q5_K> {
     HQ_FORMAT_COMMON(Q5_K, quant::decode_q5_k(blk, j))
     HQ_PART_SHAPE(0, true, 32)
-    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w[1];
-        parts<1>(blk, p, w);
-        return w[0];
-    }
+    HQ_PART_FROM_PARTS
     // Parts p, p + 1 (p even) share their low-bit bytes, the high bits' bytes
     // (bit p of qh), d and dmin.
     template <int N>
@@ -401,11 +393,7 @@ struct Format<QuantType::Q6_K> {
     HQ_PART_SHAPE(32, false, 16)
     // Part p: half p/4, quarter k = p%4: 4 low bits from ql (low nibbles for
     // k < 2), 2 high bits from qh >> 2k; value = (d * sc) * (q - 32).
-    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
-        WeightPart w[1];
-        parts<1>(blk, p, w);
-        return w[0];
-    }
+    HQ_PART_FROM_PARTS
     // Parts p, p + 1 (p even) share the half's high bits (qh, 2-byte aligned:
     // the costliest loads) and d.
     template <int N>
@@ -436,8 +424,8 @@ struct Format<QuantType::Q6_K> {
 
 #undef HQ_FORMAT_COMMON
 #undef HQ_PART_SHAPE
+#undef HQ_PART_FROM_PARTS
 
-// The weight formats with mat-vec kernels, as X(NAME) over the table's names.
 // Formats that decode kU consecutive parts of a block together
 // (Format::parts<kU>, sharing their loads) when a thread takes kU parts.
 template <typename F, int kU, typename = void>
@@ -446,6 +434,7 @@ template <typename F, int kU>
 inline constexpr bool kSharedParts<F, kU, std::void_t<decltype(&F::template parts<kU>)>> =
     kU > 1 && F::kParts % kU == 0;
 
+// The weight formats with mat-vec kernels, as X(NAME) over the table's names.
 #define HQ_MATVEC_TYPES(X) X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K)
 
 }  // namespace hipquant::kernels
