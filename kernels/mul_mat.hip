@@ -254,9 +254,9 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
                   "every thread stages the same number of items");
     const int t = static_cast<int>(threadIdx.x);
 
-    // Formats that decode consecutive parts together (Format::parts<N>:
-    // Q2_K, Q3_K, sharing the loads of their quants and high bits) give a
-    // thread kWItems consecutive parts of one row; the others parts
+    // Formats that decode consecutive parts together (Format::parts<N>, the
+    // K formats: shared loads of quants, high bits and super-block scales)
+    // give a thread kWItems consecutive parts of one row; the others parts
     // t, t + kThreads, ... of the tile.
     constexpr bool kRuns = kSharedParts<F, kWItems> && L::kParts % kWItems == 0;
     WeightPart parts[kWItems];
