@@ -23,10 +23,10 @@ struct ActivationPart {
     float d;
 };
 
-// 36-byte blocks are 4-byte aligned: nine 32-bit loads (d and s, then qs).
+// One block from its nine words (d and s, then the quants), in memory or
+// in registers.
 template <bool kWithSums>
-__device__ __forceinline__ ActivationPart load_activation(const quant::BlockQ8_1& blk) {
-    const int* p = reinterpret_cast<const int*>(&blk);
+__device__ __forceinline__ ActivationPart activation_from_words(const int* p) {
     ActivationPart a;
     a.d = half_bits_to_float(static_cast<std::uint16_t>(p[0] & 0xffff));
 #pragma unroll
@@ -42,8 +42,14 @@ __device__ __forceinline__ ActivationPart load_activation(const quant::BlockQ8_1
     return a;
 }
 
-// Two consecutive Q8_1 blocks from an 8-byte aligned address: nine 8-byte
-// loads instead of eighteen 4-byte ones.
+// 36-byte blocks are 4-byte aligned: nine 32-bit loads.
+template <bool kWithSums>
+__device__ __forceinline__ ActivationPart load_activation(const quant::BlockQ8_1& blk) {
+    return activation_from_words<kWithSums>(reinterpret_cast<const int*>(&blk));
+}
+
+// Two consecutive blocks from an 8-byte aligned address: nine 8-byte loads
+// instead of eighteen 4-byte ones.
 template <bool kWithSums>
 __device__ __forceinline__ void load_activation_pair(const quant::BlockQ8_1* blk, ActivationPart (&a)[2]) {
     const auto* p = reinterpret_cast<const int2*>(blk);
@@ -54,21 +60,8 @@ __device__ __forceinline__ void load_activation_pair(const quant::BlockQ8_1* blk
         v[2 * k] = w.x;
         v[2 * k + 1] = w.y;
     }
-#pragma unroll
-    for (int e = 0; e < 2; ++e) {
-        const int* q = v + 9 * e;
-        a[e].d = half_bits_to_float(static_cast<std::uint16_t>(q[0] & 0xffff));
-#pragma unroll
-        for (int k = 0; k < 8; ++k) a[e].u[k] = q[1 + k];
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            a[e].sum[h] = 0;
-            if (kWithSums) {
-#pragma unroll
-                for (int k = 4 * h; k < 4 * h + 4; ++k) a[e].sum[h] = dp4a(0x01010101, a[e].u[k], a[e].sum[h]);
-            }
-        }
-    }
+    a[0] = activation_from_words<kWithSums>(v);
+    a[1] = activation_from_words<kWithSums>(v + 9);
 }
 
 // sum_j value_j * (d8 * y_j) over the 32 values of a part and one Q8_1
@@ -327,8 +320,12 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
                 ActivationPart xb[kU][B];
                 if constexpr (kU == 2 && kStageX) {
                     // The staged blocks start 16-byte aligned (the host checks
-                    // x's alignment; rows are whole 576-byte groups), so pairs
-                    // at even parts are 8-byte aligned.
+                    // x's alignment; rows and chunks are whole 16-byte
+                    // vectors of blocks), so pairs at even parts are 8-byte
+                    // aligned.
+                    static_assert(quant::kRowPadding / 32 * sizeof(quant::BlockQ8_1) % 16 == 0 &&
+                                      kChunkParts * sizeof(quant::BlockQ8_1) % 16 == 0,
+                                  "activation rows and chunks start 16-byte aligned");
 #pragma unroll
                     for (int b = 0; b < B; ++b) {
                         ActivationPart pair[2];
