@@ -108,12 +108,16 @@ struct Format;
 
 // The shape of a format's parts, for kernels to specialize on at compile
 // time: the offset subtracted from each quant (WeightPart::offset), whether
-// values have a min (b != 0), and how many values share one scale a and min
-// b (16 where a part's halves differ, else 32).
-#define HQ_PART_SHAPE(offset, has_min, scale_group) \
-    static constexpr int kOffset = offset;           \
-    static constexpr bool kHasMin = has_min;         \
-    static constexpr int kScaleGroup = scale_group;
+// values have a min (b != 0), how many values share one scale a and min b
+// (16 where a part's halves differ, else 32), and whether the integer
+// scales fold into the quants: every (offset - q) * a_int[h] within
+// -128..127, q * |a_int[h]| below 256 (the mat-mat kernels then multiply
+// 32 values under one scale, kernels/mul_mat.hip).
+#define HQ_PART_SHAPE(offset, has_min, scale_group, folds_scales) \
+    static constexpr int kOffset = offset;                         \
+    static constexpr bool kHasMin = has_min;                       \
+    static constexpr int kScaleGroup = scale_group;                \
+    static constexpr bool kFoldsScales = folds_scales;
 
 // part(p) as the one-part case of a format's parts<N>.
 #define HQ_PART_FROM_PARTS                                                        \
@@ -148,7 +152,7 @@ struct Format<QuantType::Q8_K> {
 template <>
 struct Format<QuantType::Q4_0> {
     HQ_FORMAT_COMMON(Q4_0, quant::decode_q4_0(blk, j))
-    HQ_PART_SHAPE(8, false, 32)
+    HQ_PART_SHAPE(8, false, 32, false)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         const float d = half_bits_to_float(blk.d);
@@ -168,7 +172,7 @@ struct Format<QuantType::Q4_0> {
 template <>
 struct Format<QuantType::Q4_1> {
     HQ_FORMAT_COMMON(Q4_1, quant::decode_q4_1(blk, j))
-    HQ_PART_SHAPE(0, true, 32)
+    HQ_PART_SHAPE(0, true, 32, false)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
 #pragma unroll
@@ -195,7 +199,7 @@ __device__ __forceinline__ void five_bit_quants(int qh, const int (&qs)[4], Weig
 template <>
 struct Format<QuantType::Q5_0> {
     HQ_FORMAT_COMMON(Q5_0, quant::decode_q5_0(blk, j))
-    HQ_PART_SHAPE(16, false, 32)
+    HQ_PART_SHAPE(16, false, 32, false)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         int qh_qs[5];  // qh then qs: contiguous, 2-byte aligned in 22-byte blocks
@@ -211,7 +215,7 @@ struct Format<QuantType::Q5_0> {
 template <>
 struct Format<QuantType::Q5_1> {
     HQ_FORMAT_COMMON(Q5_1, quant::decode_q5_1(blk, j))
-    HQ_PART_SHAPE(0, true, 32)
+    HQ_PART_SHAPE(0, true, 32, false)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         int qs[4];
@@ -227,7 +231,7 @@ struct Format<QuantType::Q5_1> {
 template <>
 struct Format<QuantType::Q8_0> {
     HQ_FORMAT_COMMON(Q8_0, quant::decode_q8_0(blk, j))
-    HQ_PART_SHAPE(0, false, 32)
+    HQ_PART_SHAPE(0, false, 32, false)
     __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
         WeightPart w;
         load_ints_a2(reinterpret_cast<const std::uint8_t*>(blk.qs), w.q);
@@ -240,7 +244,7 @@ struct Format<QuantType::Q8_0> {
 template <>
 struct Format<QuantType::Q2_K> {
     HQ_FORMAT_COMMON(Q2_K, quant::decode_q2_k(blk, j))
-    HQ_PART_SHAPE(0, true, 16)
+    HQ_PART_SHAPE(0, true, 16, true)  // q 0..3, scales 0..15: -q * scale in -45..0
     // Part p: half p/4 of the block, 2-bit plane p%4 of its 32 qs bytes.
     HQ_PART_FROM_PARTS
     // Parts p .. p + N - 1 of one half (p % N == 0, N <= 4) share its qs
@@ -273,7 +277,7 @@ struct Format<QuantType::Q2_K> {
 template <>
 struct Format<QuantType::Q3_K> {
     HQ_FORMAT_COMMON(Q3_K, quant::decode_q3_k(blk, j))
-    HQ_PART_SHAPE(4, false, 16)
+    HQ_PART_SHAPE(4, false, 16, true)  // q 0..7, scales -32..31: (4 - q) * scale in -128..124
     // q = 2 low bits | high bit << 2 (0..7); value = scale * (q - 4).
     HQ_PART_FROM_PARTS
     // Parts p .. p + N - 1 of one half (p % N == 0, N <= 2): they share the
@@ -326,71 +330,65 @@ struct Format<QuantType::Q3_K> {
     }
 };
 
+// Q4_K's and Q5_K's parts p .. p + N - 1 (p even when N is 2; they share
+// their quant bytes, d and dmin): the low 4 bits from the nibbles of
+// qs[32 (p / 2) ..] (low nibbles for even parts, high for odd), with
+// kFifthBit Q5_K's fifth bit from bit p of qh, and 6-bit scales and mins as
+// get_scale_min_k4 unpacks them.
+template <bool kFifthBit, int kOffset, int N, typename Block>
+__device__ __forceinline__ void nibble_k_parts(const Block& blk, int p, WeightPart (&w)[N]) {
+    static_assert(N == 1 || N == 2, "one part, or the two of one quant run");
+    int qs[8];
+    [[maybe_unused]] int qh[8];
+#pragma unroll
+    for (int k = 0; k < 8; ++k) {
+        qs[k] = load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k);
+        if constexpr (kFifthBit) qh[k] = load_int_a4(blk.qh + 4 * k);
+    }
+    const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
+#pragma unroll
+    for (int e = 0; e < N; ++e) {
+        const int shift = 4 * ((p + e) & 1);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) {
+            w[e].q[k] = (qs[k] >> shift) & 0x0f0f0f0f;
+            if constexpr (kFifthBit) w[e].q[k] |= ((qh[k] >> (p + e)) & 0x01010101) << 4;
+        }
+        std::uint8_t sc, m;
+        quant::get_scale_min_k4(p + e, blk.scales, sc, m);
+        w[e].set_scales(d * static_cast<float>(sc), dmin * static_cast<float>(m));
+        w[e].offset = kOffset;
+    }
+}
+
 template <>
 struct Format<QuantType::Q4_K> {
     HQ_FORMAT_COMMON(Q4_K, quant::decode_q4_k(blk, j))
-    HQ_PART_SHAPE(0, true, 32)
+    HQ_PART_SHAPE(0, true, 32, false)
     // Part p = sub-block p: low nibbles of qs[32*(p/2) ..] for even p, high for odd.
     HQ_PART_FROM_PARTS
-    // Parts p, p + 1 (p even) share their quant bytes, d and dmin.
     template <int N>
     __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
-        static_assert(N == 1 || N == 2, "one part, or the two of one quant run");
-        int qs[8];
-#pragma unroll
-        for (int k = 0; k < 8; ++k) qs[k] = load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k);
-        const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
-#pragma unroll
-        for (int e = 0; e < N; ++e) {
-            const int shift = 4 * ((p + e) & 1);
-#pragma unroll
-            for (int k = 0; k < 8; ++k) w[e].q[k] = (qs[k] >> shift) & 0x0f0f0f0f;
-            std::uint8_t sc, m;
-            quant::get_scale_min_k4(p + e, blk.scales, sc, m);
-            w[e].set_scales(d * static_cast<float>(sc), dmin * static_cast<float>(m));
-            w[e].offset = kOffset;
-        }
+        nibble_k_parts<false, kOffset>(blk, p, w);
     }
 };
 
 template <>
 struct Format<QuantType::Q5_K> {
     HQ_FORMAT_COMMON(Q5_K, quant::decode_q5_k(blk, j))
-    HQ_PART_SHAPE(0, true, 32)
+    HQ_PART_SHAPE(0, true, 32, false)
+    // Q4_K's parts plus a fifth bit per value (bit p of qh).
     HQ_PART_FROM_PARTS
-    // Parts p, p + 1 (p even) share their low-bit bytes, the high bits' bytes
-    // (bit p of qh), d and dmin.
     template <int N>
     __device__ __forceinline__ static void parts(const Block& blk, int p, WeightPart (&w)[N]) {
-        static_assert(N == 1 || N == 2, "one part, or the two of one quant run");
-        int qs[8], qh[8];
-#pragma unroll
-        for (int k = 0; k < 8; ++k) {
-            qs[k] = load_int_a4(blk.qs + (p >> 1) * 32 + 4 * k);
-            qh[k] = load_int_a4(blk.qh + 4 * k);
-        }
-        const float d = half_bits_to_float(blk.d), dmin = half_bits_to_float(blk.dmin);
-#pragma unroll
-        for (int e = 0; e < N; ++e) {
-            const int shift = 4 * ((p + e) & 1);
-#pragma unroll
-            for (int k = 0; k < 8; ++k) {
-                const int lo = (qs[k] >> shift) & 0x0f0f0f0f;
-                const int hb = (qh[k] >> (p + e)) & 0x01010101;
-                w[e].q[k] = lo | (hb << 4);
-            }
-            std::uint8_t sc, m;
-            quant::get_scale_min_k4(p + e, blk.scales, sc, m);
-            w[e].set_scales(d * static_cast<float>(sc), dmin * static_cast<float>(m));
-            w[e].offset = kOffset;
-        }
+        nibble_k_parts<true, kOffset>(blk, p, w);
     }
 };
 
 template <>
 struct Format<QuantType::Q6_K> {
     HQ_FORMAT_COMMON(Q6_K, quant::decode_q6_k(blk, j))
-    HQ_PART_SHAPE(32, false, 16)
+    HQ_PART_SHAPE(32, false, 16, false)
     // Part p: half p/4, quarter k = p%4: 4 low bits from ql (low nibbles for
     // k < 2), 2 high bits from qh >> 2k; value = (d * sc) * (q - 32).
     HQ_PART_FROM_PARTS

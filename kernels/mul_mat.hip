@@ -23,14 +23,14 @@
 
 namespace hipquant::kernels {
 
-// Formats whose integer sub-block scales fold into the int8 weights: a
-// byte (offset - q) * scale stays in -128..127 (Q2_K: -45..0, Q3_K:
-// -128..124), so the tile products run on 32-value groups under one scale
-// -d (one product and two multiply-adds per output and 32 values instead of
-// two and four, besides the mins, which stay per 16 values). Sums stay
-// below 2^22 (32 * 128 * 127), as kBias needs.
+// Formats whose integer sub-block scales fold into the int8 weights
+// (Format::kFoldsScales: Q2_K, Q3_K): each byte (offset - q) * scale, so the
+// tile products run on 32-value groups under one scale -d (one product and
+// two multiply-adds per output and 32 values instead of two and four,
+// besides the mins, which stay per 16 values). Sums stay below 2^22
+// (32 * 128 * 127), as kBias needs.
 template <QuantType T>
-inline constexpr bool kFoldScales = T == QuantType::Q2_K || T == QuantType::Q3_K;
+inline constexpr bool kFoldScales = Format<T>::kFoldsScales;
 // Values sharing one weight scale in the products (16 or 32), values sharing
 // one min (the format's scale group), and whether values have a min (then
 // the activation sums are needed).
@@ -257,27 +257,32 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     // Formats that decode consecutive parts together (Format::parts<N>, the
     // K formats: shared loads of quants, high bits and super-block scales)
     // give a thread kWItems consecutive parts of one row; the others parts
-    // t, t + kThreads, ... of the tile.
+    // t, t + kThreads, ... of the tile. Item r of this thread: tile row
+    // m_of(r), part k_of(r) of the chunk.
     constexpr bool kRuns = kSharedParts<F, kWItems> && L::kParts % kWItems == 0;
+    const auto m_of = [t](int r) {
+        return kRuns ? t / (L::kParts / kWItems) : (t + r * kThreads) / L::kParts;
+    };
+    const auto k_of = [t](int r) {
+        return kRuns ? t % (L::kParts / kWItems) * kWItems + r : (t + r * kThreads) % L::kParts;
+    };
     WeightPart parts[kWItems];
     bool valid[kWItems];
     if constexpr (kRuns) {
-        const int m = t / (L::kParts / kWItems);
-        const std::uint32_t p = first + static_cast<std::uint32_t>(t % (L::kParts / kWItems) * kWItems);
+        const std::uint32_t p = first + static_cast<std::uint32_t>(k_of(0));
         // A row holds whole blocks, so the run is in the row or past its end.
         const bool in_row = p < args.parts_per_row;
         const std::uint32_t pc = in_row ? p : args.parts_per_row - kWItems;  // in bounds either way
-        F::template parts<kWItems>(src.weight(m, pc), static_cast<int>(pc % F::kParts), parts);
+        F::template parts<kWItems>(src.weight(m_of(0), pc), static_cast<int>(pc % F::kParts), parts);
 #pragma unroll
         for (int r = 0; r < kWItems; ++r) valid[r] = in_row;
     } else {
 #pragma unroll
         for (int r = 0; r < kWItems; ++r) {
-            const int item = t + r * kThreads;
-            const std::uint32_t p = first + static_cast<std::uint32_t>(item % L::kParts);
+            const std::uint32_t p = first + static_cast<std::uint32_t>(k_of(r));
             valid[r] = p < args.parts_per_row;
             const std::uint32_t pc = valid[r] ? p : args.parts_per_row - 1;  // in bounds either way
-            parts[r] = F::part(src.weight(item / L::kParts, pc), static_cast<int>(pc % F::kParts));
+            parts[r] = F::part(src.weight(m_of(r), pc), static_cast<int>(pc % F::kParts));
         }
     }
     int xq[kXItems][9];  // one Q8_1 block each: d and s, then 8 ints of quants (4-byte aligned)
@@ -291,9 +296,7 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
 
 #pragma unroll
     for (int r = 0; r < kWItems; ++r) {
-        const int item = t + r * kThreads;
-        const int m = kRuns ? t / (L::kParts / kWItems) : item / L::kParts;
-        const int k = kRuns ? t % (L::kParts / kWItems) * kWItems + r : item % L::kParts;
+        const int m = m_of(r), k = k_of(r);
         // A part past the row's end (a clamped copy of its last part) keeps
         // its quants and gets zero scales and mins: it adds nothing.
         int q[8];
@@ -301,8 +304,8 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         for (int i = 0; i < 8; ++i) {
             if constexpr (kFoldScales<T>) {
                 // (offset - q) * scale in every byte, plus 128 with bit 7
-                // flipped back: q * scale and 128 + that stay within a byte
-                // for q 0..7 and scales -32..31, so nothing carries.
+                // flipped back: q * |scale| and 128 + that stay within a
+                // byte (Format::kFoldsScales), so nothing carries.
                 // (Unsigned: the words wrap modulo 2^32, bytes do not.)
                 const int sc = parts[r].a_int[i / 4];
                 const auto base = static_cast<std::uint32_t>(128 + parts[r].offset * sc) * 0x01010101u;
