@@ -181,6 +181,15 @@
 // clang 21 put the unrolled AMD kernels in scratch.)
 #define HQ_MATMUL_UNROLL_16 1
 
+// Sets of decoded tiles the wide NVIDIA mat-mat tiling alternates between:
+// 2 where a block may take 227 KB of shared memory (sm_90 and later), 1 on
+// sm_80's 163 KB (mul_mat.hip).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+#define HQ_MATMUL_TILE_SETS 2
+#else
+#define HQ_MATMUL_TILE_SETS 1
+#endif
+
 namespace hipquant::kernels {
 
 // The logical warp. AMD CDNA/GCN wavefronts have 64 lanes, RDNA and NVIDIA
@@ -385,18 +394,25 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // BFrag are the operands in registers, loaded once and reused across tiles.
 //
 // Each implementation also names its mat-mat tilings, the per-platform
-// parameters (MatMulTiling): a thread block of kMatMulThreads threads
-// computes a kTileRows x kTileCols block of outputs (weight rows x activation
-// rows) kParts 32-value parts of the shared dimension at a time, each group
-// of kThreads threads kGroupTilesM x kGroupTilesN tiles of 16 x 16. Wide
-// serves most batches; Narrow, with 4x fewer outputs per block, serves those
-// below quant::kMatMulWideBatch, which fill one narrow column of tiles
-// (H100, 4096 x 14336: batch 16 narrow 58.7 us, wide 60.5; at batch 512
-// wide 469 and narrow 760).
-template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN>
+// parameters (MatMulTiling): a thread block of kThreads threads computes a
+// kTileRows x kTileCols block of outputs (weight rows x activation rows)
+// kParts 32-value parts of the shared dimension at a time, each group of
+// Mma::kThreads threads kGroupTilesM x kGroupTilesN tiles of 16 x 16; the
+// persistent grid holds kBlocksPerCu blocks per CU, and where the copies are
+// asynchronous (HQ_ASYNC_COPY) the block decodes into kSets sets of tiles
+// in turn (2: chunk c + 1 is decoded while chunk c is multiplied). The host
+// launches each kernel by the geometry it publishes (mul_mat.hip). The host
+// picks Narrow (quant::kMatMulNarrowCols columns) for batches that fill one
+// narrow column of tiles, Mid (kMatMulMidCols) for those that fill one mid
+// column, Wide (Mid's columns, or twice as many) above: kernel_args.hpp.
+// (H100, 4096 x 14336: batch 16 narrow 58.7 us, 128 x 64 60.5; at batch 512
+// 128 x 64 469 and narrow 760.)
+template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN, int Threads = 256,
+          int BlocksPerCu = 2, int Sets = 1>
 struct MatMulTiling {
     static constexpr int kTileRows = TileRows, kTileCols = TileCols, kParts = Parts;
     static constexpr int kGroupTilesM = GroupTilesM, kGroupTilesN = GroupTilesN;
+    static constexpr int kThreads = Threads, kBlocksPerCu = BlocksPerCu, kSets = Sets;
 };
 
 __device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpret_cast<const int*>(p); }
@@ -407,6 +423,7 @@ struct TileMmaDot4 {
     // 64 rows: with 128, clang 17 and 21 took all 256 VGPRs of gfx90a and
     // gfx1100 and spilled to scratch.
     using Wide = MatMulTiling<64, 64, 4, 1, 2>;
+    using Mid = Wide;
     using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
 
     // Thread `lane` owns row lane % 16 and the eight columns 8 * (lane / 16) + i.
@@ -464,7 +481,12 @@ __device__ __forceinline__ void ldmatrix_x2(int (&v)[2], const std::int8_t* p) {
 struct TileMmaNv {
     static constexpr int kThreads = kWarp;
     static constexpr int kAcc = 8;
-    using Wide = MatMulTiling<128, 64, 4, 2, 2>;
+    // Wide: 16 warps, one block per SM (128 registers a thread), two sets of
+    // tiles where the SM's shared memory holds them (HQ_MATMUL_TILE_SETS).
+    // H100, batch 512 against 128 x 64 tiles with 256 threads, two blocks
+    // per SM and one set: 3-10 % faster (bench/NOTES.md).
+    using Wide = MatMulTiling<128, 128, 4, 2, 2, 512, 1, HQ_MATMUL_TILE_SETS>;
+    using Mid = MatMulTiling<128, 64, 4, 2, 2>;
     using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
 
     template <int K>
@@ -536,6 +558,7 @@ struct TileMmaMfma {
     static constexpr int kThreads = 64;
     static constexpr int kAcc = 4;
     using Wide = MatMulTiling<64, 64, 4, 2, 2>;  // 128 rows spilled with clang 17 on gfx90a
+    using Mid = Wide;
     using Narrow = MatMulTiling<64, 32, 8, 2, 1>;
 
 #if HQ_ARCH_CDNA >= 3
@@ -600,6 +623,7 @@ struct TileMmaWmma {
     // The integer-dot product's shapes: 128-row tiles spilled that one on
     // gfx1100.
     using Wide = MatMulTiling<64, 64, 4, 1, 2>;
+    using Mid = Wide;
     using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
 
 #if HQ_ARCH_RDNA3

@@ -10,7 +10,8 @@
 // scales and mins, the activation blocks copied as they are, both into
 // shared memory (from global memory, or where the table has HQ_ASYNC_COPY
 // from raw copies of the blocks made a chunk ahead, while the chunk before
-// was multiplied); then the block's thread groups multiply 16 x 16 tiles of it
+// was multiplied; with two sets of tiles, decoded a chunk ahead too); then
+// the block's thread groups multiply 16 x 16 tiles of it
 // with the tile primitive (kernels/common.hpp), one scale group (16 or 32
 // values) at a time, and fold each integer result into f32 sums:
 //   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
@@ -138,12 +139,12 @@ struct GlobalBlocks {
 // Rows from `rows` on (past the matrix) are zero-filled, not read: their
 // results are never stored. No branch but the one for lanes past a row's
 // vectors.
-template <int kRows, int kVectors, int kSlot, bool kAligned>
+template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
 __device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::uint8_t* src0, std::uint64_t stride,
                                                 std::uint64_t rows) {
     static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
     constexpr int kLanes = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;  // per row
-    constexpr int kWarps = static_cast<int>(quant::kMatMulThreads) / kWarp;
+    constexpr int kWarps = kThreads / kWarp;
     constexpr int kRowsPerStep = kWarps * (kWarp / kLanes);
     const int lane = warp_lane();
     const int v = lane % kLanes;
@@ -165,19 +166,27 @@ __device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::ui
     }
 }
 
-// The raw copies in shared memory (HQ_ASYNC_COPY; layout: kernel_args.hpp,
-// matmul_stage_bytes): per tile row a slot of kSlot bytes holding the
-// weight unit that starts at part `unit`, from its first byte rounded down
-// to 16; per tile column the chunk's kParts activation blocks. (Rows past
-// the matrix hold zeros: any content would do.)
+// Bytes of a row's slot in the raw copies: an odd number of 16-byte
+// vectors, so that the 8 rows a warp decodes at once start in different
+// banks.
+HIPQUANT_HD constexpr int raw_slot_bytes(int bytes) { return ((bytes + 15) / 16 | 1) * 16; }
+
+// The raw copies in shared memory (HQ_ASYNC_COPY), in two buffers each (the
+// one being decoded, the one being filled): per tile row a slot of kSlot
+// bytes holding the weight unit that starts at part `unit` (the chunk's
+// parts, or a whole block of the format if that is longer: a K format's
+// super-block serves two chunks), from its first byte rounded down to 16
+// (blocks are 2-byte aligned, so 14 bytes before it at most); per tile
+// column the chunk's kParts activation blocks (rows of q8_1_row_blocks(cols)
+// blocks start 16-byte aligned, and chunks too). (Rows past the matrix hold
+// zeros: any content would do.)
 template <QuantType T, typename L>
 struct StagedBlocks {
     using F = Format<T>;
     using Block = typename F::Block;
-    static constexpr int kUnitParts = static_cast<int>(quant::matmul_unit_parts(F::kBlockElems, L::kParts));
-    static constexpr int kSlot =
-        static_cast<int>(quant::matmul_weight_slot_bytes(sizeof(Block), F::kBlockElems, L::kParts));
-    static constexpr int kXSlot = static_cast<int>(quant::matmul_activation_slot_bytes(L::kParts));
+    static constexpr int kUnitParts = F::kParts > L::kParts ? F::kParts : L::kParts;
+    static constexpr int kSlot = raw_slot_bytes(kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14);
+    static constexpr int kXSlot = raw_slot_bytes(L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)));
     static constexpr int kWBufferBytes = L::kTileRows * kSlot;
     static constexpr int kXBufferBytes = L::kTileCols * kXSlot;
     static_assert(kUnitParts % L::kParts == 0 && kUnitParts % F::kParts == 0, "units hold whole chunks and blocks");
@@ -220,16 +229,16 @@ struct StagedBlocks {
         // The unit's bytes from up to 14 before it (blocks are 2-byte aligned).
         constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
         const std::uint8_t* first_row = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
-        copy_rows_async<L::kTileRows, kVectors, kSlot, false>(dst, first_row, args.row_bytes, args.rows - row0);
+        copy_rows_async<L::kThreads, L::kTileRows, kVectors, kSlot, false>(dst, first_row, args.row_bytes,
+                                                                          args.rows - row0);
     }
     __device__ __forceinline__ static void copy_activations(std::uint8_t* dst, const quant::BlockQ8_1* x,
                                                             const quant::MatVecArgs& args, std::uint64_t col0,
                                                             std::uint32_t chunk) {
         constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
         const auto* first_row = reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk);
-        copy_rows_async<L::kTileCols, kVectors, kXSlot, true>(dst, first_row,
-                                                              args.x_row_stride * sizeof(quant::BlockQ8_1),
-                                                              args.batch - col0);
+        copy_rows_async<L::kThreads, L::kTileCols, kVectors, kXSlot, true>(
+            dst, first_row, args.x_row_stride * sizeof(quant::BlockQ8_1), args.batch - col0);
     }
 };
 
@@ -245,7 +254,7 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
                                             std::uint32_t first) {
     using F = Format<T>;
     using Tiles = MatMulTiles<T, L>;
-    constexpr int kThreads = static_cast<int>(quant::kMatMulThreads);
+    constexpr int kThreads = L::kThreads;
     constexpr int kPerPart = 32 / kScaleGroup<T>;
     constexpr int kMinPerPart = 32 / kMinGroup<T>;
     constexpr int kWItems = L::kTileRows * L::kParts / kThreads;
@@ -403,27 +412,32 @@ __device__ __forceinline__ void multiply_chunk(const MatMulTiles<T, L>& s, int l
     for (int g = 0; g < MatMulTiles<T, L>::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
 }
 
+// Dynamic shared memory a mat-mat kernel takes: where the copies are
+// asynchronous, the raw copies' buffers and then kSets sets of tiles; else
+// none (one set of tiles in static shared memory).
+template <QuantType T, typename L>
+HIPQUANT_HD constexpr int matmul_shared_bytes() {
+    if constexpr (kAsyncCopy) {
+        using Staged = StagedBlocks<T, L>;
+        return 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes) +
+               L::kSets * static_cast<int>(sizeof(MatMulTiles<T, L>));
+    } else {
+        return 0;
+    }
+}
+
 template <QuantType T, typename Mma, typename L>
 __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                              float* __restrict__ y, quant::MatVecArgs args) {
     using Tiles = MatMulTiles<T, L>;
     constexpr int kTM = L::kGroupTilesM, kTN = L::kGroupTilesN;
     constexpr int kGroupsM = L::kTileRows / (16 * kTM);
-    static_assert(kGroupsM * (L::kTileCols / (16 * kTN)) * Mma::kThreads == static_cast<int>(quant::kMatMulThreads),
+    static_assert(kGroupsM * (L::kTileCols / (16 * kTN)) * Mma::kThreads == L::kThreads,
                   "the thread groups cover the block's tile exactly");
-    static_assert(sizeof(Tiles) <= static_cast<std::size_t>(kLdsBytes), "the tiles fit in shared memory");
-    __shared__ Tiles s;
-    // The raw copies (HQ_ASYNC_COPY), sized by the host: quant::matmul_stage_bytes.
-    extern __shared__ __align__(16) std::uint8_t stage[];
-    if constexpr (kAsyncCopy) {
-        using Staged = StagedBlocks<T, L>;
-        static_assert(2 * (Staged::kWBufferBytes + Staged::kXBufferBytes) ==
-                          static_cast<int>(quant::matmul_stage_bytes(sizeof(typename Format<T>::Block),
-                                                                     Format<T>::kBlockElems, L::kTileRows,
-                                                                     L::kTileCols, L::kParts)),
-                      "the layout kernel_args.hpp sizes");
-        require_dynamic_shared(2 * (Staged::kWBufferBytes + Staged::kXBufferBytes));
-    }
+    static_assert(L::kSets == 1 || L::kSets == 2, "one set of tiles, or two in turn");
+    static_assert(sizeof(Tiles) % 16 == 0, "sets of tiles follow each other 16-byte aligned");
+    extern __shared__ __align__(16) std::uint8_t dynamic_shared[];
+    require_dynamic_shared(matmul_shared_bytes<T, L>());
 
     const int lane = static_cast<int>(threadIdx.x) % Mma::kThreads;
     const int group = static_cast<int>(threadIdx.x) / Mma::kThreads;
@@ -444,7 +458,6 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
         const std::uint64_t col0 = tile / tiles_m * L::kTileCols;
         const std::uint32_t first_part = slice * slice_chunks * Tiles::kParts;
         const std::uint32_t end_part = min(args.parts_per_row, first_part + slice_chunks * Tiles::kParts);
-        float* out = y + static_cast<std::uint64_t>(slice) * args.batch * args.rows;
 
         float acc[kTM][kTN][Mma::kAcc];
 #pragma unroll
@@ -455,34 +468,76 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                 for (int k = 0; k < Mma::kAcc; ++k) acc[i][j][k] = 0.0f;
 
         if constexpr (kAsyncCopy) {
-            // Copied ahead: the copies of chunk c + 1's activations (and, on
-            // entering a unit, the next unit's weights) run while chunk c is
-            // decoded and multiplied. Buffers alternate by chunk and by unit;
-            // one is refilled only after the barrier that follows its last
-            // decode.
+            // Copied ahead: chunk q's activations, and its weight unit when q
+            // starts one (or the item), go to the buffers of q's parity (of
+            // its unit's for the weights), one commit group per chunk; a
+            // buffer is refilled only after the barrier that follows its
+            // last decode.
             using Staged = StagedBlocks<T, L>;
             constexpr std::uint32_t kUnit = Staged::kUnitParts;
-            Staged::copy_weights(Staged::w_buffer(stage, first_part / kUnit * kUnit), w, args, row0,
-                                 first_part / kUnit * kUnit);
-            Staged::copy_activations(Staged::x_buffer(stage, first_part), x, args, col0, first_part);
-            commit_async_copies();
-            for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
-                const std::uint32_t unit = first / kUnit * kUnit;
-                const std::uint32_t next = first + Tiles::kParts;
-                if (next < end_part) Staged::copy_activations(Staged::x_buffer(stage, next), x, args, col0, next);
-                if ((first == first_part || first == unit) && unit + kUnit < end_part)
-                    Staged::copy_weights(Staged::w_buffer(stage, unit + kUnit), w, args, row0, unit + kUnit);
+            std::uint8_t* raw = dynamic_shared;
+            constexpr int kRawBytes = 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes);
+            Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + kRawBytes);
+            const auto copy = [&](std::uint32_t q) {
+                if (q < end_part) {
+                    Staged::copy_activations(Staged::x_buffer(raw, q), x, args, col0, q);
+                    if (q == first_part || q % kUnit == 0)
+                        Staged::copy_weights(Staged::w_buffer(raw, q / kUnit * kUnit), w, args, row0,
+                                             q / kUnit * kUnit);
+                }
                 commit_async_copies();
-                wait_async_copies<1>();  // all but the copies just started
-                __syncthreads();         // everyone's, and the last chunk's products are done
-                const Staged blocks{Staged::w_buffer(stage, unit), Staged::x_buffer(stage, first), unit, first, w,
-                                    args, row0};
-                stage_chunk<T, L>(s, blocks, args, first);
+            };
+            const auto decode = [&](std::uint32_t q, Tiles& into) {
+                const std::uint32_t unit = q / kUnit * kUnit;
+                stage_chunk<T, L>(into, Staged{Staged::w_buffer(raw, unit), Staged::x_buffer(raw, q), unit, q, w, args,
+                                               row0},
+                                  args, q);
+            };
+            if constexpr (L::kSets == 2) {
+                // Between two barriers a warp decodes chunk c + 1 into one set
+                // and multiplies chunk c from the other, while chunk c + 2 is
+                // copied; half the warps multiply first, so that decoding and
+                // multiplying overlap across the SM's warps (H100: 1-3 %).
+                copy(first_part);
+                copy(first_part + Tiles::kParts);
+                wait_async_copies<1>();
                 __syncthreads();
-                multiply_chunk<T, Mma, L>(s, lane, m_base, n_base, acc);
+                decode(first_part, sets[0]);
+                int cur = 0;  // chunk first's set
+                for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
+                    const std::uint32_t next = first + Tiles::kParts;
+                    wait_async_copies<0>();
+                    // Set cur decoded, chunk next copied; the other set and
+                    // chunk first's raw copies free.
+                    __syncthreads();
+                    copy(next + Tiles::kParts);
+                    if (group % 2 == 0) {
+                        if (next < end_part) decode(next, sets[cur ^ 1]);
+                        multiply_chunk<T, Mma, L>(sets[cur], lane, m_base, n_base, acc);
+                    } else {
+                        multiply_chunk<T, Mma, L>(sets[cur], lane, m_base, n_base, acc);
+                        if (next < end_part) decode(next, sets[cur ^ 1]);
+                    }
+                    cur ^= 1;
+                }
+            } else {
+                // One set: decode chunk c, barrier, multiply it, while the
+                // copies of chunk c + 1 run.
+                copy(first_part);
+                for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
+                    copy(first + Tiles::kParts);
+                    wait_async_copies<1>();  // all but the copies just started
+                    __syncthreads();         // everyone's, and the last chunk's products are done
+                    decode(first, sets[0]);
+                    __syncthreads();
+                    multiply_chunk<T, Mma, L>(sets[0], lane, m_base, n_base, acc);
+                }
             }
-            __syncthreads();  // the tiles are refilled by the next work item
+            wait_async_copies<0>();
+            __syncthreads();  // the buffers are refilled by the next work item
         } else {
+            static_assert(sizeof(Tiles) <= static_cast<std::size_t>(kLdsBytes), "the tiles fit in shared memory");
+            __shared__ Tiles s;
             for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
                 stage_chunk<T, L>(s, GlobalBlocks<T, L>{w, x, args, row0, col0}, args, first);
                 __syncthreads();
@@ -491,6 +546,7 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
             }
         }
 
+        float* out = y + static_cast<std::uint64_t>(slice) * args.batch * args.rows;
 #pragma unroll
         for (int i = 0; i < kTM; ++i) {
 #pragma unroll
@@ -517,38 +573,39 @@ HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restr
     y[i] = s;
 }
 
-// The host counts tiles with its own copy of their shapes.
-static_assert(TileMma::Narrow::kTileRows == quant::kMatMulNarrowRows &&
-                  TileMma::Narrow::kTileCols == quant::kMatMulNarrowCols &&
-                  TileMmaDot4::Narrow::kTileRows == quant::kMatMulNarrowRows &&
-                  TileMmaDot4::Narrow::kTileCols == quant::kMatMulNarrowCols,
-              "narrow tiles as kernel_args.hpp says");
-static_assert(TileMma::Wide::kParts == quant::kMatMulWideParts &&
-                  TileMmaDot4::Wide::kParts == quant::kMatMulWideParts &&
-                  TileMma::Narrow::kParts == quant::kMatMulNarrowParts &&
-                  TileMmaDot4::Narrow::kParts == quant::kMatMulNarrowParts,
-              "chunks as kernel_args.hpp says (the host sizes the raw copies by them)");
-static_assert(TileMma::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
-                  TileMmaDot4::Wide::kTileRows <= quant::kMatMulWideMaxRows &&
-                  TileMma::Wide::kTileCols == quant::kMatMulWideCols &&
-                  TileMmaDot4::Wide::kTileCols == quant::kMatMulWideCols,
-              "wide tiles as kernel_args.hpp says");
+// The host picks the tiling by batch (quant::matmul_tiling_suffix) on
+// these column counts.
+template <typename Mma>
+inline constexpr bool kTilingsAsTheHostPicks =
+    Mma::Narrow::kTileCols == quant::kMatMulNarrowCols && Mma::Mid::kTileCols == quant::kMatMulMidCols &&
+    (Mma::Wide::kTileCols == quant::kMatMulMidCols || Mma::Wide::kTileCols == 2 * quant::kMatMulMidCols);
+static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaDot4>,
+              "tile columns as kernel_args.hpp says");
 
-// Per type: {table's tile product, portable integer dot} x {wide, narrow}
-// tiling (the host takes the narrow one below kMatMulWideBatch). The
-// minimum blocks per SM steer ptxas: 2 holds the tile-product kernels to 128
-// registers (two blocks per SM; without it some took 160), 1 lets the
-// integer-dot ones use what they need (with none ptxas capped some at 64
-// registers, with 2 at 128, and they spilled). Nothing on AMD.
+// Per type: {table's tile product, portable integer dot} x {narrow, mid,
+// wide} tiling (the host picks one by batch), each with
+// its launch geometry as the device variable <kernel>_geometry, which the
+// host reads from the image (the tilings differ per target). The minimum
+// blocks per SM steer ptxas: the tiling's blocks per SM hold the
+// tile-product kernels to 128 registers (without it some took 160); 1 lets
+// the integer-dot ones use what they need (with none ptxas capped some at
+// 64 registers, with 2 at 128, and they spilled). Nothing on AMD.
 #define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING, MIN_BLOCKS)                                           \
-    HQ_KERNEL __launch_bounds__(quant::kMatMulThreads, HQ_MIN_BLOCKS(MIN_BLOCKS)) void FAMILY##NAME##SUFFIX(   \
+    extern "C" {                                                                                               \
+    __device__ quant::MatMulGeometry FAMILY##NAME##SUFFIX##_geometry = {                                       \
+        MMA::TILING::kThreads, MMA::TILING::kBlocksPerCu,                                                      \
+        matmul_shared_bytes<QuantType::NAME, MMA::TILING>(), MMA::TILING::kTileRows, MMA::TILING::kTileCols};  \
+    }                                                                                                          \
+    HQ_KERNEL __launch_bounds__(MMA::TILING::kThreads, HQ_MIN_BLOCKS(MIN_BLOCKS)) void FAMILY##NAME##SUFFIX(   \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                  \
         mul_mat_q8_1<QuantType::NAME, MMA, MMA::TILING>(w, x, y, args);                                        \
     }
 #define HQ_MMQ_KERNELS(NAME)                                                                                   \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide, 2)                                            \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _narrow, TileMma, Narrow, 2)                                        \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide, TileMma::Wide::kBlocksPerCu)                  \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _mid, TileMma, Mid, TileMma::Mid::kBlocksPerCu)                     \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _narrow, TileMma, Narrow, TileMma::Narrow::kBlocksPerCu)            \
     HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _wide, TileMmaDot4, Wide, 1)                                   \
+    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _mid, TileMmaDot4, Mid, 1)                                     \
     HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _narrow, TileMmaDot4, Narrow, 1)
 HQ_MATVEC_TYPES(HQ_MMQ_KERNELS)
 #undef HQ_MMQ_KERNELS

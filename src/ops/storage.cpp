@@ -158,31 +158,22 @@ LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::
                         {threads, 1, 1}, 0);
 }
 
-// The mat-mat grid is persistent (blocks loop over the output tiles, whose
-// shape only the device code knows): kMatMulBlocksPerCu blocks per CU, with
-// the dynamic shared memory the raw copies take where the platform copies
-// asynchronously (counted for the tallest wide tiles).
-LaunchConfig matmul_config(int compute_units, const QuantTypeInfo& info, bool wide) {
+// The mat-mat grid is persistent (blocks loop over the output tiles): the
+// kernel's geometry (published by the kernel image) gives its blocks per
+// CU, threads and dynamic shared memory.
+LaunchConfig matmul_config(int compute_units, const MatMulGeometry& g) {
     const auto cus = static_cast<std::uint32_t>(compute_units > 0 ? compute_units : 1);
-    const std::uint32_t rows = wide ? kMatMulWideMaxRows : kMatMulNarrowRows;
-    const std::uint32_t cols = wide ? kMatMulWideCols : kMatMulNarrowCols;
-    const std::uint32_t parts = wide ? kMatMulWideParts : kMatMulNarrowParts;
-    const std::uint32_t shared =
-        platform::kAsyncSharedCopy ? matmul_stage_bytes(info.block_bytes, info.block_elems, rows, cols, parts) : 0;
-    return LaunchConfig({cus * kMatMulBlocksPerCu, 1, 1}, {kMatMulThreads, 1, 1}, shared);
+    return LaunchConfig({cus * g.blocks_per_cu, 1, 1}, {g.threads, 1, 1}, g.shared_bytes);
 }
 
 // Slices of the shared dimension: as many as keep the grid's blocks busy
 // when the tiles alone are fewer (batch 16 on 4096 rows: 64 narrow tiles;
-// batch 256: 128 wide tiles on the H100; 264 blocks there), each of at least
-// kMatMulMinSliceParts parts. Wide tiles are counted at their tallest, so
-// where they are shorter there are up to twice as many work items.
-std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, bool wide, std::uint32_t parts,
+// batch 256: 64 wide tiles of 128 x 128 on the H100, 132 blocks there), each
+// of at least kMatMulMinSliceParts parts.
+std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, const MatMulGeometry& g, std::uint32_t parts,
                               int compute_units) {
-    const std::size_t tile_rows = wide ? kMatMulWideMaxRows : kMatMulNarrowRows;
-    const std::size_t tile_cols = wide ? kMatMulWideCols : kMatMulNarrowCols;
-    const std::size_t tiles = (rows + tile_rows - 1) / tile_rows * ((batch + tile_cols - 1) / tile_cols);
-    const std::size_t blocks = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * kMatMulBlocksPerCu;
+    const std::size_t tiles = (rows + g.tile_rows - 1) / g.tile_rows * ((batch + g.tile_cols - 1) / g.tile_cols);
+    const std::size_t blocks = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
     const std::size_t slices = std::min<std::size_t>({blocks / tiles, kMatMulMaxKSlices, parts / kMatMulMinSliceParts});
     return static_cast<std::uint32_t>(std::max<std::size_t>(slices, 1));
 }
@@ -235,8 +226,12 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         return;
     }
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
-    const bool wide = matmul_uses_wide_tiling(batch);
-    args.k_slices = matmul_k_slices(rows_, batch, wide, args.parts_per_row, device_.multiprocessor_count());
+    const std::string kernel = kernel_name(family, type_) + matmul_tiling_suffix(batch);
+    const auto geometry = device_.image_constant<MatMulGeometry>(kernel + "_geometry");
+    HIPQUANT_REQUIRE(geometry.threads > 0 && geometry.blocks_per_cu > 0 && geometry.tile_rows > 0 &&
+                         geometry.tile_cols > 0,
+                     errc::invalid_image, "matmul: kernel '" + kernel + "' publishes an empty launch geometry");
+    args.k_slices = matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
     const std::uint64_t n = batch * rows_;  // outputs
     DeviceSpan<float> out = y;
     if (args.k_slices > 1) {  // the slices' partial sums go to a workspace first
@@ -244,13 +239,13 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         if (!partial_.valid() || partial_.size() < args.k_slices * n) partial_ = device_.alloc<float>(args.k_slices * n);
         out = partial_.slice(0, args.k_slices * n);
     }
-    device_.get_or_load_func(kernel_name(family, type_) + matmul_tiling_suffix(batch))
+    device_.get_or_load_func(kernel)
         .builder()
         .arg(data_)
         .arg(xq)
         .arg(out)
         .arg(args)
-        .launch(matmul_config(device_.multiprocessor_count(), quant_type_info(type_), wide), stream);
+        .launch(matmul_config(device_.multiprocessor_count(), geometry), stream);
     if (args.k_slices > 1) {
         device_.get_or_load_func("hq_sum_k_slices")
             .builder()

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <utility>
@@ -43,6 +44,7 @@ public:
         std::atomic<std::uint32_t> shared_allowed{0};  // dynamic shared memory allowed so far
     };
     std::map<std::pair<const void*, std::string>, LoadedFunction> functions;
+    std::map<std::pair<const void*, std::string>, std::vector<unsigned char>> constants;  // image_constant
     std::string deferred_error;
 };
 
@@ -202,6 +204,21 @@ std::string RocmDevice::code_object_arch(const CodeObject& image) const {
                       "); rebuild hipquant with -DHIPQUANT_GPU_TARGETS=\"" + join(targets, ";") + "\"");
 }
 
+namespace {
+// The module of `image` on ctx's device, loaded on first use (ctx.mutex held).
+hipModule_t loaded_module(detail::DeviceContext& ctx, const RocmDevice& device, const CodeObject& image) {
+    ctx.make_current();
+    auto mod = ctx.modules.find(image.data);
+    if (mod == ctx.modules.end()) {
+        (void)device.code_object_arch(image);  // a clear error instead of the loader's "no binary for GPU"
+        hipModule_t m{};
+        HIPQUANT_CHECK(hipModuleLoadData(&m, image.data));
+        mod = ctx.modules.emplace(image.data, m).first;
+    }
+    return mod->second;
+}
+}  // namespace
+
 Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject& image) const {
     HIPQUANT_REQUIRE(image.data != nullptr && image.size > 0, errc::invalid_image,
                      std::string("get_or_load_func('") + name + "'): code object '" + image.name + "' is empty");
@@ -210,16 +227,9 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
     if (auto it = ctx_->functions.find(key); it != ctx_->functions.end())
         return Function(it->second.handle, name, &it->second.shared_allowed);
 
-    ctx_->make_current();
-    auto mod = ctx_->modules.find(image.data);
-    if (mod == ctx_->modules.end()) {
-        (void)code_object_arch(image);  // a clear error instead of the loader's "no binary for GPU"
-        hipModule_t m{};
-        HIPQUANT_CHECK(hipModuleLoadData(&m, image.data));
-        mod = ctx_->modules.emplace(image.data, m).first;
-    }
+    const hipModule_t mod = loaded_module(*ctx_, *this, image);
     hipFunction_t fn{};
-    const hipError_t e = hipModuleGetFunction(&fn, mod->second, name.c_str());
+    const hipError_t e = hipModuleGetFunction(&fn, mod, name.c_str());
     if (e != hipSuccess) {
         (void)hipGetLastError();
         HIPQUANT_FAIL(errc::not_found, "kernel '" + name + "' is not in code object '" + image.name +
@@ -228,6 +238,34 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
     auto& loaded = ctx_->functions[key];
     loaded.handle = fn;
     return Function(fn, name, &loaded.shared_allowed);
+}
+
+void RocmDevice::read_image_constant(const std::string& name, void* out, std::size_t bytes,
+                                     const CodeObject& image) const {
+    HIPQUANT_REQUIRE(image.data != nullptr && image.size > 0, errc::invalid_image,
+                     std::string("image_constant('") + name + "'): code object '" + image.name + "' is empty");
+    std::lock_guard<std::mutex> lock(ctx_->mutex);
+    const auto key = std::make_pair(image.data, name);
+    auto it = ctx_->constants.find(key);
+    if (it == ctx_->constants.end()) {
+        const hipModule_t mod = loaded_module(*ctx_, *this, image);
+        void* address = nullptr;
+        std::size_t size = 0;
+        const hipError_t e = platform::module_global(mod, name.c_str(), &address, &size);
+        if (e != hipSuccess) {
+            (void)hipGetLastError();
+            HIPQUANT_FAIL(errc::not_found, "device variable '" + name + "' is not in code object '" + image.name +
+                                               "' (" + hipGetErrorName(e) + ")");
+        }
+        std::vector<unsigned char> value(size);
+        HIPQUANT_CHECK(hipMemcpyAsync(value.data(), address, size, hipMemcpyDeviceToHost, ctx_->stream));
+        HIPQUANT_CHECK(hipStreamSynchronize(ctx_->stream));
+        it = ctx_->constants.emplace(key, std::move(value)).first;
+    }
+    HIPQUANT_REQUIRE(it->second.size() == bytes, errc::invalid_image,
+                     "device variable '" + name + "' in code object '" + image.name + "' has " +
+                         std::to_string(it->second.size()) + " bytes, not the " + std::to_string(bytes) + " expected");
+    std::memcpy(out, it->second.data(), bytes);
 }
 
 }  // namespace hipquant

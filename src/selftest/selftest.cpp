@@ -44,6 +44,7 @@ constexpr std::size_t kRows = 37;  // not a multiple of any rows-per-block
 // Mat-mat batches: above the mat-vec's 8 and not a multiple of any tile,
 // one for each tiling.
 constexpr std::size_t kNarrowCheckBatch = 17;
+constexpr std::size_t kMidCheckBatch = hq::kMatMulMidBatch + 3;
 constexpr std::size_t kWideCheckBatch = hq::kMatMulWideBatch + 3;
 
 }  // namespace
@@ -229,8 +230,8 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
             }
         }
         // The mat-mat kernels: the table's tile product and the portable one,
-        // each in both tilings.
-        for (const std::size_t batch : {kNarrowCheckBatch, kWideCheckBatch}) {
+        // each in its three tilings.
+        for (const std::size_t batch : {kNarrowCheckBatch, kMidCheckBatch, kWideCheckBatch}) {
             for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
                 const std::string kernel =
                     std::string(input == MatVecInput::kQ8_1Host ? "hq_mul_mat_q8_1_" : "hq_mul_mat_q8_1_dot4_") +

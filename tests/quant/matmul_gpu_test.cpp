@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <string>
 
 #include "gpu_test_util.hpp"
+#include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/selftest.hpp"
 
@@ -26,8 +28,8 @@ std::size_t awkward_cols(hq::QuantType type) {
 
 }  // namespace
 
-// Every type x batch {9, 16, 17, 64, 511, 512} (the narrow tiling below 256,
-// the wide one above) x rows {1, 130} (130: two or three row tiles, the last
+// Every type x batch {9, 16, 17, 64, 511, 512} (narrow, mid and wide
+// tilings) x rows {1, 130} (130: two or three row tiles, the last
 // nearly empty), on the default tile product (matrix cores here) through
 // both entry points, and on the forced integer-dot one.
 // Bound: selftest's 1e-4 * sum|w x| + 1e-6 against the double product of the
@@ -46,6 +48,28 @@ TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {
                     const auto r = selftest::check_mat_vec(device(), w, batch, input, seed++);
                     ASSERT_TRUE(r.passed) << r.name << ": " << r.detail;
                 }
+            }
+        }
+    }
+}
+
+// Each mat-mat kernel publishes the geometry the host launches it by (read
+// from the kernel image): whole warps, tiles of whole 16 x 16 products, the
+// narrow and mid tilings as wide as the host picks them by, a grid of at
+// least one block per CU. The products above run
+// with it.
+TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
+    for (const auto type : hipquant::test::weight_types(hq::kKernelMulMat)) {
+        for (const char* family : {"hq_mul_mat_q8_1_", "hq_mul_mat_q8_1_dot4_"}) {
+            for (const char* tiling : {"_wide", "_mid", "_narrow"}) {
+                const std::string kernel = family + std::string(hq::quant_type_name(type)) + tiling;
+                const auto g = device().image_constant<hq::MatMulGeometry>(kernel + "_geometry");
+                EXPECT_TRUE(g.threads % 32 == 0 && g.threads >= 32 && g.threads <= 1024) << kernel << ": " << g.threads;
+                EXPECT_GE(g.blocks_per_cu, 1u) << kernel;
+                EXPECT_TRUE(g.tile_rows % 16 == 0 && g.tile_rows > 0 && g.tile_cols % 16 == 0 && g.tile_cols > 0)
+                    << kernel << ": " << g.tile_rows << " x " << g.tile_cols;
+                if (std::string(tiling) == "_narrow") EXPECT_EQ(g.tile_cols, hq::kMatMulNarrowCols) << kernel;
+                if (std::string(tiling) == "_mid") EXPECT_EQ(g.tile_cols, hq::kMatMulMidCols) << kernel;
             }
         }
     }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "gpu_test_util.hpp"
+#include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/runtime/device.hpp"
 
 using hipquant::DeviceMemory;
@@ -113,6 +114,19 @@ TEST_F(GpuTest, MovedFromBufferCannotBeLaunched) {
 
 TEST_F(GpuTest, UnknownKernelNameThrowsNamingIt) {
     HQ_EXPECT_ERROR(device().get_or_load_func("hq_no_such_kernel"), "kernel 'hq_no_such_kernel' is not in");
+}
+
+// A record of the kernel image (the mat-mat kernels' launch geometry) is
+// read by name and size; a missing one or a size that does not match is an
+// Error naming it.
+TEST_F(GpuTest, ImageConstantsAreCheckedByNameAndSize) {
+    using hipquant::quant::MatMulGeometry;
+    const auto geometry = device().image_constant<MatMulGeometry>("hq_mul_mat_q8_1_Q4_0_wide_geometry");
+    EXPECT_GT(geometry.threads, 0u);
+    HQ_EXPECT_ERROR(device().image_constant<std::uint32_t>("hq_no_such_variable"),
+                    "device variable 'hq_no_such_variable' is not in");
+    HQ_EXPECT_ERROR(device().image_constant<std::uint64_t>("hq_mul_mat_q8_1_Q4_0_wide_geometry"),
+                    "has 20 bytes, not the 8 expected");
 }
 
 TEST_F(GpuTest, FunctionCacheIsThreadSafe) {

@@ -131,13 +131,14 @@ TEST_F(GpuTest, SelftestPassesEveryLineAndCatchesAnInjectedFault) {
     EXPECT_EQ(injected, faults.size()) << "every injected fault names a line";
     // Every kernel family is covered: quantize, 2 dequantize per weight type,
     // 8 Q8_1 mat-vec batches and one f32 mat-vec per mat-vec type, the
-    // mat-mat kernel on both tile products in both tilings per mat-mat type.
+    // mat-mat kernel on both tile products in its three tilings per mat-mat
+    // type.
     std::size_t want = 1;
     for (const auto& info : hq::kQuantTypes) {
         if (!info.can_be_weight) continue;
         if (info.has_kernel(hq::kKernelDequantize)) want += 2;
         if (info.has_kernel(hq::kKernelMulMatVec)) want += hq::kMaxMatVecBatch + 1;
-        if (info.has_kernel(hq::kKernelMulMat)) want += 4;
+        if (info.has_kernel(hq::kKernelMulMat)) want += 6;
     }
     EXPECT_EQ(results.size(), want);
     EXPECT_EQ(names.count("hq_quantize_q8_1"), 1u);

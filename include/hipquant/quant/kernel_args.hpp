@@ -68,79 +68,39 @@ inline constexpr std::uint32_t kMatVecPersistentBatch = 2;
 inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 inline constexpr std::uint32_t kMatVecF32RowsPerBlock = 4;
 
-// Mat-mat (batch > kMaxMatVecBatch): threads per block, and the resident
-// blocks per compute unit the persistent grid is sized for. The wide tile
-// shapes are per-platform parameters of the tile product (kernels/common.hpp).
-inline constexpr std::uint32_t kMatMulThreads = 256;
-inline constexpr std::uint32_t kMatMulBlocksPerCu = 2;
-// The narrow tiling is the same on every platform (kernels/common.hpp
-// asserts it), so the host can count its tiles: when they are fewer than
-// the grid's blocks, the shared dimension is cut into up to
-// kMatMulMaxKSlices slices of at least kMatMulMinSliceParts parts each.
-inline constexpr std::uint32_t kMatMulNarrowRows = 64;
+// Mat-mat (batch > kMaxMatVecBatch). The tilings are per-platform and
+// per-target parameters of the device code (kernels/common.hpp); each
+// mat-mat kernel publishes what the host needs to launch it as the device
+// variable <kernel name>_geometry in the kernel image, which the host reads
+// when it first loads the kernel (RocmDevice::image_constant).
+struct MatMulGeometry {
+    std::uint32_t threads;        // per block
+    std::uint32_t blocks_per_cu;  // resident blocks per compute unit the persistent grid is sized for
+    std::uint32_t shared_bytes;   // dynamic shared memory per block
+    std::uint32_t tile_rows;      // outputs per block: weight rows
+    std::uint32_t tile_cols;      // and activation rows
+};
+
+// Three tilings, picked by batch: narrow (kMatMulNarrowCols activation rows
+// a tile) up to one narrow column of tiles, mid (kMatMulMidCols) up to one
+// mid column, wide from there (its tiles may be twice as wide: 128 columns
+// on NVIDIA, where below kMatMulWideBatch they would be half empty). The
+// column counts are the same on every platform (kernels/mul_mat.hip asserts
+// them). Each tiling cuts the shared dimension into up to kMatMulMaxKSlices
+// slices of at least kMatMulMinSliceParts parts when its tiles are fewer
+// than the grid's blocks. (H100, 4096 x 14336, Q4_0: batch 32 narrow 64.2
+// us, 128 x 64 tiles 64.4; batch 48 narrow 113, 128 x 64 69; batch 64
+// 128 x 64 61.6, 128 x 128 89.1; batch 128 128 x 64 107.0, 128 x 128 103.5.)
 inline constexpr std::uint32_t kMatMulNarrowCols = 32;
-// The batch from which the wide tiling is used: beyond one narrow column
-// of tiles. Both cut the shared dimension into slices when their tiles are
-// few, and then the wide tiles win (H100, 4096 x 14336, Q4_0: batch 32
-// narrow 64.2 us, wide 64.4; batch 48 narrow 113, wide 69; batch 128
-// narrow 218, wide 133).
-inline constexpr std::uint32_t kMatMulWideBatch = kMatMulNarrowCols + 1;
-// Whether a mat-mat of `batch` activation rows takes the wide tiling, and
-// the suffix of the kernels it then runs (..._wide, else ..._narrow).
-constexpr bool matmul_uses_wide_tiling(std::uint64_t batch) { return batch >= kMatMulWideBatch; }
+inline constexpr std::uint32_t kMatMulMidCols = 64;
+inline constexpr std::uint32_t kMatMulMidBatch = kMatMulNarrowCols + 1;
+inline constexpr std::uint32_t kMatMulWideBatch = kMatMulMidCols + 1;
+// The suffix of the mat-mat kernels a batch of `batch` activation rows runs.
 constexpr const char* matmul_tiling_suffix(std::uint64_t batch) {
-    return matmul_uses_wide_tiling(batch) ? "_wide" : "_narrow";
+    return batch < kMatMulMidBatch ? "_narrow" : batch < kMatMulWideBatch ? "_mid" : "_wide";
 }
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
-// The wide tilings differ per platform; every one is kMatMulWideCols wide
-// and at most kMatMulWideMaxRows tall (kernels/common.hpp asserts both), so
-// the host's count of wide tiles is a lower bound, within a factor of 2.
-inline constexpr std::uint32_t kMatMulWideMaxRows = 128;
-inline constexpr std::uint32_t kMatMulWideCols = 64;
-
-// Where the platform copies memory to shared memory asynchronously
-// (platform::kAsyncSharedCopy: NVIDIA's cp.async), the mat-mat kernels copy
-// the raw bytes of the next weight and activation blocks into dynamic shared
-// memory while they multiply the current ones, and decode from there. The
-// copies are whole 16-byte vectors, in two buffers each (the one being
-// decoded, the one being filled):
-//   weights: per tile row, one unit of the shared dimension, the chunk's
-//     parts or a whole block of the format if that is longer (a K format's
-//     super-block serves two chunks), from its start rounded down to 16
-//     bytes (blocks are 2-byte aligned, so 14 bytes before it at most);
-//   activations: per tile column, the chunk's Q8_1 blocks (rows of
-//     q8_1_row_blocks(cols) blocks start 16-byte aligned, and chunks too),
-//     in a slot of the same kind.
-// The host sizes the launch with these, the kernels lay the memory out by
-// them.
-HIPQUANT_HD constexpr std::uint32_t matmul_unit_parts(std::uint32_t block_elems, std::uint32_t chunk_parts) {
-    return block_elems / 32 > chunk_parts ? block_elems / 32 : chunk_parts;
-}
-// Each row's slot is an odd number of 16-byte vectors, so that the 8 rows a
-// warp decodes at once start in different banks.
-HIPQUANT_HD constexpr std::uint32_t matmul_slot_bytes(std::uint32_t bytes) {
-    const std::uint32_t vectors = (bytes + 15) / 16;
-    return (vectors | 1u) * 16;
-}
-HIPQUANT_HD constexpr std::uint32_t matmul_weight_slot_bytes(std::uint32_t block_bytes, std::uint32_t block_elems,
-                                                           std::uint32_t chunk_parts) {
-    const std::uint32_t blocks = matmul_unit_parts(block_elems, chunk_parts) * 32 / block_elems;
-    return matmul_slot_bytes(blocks * block_bytes + 14);
-}
-HIPQUANT_HD constexpr std::uint32_t matmul_activation_slot_bytes(std::uint32_t chunk_parts) {
-    return matmul_slot_bytes(chunk_parts * static_cast<std::uint32_t>(sizeof(BlockQ8_1)));
-}
-HIPQUANT_HD constexpr std::uint32_t matmul_stage_bytes(std::uint32_t block_bytes, std::uint32_t block_elems,
-                                                     std::uint32_t tile_rows, std::uint32_t tile_cols,
-                                                     std::uint32_t chunk_parts) {
-    return 2 * (tile_rows * matmul_weight_slot_bytes(block_bytes, block_elems, chunk_parts) +
-                tile_cols * matmul_activation_slot_bytes(chunk_parts));
-}
-// The chunk of each tiling, for the host's sizes (kernels/common.hpp asserts
-// every tiling's): narrow tiles take 8 parts per chunk, wide ones 4.
-inline constexpr std::uint32_t kMatMulNarrowParts = 8;
-inline constexpr std::uint32_t kMatMulWideParts = 4;
 
 }  // namespace hipquant::quant
 

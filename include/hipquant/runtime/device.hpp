@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "hipquant/runtime/error.hpp"
@@ -148,10 +149,25 @@ public:
     // Throws Error (errc::not_found) naming the kernel if the image lacks it.
     Function get_or_load_func(const std::string& name, const CodeObject& image = kernel_image()) const;
 
+    // The value of the device variable `name` in `image` (a record its
+    // kernels publish, as the mat-mat kernels their launch geometry), read
+    // once per device, image and name (the first read loads the image and
+    // waits for stream()); T is trivially copyable. Throws Error
+    // (errc::not_found) if the image lacks the variable and
+    // (errc::invalid_image) if its size is not sizeof(T).
+    template <typename T>
+    T image_constant(const std::string& name, const CodeObject& image = kernel_image()) const {
+        static_assert(std::is_trivially_copyable_v<T>, "read as bytes");
+        T value;
+        read_image_constant(name, &value, sizeof(T), image);
+        return value;
+    }
+
     // True when both handles refer to the same opened device state.
     bool same_as(const RocmDevice& other) const noexcept { return ctx_ == other.ctx_; }
 
 private:
+    void read_image_constant(const std::string& name, void* out, std::size_t bytes, const CodeObject& image) const;
     explicit RocmDevice(std::shared_ptr<detail::DeviceContext> ctx) : ctx_(std::move(ctx)) {}
     std::shared_ptr<detail::DeviceContext> ctx_;
 };

@@ -5,6 +5,7 @@
 // links libcuda and the library still starts where no NVIDIA driver exists.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #if defined(HIPQUANT_PLATFORM_AMD)
@@ -26,6 +27,13 @@ inline constexpr bool kAsyncSharedCopy = false;
 // Lets `f` be launched with `bytes` of dynamic shared memory: nothing to do
 // on AMD (a block may use all of a CU's LDS without opting in).
 inline hipError_t allow_dynamic_shared(hipFunction_t, unsigned) { return hipSuccess; }
+// The device address and size of the global variable `name` of a loaded module.
+inline hipError_t module_global(hipModule_t module, const char* name, void** address, size_t* bytes) {
+    hipDeviceptr_t p{};
+    const hipError_t e = hipModuleGetGlobal(&p, bytes, module, name);
+    *address = reinterpret_cast<void*>(p);
+    return e;
+}
 // hipModuleLaunchKernel; `overlap_previous` has no effect on AMD.
 inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], const unsigned (&block)[3],
                                 unsigned shared_bytes, hipStream_t stream, void** params, bool overlap_previous) {
@@ -154,6 +162,15 @@ inline hipError_t allow_dynamic_shared(hipFunction_t f, unsigned bytes) {
     if (!fn) return cudaErrorInsufficientDriver;
     CUresult r = fn(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, static_cast<int>(bytes));
     if (r == CUDA_SUCCESS) r = fn(f, CU_FUNC_ATTRIBUTE_PREFERRED_SHARED_MEMORY_CARVEOUT, 100);
+    return detail::from_driver(r);
+}
+inline hipError_t module_global(hipModule_t module, const char* name, void** address, size_t* bytes) {
+    using Fn = CUresult (*)(CUdeviceptr*, size_t*, CUmodule, const char*);
+    static const Fn fn = detail::driver_entry<Fn>("cuModuleGetGlobal");
+    if (!fn) return cudaErrorInsufficientDriver;
+    CUdeviceptr p{};
+    const CUresult r = fn(&p, bytes, module, name);
+    *address = reinterpret_cast<void*>(static_cast<std::uintptr_t>(p));
     return detail::from_driver(r);
 }
 // Launches `f`. With `overlap_previous` (only where
