@@ -53,6 +53,22 @@ TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {
     }
 }
 
+// Where the shared dimension is cut into more k-slices than its chunks
+// fill, the last slices are empty and must add nothing: 136 parts in 8
+// slices, 34 wide chunks of 4 parts (slices of 5: the eighth is empty) and
+// 17 narrow chunks of 8 (slices of 3: the seventh and eighth are empty),
+// with 130 rows (2 wide tiles, 3 narrow ones).
+TEST_F(GpuTest, EmptyKSlicesAddNothing) {
+    std::uint32_t seed = 900;
+    for (const auto type : {hq::QuantType::Q4_0, hq::QuantType::Q4_K}) {
+        const auto w = selftest::make_mat_vec_weights(device(), type, 130, 136 * 32, seed++);
+        for (const std::size_t batch : {17, 65}) {
+            const auto r = selftest::check_mat_vec(device(), w, batch, selftest::MatVecInput::kQ8_1Device, seed++);
+            ASSERT_TRUE(r.passed) << r.name << ": " << r.detail;
+        }
+    }
+}
+
 // Each mat-mat kernel publishes the geometry the host launches it by (read
 // from the kernel image): whole warps, tiles of whole 16 x 16 products, the
 // narrow and mid tilings as wide as the host picks them by, a grid of at
