@@ -226,11 +226,25 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         return;
     }
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
-    const std::string kernel = kernel_name(family, type_) + matmul_tiling_suffix(batch);
-    const auto geometry = device_.image_constant<MatMulGeometry>(kernel + "_geometry");
-    HIPQUANT_REQUIRE(geometry.threads > 0 && geometry.blocks_per_cu > 0 && geometry.tile_rows > 0 &&
-                         geometry.tile_cols > 0,
-                     errc::invalid_image, "matmul: kernel '" + kernel + "' publishes an empty launch geometry");
+    // The batch's tiling, or a narrower one where the GPU cannot give a block
+    // the shared memory the kernel takes (its geometry says how much).
+    MatMulGeometry geometries[3] = {};
+    std::uint32_t shared[3] = {};
+    for (int t = 0; t <= matmul_tiling(batch); ++t) {
+        const std::string kernel = kernel_name(family, type_) + kMatMulTilings[t];
+        geometries[t] = device_.image_constant<MatMulGeometry>(kernel + "_geometry");
+        const MatMulGeometry& g = geometries[t];
+        HIPQUANT_REQUIRE(g.threads > 0 && g.blocks_per_cu > 0 && g.tile_rows > 0 && g.tile_cols > 0,
+                         errc::invalid_image, "matmul: kernel '" + kernel + "' publishes an empty launch geometry");
+        shared[t] = g.shared_bytes;
+    }
+    const int tiling = matmul_tiling_within(batch, shared, device_.max_dynamic_shared_bytes());
+    HIPQUANT_REQUIRE(tiling >= 0, errc::not_supported,
+                     "matmul: " + kernel_name(family, type_) + "_narrow takes " + std::to_string(shared[0]) +
+                         " bytes of shared memory per block, but " + device_.name() + " gives at most " +
+                         std::to_string(device_.max_dynamic_shared_bytes()));
+    const std::string kernel = kernel_name(family, type_) + kMatMulTilings[tiling];
+    const MatMulGeometry& geometry = geometries[tiling];
     args.k_slices = matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
     const std::uint64_t n = batch * rows_;  // outputs
     DeviceSpan<float> out = y;

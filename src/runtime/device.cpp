@@ -31,6 +31,7 @@ public:
     std::string arch;
     std::size_t total_memory = 0;
     std::size_t l2_bytes = 0;
+    std::size_t max_dynamic_shared = 0;
     int multiprocessors = 0;
     int wavefront = 0;
     bool overlapped_launch = false;
@@ -112,6 +113,7 @@ std::shared_ptr<detail::DeviceContext> make_context(int ordinal, hipStream_t bor
     ctx->arch = platform::arch_name(prop);
     ctx->total_memory = prop.totalGlobalMem;
     ctx->l2_bytes = static_cast<std::size_t>(prop.l2CacheSize);
+    ctx->max_dynamic_shared = platform::max_dynamic_shared(prop);
     ctx->multiprocessors = prop.multiProcessorCount;
     ctx->wavefront = platform::wavefront_size(prop);
     ctx->overlapped_launch = platform::overlapped_launch_supported(prop);
@@ -165,6 +167,7 @@ const std::string& RocmDevice::name() const noexcept { return ctx_->name; }
 const std::string& RocmDevice::arch() const noexcept { return ctx_->arch; }
 std::size_t RocmDevice::total_memory_bytes() const noexcept { return ctx_->total_memory; }
 std::size_t RocmDevice::l2_cache_bytes() const noexcept { return ctx_->l2_bytes; }
+std::size_t RocmDevice::max_dynamic_shared_bytes() const noexcept { return ctx_->max_dynamic_shared; }
 int RocmDevice::multiprocessor_count() const noexcept { return ctx_->multiprocessors; }
 int RocmDevice::wavefront_size() const noexcept { return ctx_->wavefront; }
 bool RocmDevice::overlapped_launch() const noexcept { return ctx_->overlapped_launch; }

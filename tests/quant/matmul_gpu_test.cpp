@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 #include "gpu_test_util.hpp"
@@ -72,20 +73,26 @@ TEST_F(GpuTest, EmptyKSlicesAddNothing) {
 // Each mat-mat kernel publishes the geometry the host launches it by (read
 // from the kernel image): whole warps, tiles of whole 16 x 16 products, the
 // narrow and mid tilings as wide as the host picks them by, a grid of at
-// least one block per CU. The products above run
-// with it.
+// least one block per CU, narrow kernels that fit any GPU. The products
+// above run with it.
 TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
     for (const auto type : hipquant::test::weight_types(hq::kKernelMulMat)) {
         for (const char* family : {"hq_mul_mat_q8_1_", "hq_mul_mat_q8_1_dot4_"}) {
             for (const char* tiling : {"_wide", "_mid", "_narrow"}) {
                 const std::string kernel = family + std::string(hq::quant_type_name(type)) + tiling;
                 const auto g = device().image_constant<hq::MatMulGeometry>(kernel + "_geometry");
+                std::printf("%-34s %4u threads, %u per CU, %6u B shared, %3u x %3u tiles\n", kernel.c_str(),
+                            g.threads, g.blocks_per_cu, g.shared_bytes, g.tile_rows, g.tile_cols);
                 EXPECT_TRUE(g.threads % 32 == 0 && g.threads >= 32 && g.threads <= 1024) << kernel << ": " << g.threads;
                 EXPECT_GE(g.blocks_per_cu, 1u) << kernel;
                 EXPECT_TRUE(g.tile_rows % 16 == 0 && g.tile_rows > 0 && g.tile_cols % 16 == 0 && g.tile_cols > 0)
                     << kernel << ": " << g.tile_rows << " x " << g.tile_cols;
                 if (std::string(tiling) == "_narrow") EXPECT_EQ(g.tile_cols, hq::kMatMulNarrowCols) << kernel;
                 if (std::string(tiling) == "_mid") EXPECT_EQ(g.tile_cols, hq::kMatMulMidCols) << kernel;
+                // The narrow kernels fit every GPU the image builds for (the
+                // host falls back to them where a wider one does not).
+                if (std::string(tiling) == "_narrow")
+                    EXPECT_LE(g.shared_bytes, 99u * 1024) << kernel << " on " << device().name();
             }
         }
     }

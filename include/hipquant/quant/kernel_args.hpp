@@ -95,9 +95,22 @@ inline constexpr std::uint32_t kMatMulNarrowCols = 32;
 inline constexpr std::uint32_t kMatMulMidCols = 64;
 inline constexpr std::uint32_t kMatMulMidBatch = kMatMulNarrowCols + 1;
 inline constexpr std::uint32_t kMatMulWideBatch = kMatMulMidCols + 1;
-// The suffix of the mat-mat kernels a batch of `batch` activation rows runs.
-constexpr const char* matmul_tiling_suffix(std::uint64_t batch) {
-    return batch < kMatMulMidBatch ? "_narrow" : batch < kMatMulWideBatch ? "_mid" : "_wide";
+// The tilings, narrowest first, as the suffixes of their kernels' names,
+// and the one a batch of `batch` activation rows takes.
+inline constexpr const char* kMatMulTilings[] = {"_narrow", "_mid", "_wide"};
+constexpr int matmul_tiling(std::uint64_t batch) {
+    return batch < kMatMulMidBatch ? 0 : batch < kMatMulWideBatch ? 1 : 2;
+}
+constexpr const char* matmul_tiling_suffix(std::uint64_t batch) { return kMatMulTilings[matmul_tiling(batch)]; }
+// The tiling a batch runs where a block may take at most `limit` bytes of
+// dynamic shared memory, given what each tiling's kernel takes (`shared`,
+// from their geometries): the batch's own, else the widest narrower one that
+// fits; -1 if none does. (NVIDIA GPUs with 99 KB a block, sm_86, sm_89 and
+// sm_120, take the narrow tiling at every batch.)
+constexpr int matmul_tiling_within(std::uint64_t batch, const std::uint32_t (&shared)[3], std::uint64_t limit) {
+    int t = matmul_tiling(batch);
+    while (t >= 0 && shared[t] > limit) --t;
+    return t;
 }
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;

@@ -69,6 +69,8 @@ public:
     const std::string& arch() const noexcept;
     std::size_t total_memory_bytes() const noexcept;
     std::size_t l2_cache_bytes() const noexcept;
+    // The most dynamic shared memory a kernel launch may ask for per block.
+    std::size_t max_dynamic_shared_bytes() const noexcept;
     int multiprocessor_count() const noexcept;
     int wavefront_size() const noexcept;
     // Whether LaunchConfig::overlapping_previous takes effect here (NVIDIA

@@ -5,6 +5,7 @@
 // links libcuda and the library still starts where no NVIDIA driver exists.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -18,6 +19,9 @@ inline constexpr const char* kName = "amd";
 inline std::string arch_name(const hipDeviceProp_t& prop) { return prop.gcnArchName; }
 // Threads that execute in lockstep: 64 on CDNA/GCN, 32 on RDNA.
 inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
+// The most dynamic shared memory a block may be launched with (on AMD all of
+// a CU's LDS, no opt-in needed).
+inline std::size_t max_dynamic_shared(const hipDeviceProp_t& prop) { return prop.sharedMemPerBlock; }
 // Whether a kernel may be launched to overlap the end of the kernel before
 // it (see launch_kernel): not on AMD.
 inline bool overlapped_launch_supported(const hipDeviceProp_t&) { return false; }
@@ -96,6 +100,9 @@ inline std::string arch_name(const hipDeviceProp_t& prop) {
     return "sm_" + std::to_string(prop.major * 10 + prop.minor);
 }
 inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
+// With the opt-in (allow_dynamic_shared): 227 KB on sm_90, 163 KB on sm_80,
+// 99 KB on sm_86, sm_89 and sm_120.
+inline std::size_t max_dynamic_shared(const hipDeviceProp_t& prop) { return prop.sharedMemPerBlockOptin; }
 
 namespace detail {
 // A driver-API function resolved through the CUDA runtime (no libcuda link).
