@@ -175,11 +175,15 @@
 #define HQ_MIN_BLOCKS(n) 1
 #endif
 
-// How many 16-value scale groups the mat-mat kernels multiply per loop step:
-// 1 everywhere. (2 measured faster on the H100 for Q2_K, Q3_K and Q6_K, but
-// with the copies ahead of HQ_ASYNC_COPY it spills 16-44 bytes there, and
-// clang 21 put the unrolled AMD kernels in scratch.)
+// How many 16-value scale groups (Q6_K's) the mat-mat kernels multiply per
+// loop step: 2 on NVIDIA (H100, batch 512: Q6_K 515 -> 482 us with the
+// 128 x 128 tiles; with 128 x 64 tiles and one set it spilled), 1 on AMD
+// (clang 21 put the unrolled kernels in scratch).
+#if defined(HIPQUANT_PLATFORM_NVIDIA)
+#define HQ_MATMUL_UNROLL_16 2
+#else
 #define HQ_MATMUL_UNROLL_16 1
+#endif
 
 // Sets of decoded tiles the wide NVIDIA mat-mat tiling alternates between:
 // 2 where a block may take 227 KB of shared memory (sm_90 and later), 1 on
@@ -408,11 +412,12 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // (H100, 4096 x 14336: batch 16 narrow 58.7 us, 128 x 64 60.5; at batch 512
 // 128 x 64 469 and narrow 760.)
 template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN, int Threads = 256,
-          int BlocksPerCu = 2, int Sets = 1>
+          int BlocksPerCu = 2, int Sets = 1, bool ScaleRowPairs = false>
 struct MatMulTiling {
     static constexpr int kTileRows = TileRows, kTileCols = TileCols, kParts = Parts;
     static constexpr int kGroupTilesM = GroupTilesM, kGroupTilesN = GroupTilesN;
     static constexpr int kThreads = Threads, kBlocksPerCu = BlocksPerCu, kSets = Sets;
+    static constexpr bool kScaleRowPairs = ScaleRowPairs;
 };
 
 __device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpret_cast<const int*>(p); }
@@ -485,9 +490,9 @@ struct TileMmaNv {
     // tiles where the SM's shared memory holds them (HQ_MATMUL_TILE_SETS).
     // H100, batch 512 against 128 x 64 tiles with 256 threads, two blocks
     // per SM and one set: 3-10 % faster (bench/NOTES.md).
-    using Wide = MatMulTiling<128, 128, 4, 2, 2, 512, 1, HQ_MATMUL_TILE_SETS>;
-    using Mid = MatMulTiling<128, 64, 4, 2, 2>;
-    using Narrow = MatMulTiling<64, 32, 8, 1, 1>;
+    using Wide = MatMulTiling<128, 128, 4, 2, 2, 512, 1, HQ_MATMUL_TILE_SETS, true>;
+    using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, true>;
+    using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, true>;
 
     template <int K>
     struct AFrag {
@@ -541,8 +546,10 @@ struct TileMmaNv {
             }
         }
     }
-    __device__ __forceinline__ static int row(int lane, int i) { return lane / 4 + 8 * ((i / 2) % 2); }
+    __device__ __forceinline__ static int row(int lane, int i) { return lane / 4 + row_offset(i); }
     __device__ __forceinline__ static int col(int lane, int i) { return 8 * (i / 4) + 2 * (lane % 4) + i % 2; }
+    // row(lane, i) - row(lane, 0): a thread's results lie in rows g and g + 8.
+    __device__ __forceinline__ static constexpr int row_offset(int i) { return 8 * ((i / 2) % 2); }
 };
 #endif
 

@@ -90,6 +90,24 @@ struct MatMulTiles {
     ActivationScales<kPairedScales, kParts, L::kTileCols> x_scales;
     float x_sum[kMinGroups][kMinCols];     // d * sum(q) per min group
 
+    // Where row m's weight scales and mins sit: in each 16 rows, rows m and
+    // m + 8 side by side (the two rows an NVIDIA thread's products hold in
+    // a 16 x 16 tile, read as one 8-byte load) where the tiling says so and
+    // the format has mins (H100, batch 512: Q4_K, Q5_K 3-4 % faster, Q4_1,
+    // Q5_1, Q6_K 2 %; the others within 2 %, and their wide kernels spilled
+    // 12-24 bytes).
+    static constexpr bool kRowPairs = L::kScaleRowPairs && kHasMin<T>;
+    __device__ static int row_slot(int m) {
+        if constexpr (kRowPairs) return (m & ~15) | (m & 7) << 1 | (m >> 3 & 1);
+        return m;
+    }
+    // Tile row m0 + 8 * upper's entry of a per-row array (upper: 0 or 1),
+    // from the pair that holds both rows (kRowPairs).
+    __device__ static float pair_value(const float* v, int m0, int upper) {
+        const float2 pair = *reinterpret_cast<const float2*>(v + row_slot(m0));
+        return upper ? pair.y : pair.x;
+    }
+
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
     __device__ std::int8_t* x_bytes() { return reinterpret_cast<std::int8_t*>(x_q); }
 };
@@ -327,10 +345,10 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g)
-            s.w_scale[k * kPerPart + g][m] = valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
+            s.w_scale[k * kPerPart + g][Tiles::row_slot(m)] = valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
         if constexpr (kHasMin<T>) {
 #pragma unroll
-            for (int g = 0; g < kMinPerPart; ++g) s.w_min[k * kMinPerPart + g][m] = valid[r] ? parts[r].b[g] : 0.0f;
+            for (int g = 0; g < kMinPerPart; ++g) s.w_min[k * kMinPerPart + g][Tiles::row_slot(m)] = valid[r] ? parts[r].b[g] : 0.0f;
         }
     }
 #pragma unroll
@@ -388,14 +406,22 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
                 // c[k] holds the float kBias + sum: one fused multiply-add
                 // gives sum * d_x rounded once, a second adds a_w times it
                 // (explicit: the kernels build without contraction).
+                // Row m's weight scale or min (with row pairs: rows m and
+                // m + 8 or m - 8 side by side, Mma::row's pattern).
+                const auto row_value = [&](const float* v) {
+                    if constexpr (Tiles::kRowPairs)
+                        return Tiles::pair_value(v, m_base + 16 * i + Mma::row(lane, 0), Mma::row_offset(k) / 8);
+                    else
+                        return v[m];
+                };
                 const float2 x = s.x_scales.get(part, n);
                 const float sum_dx = fmaf(__int_as_float(c[k]), x.x, x.y);
-                acc[i][j][k] = fmaf(s.w_scale[g][m], sum_dx, acc[i][j][k]);
+                acc[i][j][k] = fmaf(row_value(s.w_scale[g]), sum_dx, acc[i][j][k]);
                 if constexpr (kHasMin<T>) {
                     constexpr int kMins = kScaleGroup<T> / kMinGroup<T>;  // min groups in this scale group
 #pragma unroll
                     for (int h = 0; h < kMins; ++h)
-                        acc[i][j][k] = fmaf(-s.w_min[kMins * g + h][m], s.x_sum[kMins * g + h][n], acc[i][j][k]);
+                        acc[i][j][k] = fmaf(-row_value(s.w_min[kMins * g + h]), s.x_sum[kMins * g + h][n], acc[i][j][k]);
                 }
             }
         }
