@@ -14,6 +14,7 @@
 #endif
 
 #include <cstdint>
+#include <type_traits>
 
 #include "hipquant/quant/blocks.hpp"
 #include "hipquant/quant/half.hpp"
@@ -412,12 +413,18 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // (H100, 4096 x 14336: batch 16 narrow 58.7 us, 128 x 64 60.5; at batch 512
 // 128 x 64 469 and narrow 760.)
 template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN, int Threads = 256,
-          int BlocksPerCu = 2, int Sets = 1, bool ScaleRowPairs = false>
+          int BlocksPerCu = 2, int Sets = 1, bool ScaleRowPairs = false, typename MinProductT = void>
 struct MatMulTiling {
     static constexpr int kTileRows = TileRows, kTileCols = TileCols, kParts = Parts;
     static constexpr int kGroupTilesM = GroupTilesM, kGroupTilesN = GroupTilesN;
     static constexpr int kThreads = Threads, kBlocksPerCu = BlocksPerCu, kSets = Sets;
+    // Layout and product choices of the tile product's platform (mul_mat.hip):
+    // weight scales of rows m and m + 8 side by side; the min terms as a
+    // floating-point tile product (MinProduct, e.g. MinMmaTf32; void: one
+    // multiply-add per output and min group instead).
     static constexpr bool kScaleRowPairs = ScaleRowPairs;
+    using MinProduct = MinProductT;
+    static constexpr bool kMinProduct = !std::is_void_v<MinProductT>;
 };
 
 __device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpret_cast<const int*>(p); }
@@ -479,6 +486,29 @@ __device__ __forceinline__ void ldmatrix_x2(int (&v)[2], const std::int8_t* p) {
     asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];" : "=r"(v[0]), "=r"(v[1]) : "r"(addr));
 }
 
+// D = A B + D on TF32 for 16 x 8 results, K = 8: mma.sync m16n8k8, f32
+// accumulation. With g = lane / 4 and t = lane % 4, PTX's fragment layouts:
+// A holds (row g, k t), (g + 8, t), (g, t + 4), (g + 8, t + 4); B (k t, column
+// g), (t + 4, g); D rows g, g, g + 8, g + 8 and columns 2t, 2t + 1, the
+// layout of TileMmaNv's results.
+struct MinMmaTf32 {
+    // x rounded to TF32 (10 mantissa bits, to nearest, ties away), which
+    // the product reads exactly.
+    __device__ __forceinline__ static float round(float x) {
+        unsigned r;
+        asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+        return __uint_as_float(r);
+    }
+    __device__ __forceinline__ static void mma(float& d0, float& d1, float& d2, float& d3, const float (&a)[4],
+                                               const float (&b)[2]) {
+        asm("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+            "{%0, %1, %2, %3};"
+            : "+f"(d0), "+f"(d1), "+f"(d2), "+f"(d3)
+            : "r"(__float_as_uint(a[0])), "r"(__float_as_uint(a[1])), "r"(__float_as_uint(a[2])),
+              "r"(__float_as_uint(a[3])), "r"(__float_as_uint(b[0])), "r"(__float_as_uint(b[1])));
+    }
+};
+
 // Two m16n8 products side by side. With g = lane / 4 and t = lane % 4, PTX's
 // fragment layouts for s8 operands: A holds rows g and g + 8, bytes 4t..4t+3
 // of each 16-byte K half; B holds column g (one per n8 product), the same
@@ -489,10 +519,14 @@ struct TileMmaNv {
     // Wide: 16 warps, one block per SM (128 registers a thread), two sets of
     // tiles where the SM's shared memory holds them (HQ_MATMUL_TILE_SETS).
     // H100, batch 512 against 128 x 64 tiles with 256 threads, two blocks
-    // per SM and one set: 3-10 % faster (bench/NOTES.md).
-    using Wide = MatMulTiling<128, 128, 4, 2, 2, 512, 1, HQ_MATMUL_TILE_SETS, true>;
-    using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, true>;
-    using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, true>;
+    // per SM and one set: 3-10 % faster (bench/NOTES.md). Weight scales in
+    // row pairs there only (with one set, sm_80, and in the mid tiling some
+    // kernels spilled with them). Every tiling adds the min terms with the
+    // TF32 product (Q2_K 12 % faster at batch 512, Q4_1 and Q5_1 2 %).
+    using Wide =
+        MatMulTiling<128, 128, 4, 2, 2, 512, 1, HQ_MATMUL_TILE_SETS, HQ_MATMUL_TILE_SETS == 2, MinMmaTf32>;
+    using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, false, MinMmaTf32>;
+    using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, false, MinMmaTf32>;
 
     template <int K>
     struct AFrag {
@@ -551,6 +585,7 @@ struct TileMmaNv {
     // row(lane, i) - row(lane, 0): a thread's results lie in rows g and g + 8.
     __device__ __forceinline__ static constexpr int row_offset(int i) { return 8 * ((i / 2) % 2); }
 };
+
 #endif
 
 #if HQ_MATRIX_CORE == HQ_MATRIX_MFMA

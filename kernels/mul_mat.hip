@@ -78,8 +78,23 @@ struct MatMulTiles {
     static constexpr int kStride = kParts * 32 + 16;  // bytes per tile row; the 16 spread rows over banks
     static constexpr int kGroups = kParts * 32 / kScaleGroup<T>;  // scale groups per row per chunk
     static constexpr int kMinGroups = kParts * 32 / kMinGroup<T>;
-    static constexpr int kMinRows = kHasMin<T> ? L::kTileRows : 1;
-    static constexpr int kMinCols = kHasMin<T> ? L::kTileCols : 1;
+    // The min terms as the tiling's floating-point tile product (kMinMma,
+    // TF32 on NVIDIA: 11 significant bits), added by the product to the f32
+    // sums: per row the chunk's mins negated, as two parts that add up to
+    // them exactly (dmin * m has at most 17 significant bits, Q4_1's and
+    // Q5_1's halves 11); per column the activation sums d * sum(q) as two
+    // parts (22 bits); K padded with zeros to the product's 8, rows
+    // kMinStride floats apart (rows g .. g + 7 of a fragment in different
+    // banks).
+    static constexpr bool kMinMma = kHasMin<T> && L::kMinProduct;
+    // Q4_1's and Q5_1's mins are halves, exact in TF32: no low parts.
+    static constexpr bool kMinsFit = Format<T>::kBlockElems == 32;
+    static constexpr int kMinK = (kMinGroups + 7) / 8 * 8;
+    static constexpr int kMinStride = kMinK + 4;
+    static constexpr int kMinRows = kHasMin<T> && !kMinMma ? L::kTileRows : 1;
+    static constexpr int kMinCols = kHasMin<T> && !kMinMma ? L::kTileCols : 1;
+    static constexpr int kMmaMinRows = kMinMma ? L::kTileRows : 1;
+    static constexpr int kMmaMinCols = kMinMma ? L::kTileCols : 1;
 
     Vec16 w_q[L::kTileRows * kStride / 16];  // int8 q - offset
     Vec16 x_q[L::kTileCols * kStride / 16];  // int8 activation quants
@@ -89,13 +104,18 @@ struct MatMulTiles {
     float w_min[kMinGroups][kMinRows];     // b
     ActivationScales<kPairedScales, kParts, L::kTileCols> x_scales;
     float x_sum[kMinGroups][kMinCols];     // d * sum(q) per min group
+    // With kMinMma instead of w_min and x_sum: -b = min_hi + min_lo.
+    float min_hi[kMmaMinRows][kMinStride];
+    float min_lo[kMinsFit ? 1 : kMmaMinRows][kMinStride];
+    float x_sum_hi[kMmaMinCols][kMinStride];
+    float x_sum_lo[kMmaMinCols][kMinStride];
 
     // Where row m's weight scales and mins sit: in each 16 rows, rows m and
     // m + 8 side by side (the two rows an NVIDIA thread's products hold in
     // a 16 x 16 tile, read as one 8-byte load) where the tiling says so and
-    // the format has mins (H100, batch 512: Q4_K, Q5_K 3-4 % faster, Q4_1,
-    // Q5_1, Q6_K 2 %; the others within 2 %, and their wide kernels spilled
-    // 12-24 bytes).
+    // the format has mins (H100, batch 512, before the min product: Q4_K,
+    // Q5_K 3-4 % faster, Q4_1, Q5_1, Q6_K 2 %; the others within 2 %, and
+    // their wide kernels spilled 12-24 bytes).
     static constexpr bool kRowPairs = L::kScaleRowPairs && kHasMin<T>;
     __device__ static int row_slot(int m) {
         if constexpr (kRowPairs) return (m & ~15) | (m & 7) << 1 | (m >> 3 & 1);
@@ -346,9 +366,23 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g)
             s.w_scale[k * kPerPart + g][Tiles::row_slot(m)] = valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
-        if constexpr (kHasMin<T>) {
+        if constexpr (Tiles::kMinMma) {
+            using P = typename L::MinProduct;
 #pragma unroll
-            for (int g = 0; g < kMinPerPart; ++g) s.w_min[k * kMinPerPart + g][Tiles::row_slot(m)] = valid[r] ? parts[r].b[g] : 0.0f;
+            for (int g = 0; g < kMinPerPart; ++g) {
+                const float b = valid[r] ? -parts[r].b[g] : 0.0f;
+                if constexpr (Tiles::kMinsFit) {
+                    s.min_hi[m][k * kMinPerPart + g] = b;
+                } else {
+                    const float hi = P::round(b);
+                    s.min_hi[m][k * kMinPerPart + g] = hi;
+                    s.min_lo[m][k * kMinPerPart + g] = b - hi;  // exact, and exact in the product
+                }
+            }
+        } else if constexpr (kHasMin<T>) {
+#pragma unroll
+            for (int g = 0; g < kMinPerPart; ++g)
+                s.w_min[k * kMinPerPart + g][Tiles::row_slot(m)] = valid[r] ? parts[r].b[g] : 0.0f;
         }
     }
 #pragma unroll
@@ -368,7 +402,15 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
 #pragma unroll
                 for (int i = g * 8 / kMinPerPart; i < (g + 1) * 8 / kMinPerPart; ++i)
                     sum = dp4a(0x01010101, q[i], sum);
-                s.x_sum[k * kMinPerPart + g][n] = d * static_cast<float>(sum);
+                const float v = d * static_cast<float>(sum);
+                if constexpr (Tiles::kMinMma) {
+                    using P = typename L::MinProduct;
+                    const float hi = P::round(v);
+                    s.x_sum_hi[n][k * kMinPerPart + g] = hi;
+                    s.x_sum_lo[n][k * kMinPerPart + g] = P::round(v - hi);
+                } else {
+                    s.x_sum[k * kMinPerPart + g][n] = v;
+                }
             }
         }
     }
@@ -417,11 +459,57 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
                 const float2 x = s.x_scales.get(part, n);
                 const float sum_dx = fmaf(__int_as_float(c[k]), x.x, x.y);
                 acc[i][j][k] = fmaf(row_value(s.w_scale[g]), sum_dx, acc[i][j][k]);
-                if constexpr (kHasMin<T>) {
+                if constexpr (kHasMin<T> && !Tiles::kMinMma) {
                     constexpr int kMins = kScaleGroup<T> / kMinGroup<T>;  // min groups in this scale group
 #pragma unroll
                     for (int h = 0; h < kMins; ++h)
                         acc[i][j][k] = fmaf(-row_value(s.w_min[kMins * g + h]), s.x_sum[kMins * g + h][n], acc[i][j][k]);
+                }
+            }
+        }
+    }
+}
+
+// The chunk's min terms with the tiling's product (MatMulTiles::kMinMma),
+// added to the f32 sums by it: per 16 x 8 results, the rows' negated mins
+// times the columns' activation sums over the chunk's min groups, as the
+// three products of their parts that matter (lo x lo is below 2^-22 of the
+// term). Its results lie where the tile product's do (two m16n8 halves per
+// 16 x 16 tile).
+template <QuantType T, typename Mma, typename L>
+__device__ __forceinline__ void multiply_mins(const MatMulTiles<T, L>& s, int lane, int m_base, int n_base,
+                                              float (&acc)[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc]) {
+    using Tiles = MatMulTiles<T, L>;
+    using P = typename L::MinProduct;
+    static_assert(Mma::kThreads == 32 && Mma::kAcc == 8, "the product's m16n8 layout, twice per tile");
+    constexpr int kSteps = Tiles::kMinK / 8;
+    const int g = lane / 4, t = lane % 4;
+    // A fragment of a per-row array: rows r, r + 8, columns t, t + 4 of step q.
+    const auto fragment = [&](const float (*v)[Tiles::kMinStride], int r, int q, float (&a)[4]) {
+        a[0] = v[r][8 * q + t];
+        a[1] = v[r + 8][8 * q + t];
+        a[2] = v[r][8 * q + t + 4];
+        a[3] = v[r + 8][8 * q + t + 4];
+    };
+#pragma unroll
+    for (int i = 0; i < L::kGroupTilesM; ++i) {
+        const int r = m_base + 16 * i + g;
+#pragma unroll
+        for (int q = 0; q < kSteps; ++q) {
+            float hi[4], lo[4];
+            fragment(s.min_hi, r, q, hi);
+            if constexpr (!Tiles::kMinsFit) fragment(s.min_lo, r, q, lo);
+#pragma unroll
+            for (int j = 0; j < L::kGroupTilesN; ++j) {
+#pragma unroll
+                for (int h = 0; h < 2; ++h) {
+                    const int c = n_base + 16 * j + 8 * h + g;
+                    const float x_hi[2] = {s.x_sum_hi[c][8 * q + t], s.x_sum_hi[c][8 * q + t + 4]};
+                    const float x_lo[2] = {s.x_sum_lo[c][8 * q + t], s.x_sum_lo[c][8 * q + t + 4]};
+                    float* d = acc[i][j] + 4 * h;
+                    P::mma(d[0], d[1], d[2], d[3], hi, x_hi);
+                    P::mma(d[0], d[1], d[2], d[3], hi, x_lo);
+                    if constexpr (!Tiles::kMinsFit) P::mma(d[0], d[1], d[2], d[3], lo, x_hi);
                 }
             }
         }
@@ -434,6 +522,7 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
 template <QuantType T, typename Mma, typename L>
 __device__ __forceinline__ void multiply_chunk(const MatMulTiles<T, L>& s, int lane, int m_base, int n_base,
                                                float (&acc)[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc]) {
+    if constexpr (MatMulTiles<T, L>::kMinMma) multiply_mins<T, Mma, L>(s, lane, m_base, n_base, acc);
 #pragma unroll(kScaleGroup<T> == 16 ? kMatMulUnroll16 : 1)
     for (int g = 0; g < MatMulTiles<T, L>::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
 }
@@ -469,6 +558,26 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     const int group = static_cast<int>(threadIdx.x) / Mma::kThreads;
     const int m_base = (group % kGroupsM) * 16 * kTM;  // the group's first row in the block's tile
     const int n_base = (group / kGroupsM) * 16 * kTN;
+
+    if constexpr (kAsyncCopy && Tiles::kMinMma && Tiles::kMinK > Tiles::kMinGroups) {
+        // The min product's K padding: zeros, once (the stages write only the
+        // chunk's groups; the first barrier of the first item publishes them).
+        using Staged = StagedBlocks<T, L>;
+        Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes));
+        constexpr int kPad = Tiles::kMinK - Tiles::kMinGroups;
+        constexpr int kPerSet = (L::kTileRows + L::kTileCols) * kPad;
+        for (int e = static_cast<int>(threadIdx.x); e < L::kSets * kPerSet; e += L::kThreads) {
+            Tiles& set = sets[e / kPerSet];
+            const int i = e % kPerSet / kPad, k = Tiles::kMinGroups + e % kPad;
+            if (i < L::kTileRows) {
+                set.min_hi[i][k] = 0.0f;
+                if constexpr (!Tiles::kMinsFit) set.min_lo[i][k] = 0.0f;
+            } else {
+                set.x_sum_hi[i - L::kTileRows][k] = 0.0f;
+                set.x_sum_lo[i - L::kTileRows][k] = 0.0f;
+            }
+        }
+    }
 
     const std::uint64_t tiles_m = (args.rows + L::kTileRows - 1) / L::kTileRows;
     const std::uint64_t tiles = tiles_m * ((args.batch + L::kTileCols - 1) / L::kTileCols);
