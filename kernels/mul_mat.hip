@@ -17,7 +17,9 @@
 //   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
 // the mat-vec's terms (q_w' = q_w - offset, value = a_w * q_w' - b_w), two
 // fused multiply-adds per output and group, and one per min (Q2_K's and
-// Q3_K's integer scales are folded into their quants: kFoldScales).
+// Q3_K's integer scales are folded into their quants: kFoldScales); where
+// the tiling has a floating-point tile product (NVIDIA), the min terms are
+// that product per chunk instead (multiply_mins).
 #include "common.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
@@ -365,7 +367,8 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
         for (int g = 0; g < kPerPart; ++g)
-            s.w_scale[k * kPerPart + g][Tiles::row_slot(m)] = valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
+            s.w_scale[k * kPerPart + g][Tiles::row_slot(m)] =
+                valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
         if constexpr (Tiles::kMinMma) {
             using P = typename L::MinProduct;
 #pragma unroll
@@ -445,9 +448,6 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
             for (int k = 0; k < Mma::kAcc; ++k) {
                 const int m = m_base + 16 * i + Mma::row(lane, k);
                 const int n = n_base + 16 * j + Mma::col(lane, k);
-                // c[k] holds the float kBias + sum: one fused multiply-add
-                // gives sum * d_x rounded once, a second adds a_w times it
-                // (explicit: the kernels build without contraction).
                 // Row m's weight scale or min (with row pairs: rows m and
                 // m + 8 or m - 8 side by side, Mma::row's pattern).
                 const auto row_value = [&](const float* v) {
@@ -456,6 +456,9 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
                     else
                         return v[m];
                 };
+                // c[k] holds the float kBias + sum: one fused multiply-add
+                // gives sum * d_x rounded once, a second adds a_w times it
+                // (explicit: the kernels build without contraction).
                 const float2 x = s.x_scales.get(part, n);
                 const float sum_dx = fmaf(__int_as_float(c[k]), x.x, x.y);
                 acc[i][j][k] = fmaf(row_value(s.w_scale[g]), sum_dx, acc[i][j][k]);
@@ -463,7 +466,8 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
                     constexpr int kMins = kScaleGroup<T> / kMinGroup<T>;  // min groups in this scale group
 #pragma unroll
                     for (int h = 0; h < kMins; ++h)
-                        acc[i][j][k] = fmaf(-row_value(s.w_min[kMins * g + h]), s.x_sum[kMins * g + h][n], acc[i][j][k]);
+                        acc[i][j][k] =
+                            fmaf(-row_value(s.w_min[kMins * g + h]), s.x_sum[kMins * g + h][n], acc[i][j][k]);
                 }
             }
         }
@@ -559,11 +563,13 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     const int m_base = (group % kGroupsM) * 16 * kTM;  // the group's first row in the block's tile
     const int n_base = (group / kGroupsM) * 16 * kTN;
 
-    if constexpr (kAsyncCopy && Tiles::kMinMma && Tiles::kMinK > Tiles::kMinGroups) {
+    static_assert(!Tiles::kMinMma || kAsyncCopy, "the min product's tiles are the dynamic ones");
+    if constexpr (Tiles::kMinMma && Tiles::kMinK > Tiles::kMinGroups) {
         // The min product's K padding: zeros, once (the stages write only the
         // chunk's groups; the first barrier of the first item publishes them).
         using Staged = StagedBlocks<T, L>;
-        Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes));
+        constexpr int kRawBytes = 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes);
+        Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + kRawBytes);
         constexpr int kPad = Tiles::kMinK - Tiles::kMinGroups;
         constexpr int kPerSet = (L::kTileRows + L::kTileCols) * kPad;
         for (int e = static_cast<int>(threadIdx.x); e < L::kSets * kPerSet; e += L::kThreads) {
