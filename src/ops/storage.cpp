@@ -227,22 +227,22 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
     }
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
     // The batch's tiling, or a narrower one where the GPU cannot give a block
-    // the shared memory the kernel takes (its geometry says how much).
+    // the shared memory the kernel takes (its geometry says how much; read
+    // only for the tilings tried, so one lookup where the first fits).
     MatMulGeometry geometries[3] = {};
-    std::uint32_t shared[3] = {};
-    for (int t = 0; t <= matmul_tiling(batch); ++t) {
+    const auto shared = [&](int t) {
         const std::string kernel = kernel_name(family, type_) + kMatMulTilings[t];
         geometries[t] = device_.image_constant<MatMulGeometry>(kernel + "_geometry");
         const MatMulGeometry& g = geometries[t];
         HIPQUANT_REQUIRE(g.threads > 0 && g.blocks_per_cu > 0 && g.tile_rows > 0 && g.tile_cols > 0,
                          errc::invalid_image, "matmul: kernel '" + kernel + "' publishes an empty launch geometry");
-        shared[t] = g.shared_bytes;
-    }
+        return g.shared_bytes;
+    };
     const int tiling = matmul_tiling_within(batch, shared, device_.max_dynamic_shared_bytes());
     HIPQUANT_REQUIRE(tiling >= 0, errc::not_supported,
-                     "matmul: " + kernel_name(family, type_) + "_narrow takes " + std::to_string(shared[0]) +
-                         " bytes of shared memory per block, but " + device_.name() + " gives at most " +
-                         std::to_string(device_.max_dynamic_shared_bytes()));
+                     "matmul: " + kernel_name(family, type_) + "_narrow takes " +
+                         std::to_string(geometries[0].shared_bytes) + " bytes of shared memory per block, but " +
+                         device_.name() + " gives at most " + std::to_string(device_.max_dynamic_shared_bytes()));
     const std::string kernel = kernel_name(family, type_) + kMatMulTilings[tiling];
     const MatMulGeometry& geometry = geometries[tiling];
     args.k_slices = matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());

@@ -21,7 +21,8 @@ TEST(MatMulTiling, ByBatch) {
 // Shared memory per block of the narrow, mid and wide kernels as an H100
 // build publishes them for Q6_K (80, 111 and 184 KB).
 TEST(MatMulTiling, NarrowerWhereTheKernelDoesNotFit) {
-    const std::uint32_t shared[3] = {82'432, 113'664, 188'448};
+    const std::uint32_t bytes[3] = {82'432, 113'664, 188'448};
+    const auto shared = [&](int t) { return bytes[t]; };
     EXPECT_EQ(hq::matmul_tiling_within(512, shared, 232'448), 2);  // sm_90: 227 KB
     EXPECT_EQ(hq::matmul_tiling_within(512, shared, 166'912), 1);  // sm_80: 163 KB
     EXPECT_EQ(hq::matmul_tiling_within(512, shared, 101'376), 0);  // sm_86, sm_89, sm_120: 99 KB
@@ -29,6 +30,6 @@ TEST(MatMulTiling, NarrowerWhereTheKernelDoesNotFit) {
     EXPECT_EQ(hq::matmul_tiling_within(40, shared, 166'912), 1);  // never wider than the batch's own
     EXPECT_EQ(hq::matmul_tiling_within(16, shared, 232'448), 0);
     EXPECT_EQ(hq::matmul_tiling_within(512, shared, 48 * 1024), -1);  // nothing fits: the host says so
-    const std::uint32_t amd[3] = {0, 0, 0};  // static shared memory only
+    const auto amd = [](int) { return 0u; };  // static shared memory only
     EXPECT_EQ(hq::matmul_tiling_within(512, amd, 65'536), 2);
 }

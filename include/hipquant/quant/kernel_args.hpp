@@ -103,13 +103,15 @@ constexpr int matmul_tiling(std::uint64_t batch) {
 }
 constexpr const char* matmul_tiling_suffix(std::uint64_t batch) { return kMatMulTilings[matmul_tiling(batch)]; }
 // The tiling a batch runs where a block may take at most `limit` bytes of
-// dynamic shared memory, given what each tiling's kernel takes (`shared`,
-// from their geometries): the batch's own, else the widest narrower one that
-// fits; -1 if none does. (NVIDIA GPUs with 99 KB a block, sm_86, sm_89 and
-// sm_120, take the narrow tiling at every batch.)
-constexpr int matmul_tiling_within(std::uint64_t batch, const std::uint32_t (&shared)[3], std::uint64_t limit) {
+// dynamic shared memory, given what tiling t's kernel takes (`shared(t)`,
+// from its geometry; asked only for the tilings tried, widest first): the
+// batch's own, else the widest narrower one that fits; -1 if none does.
+// (NVIDIA GPUs with 99 KB a block, sm_86, sm_89 and sm_120, take the narrow
+// tiling at every batch.)
+template <typename Shared>
+constexpr int matmul_tiling_within(std::uint64_t batch, Shared shared, std::uint64_t limit) {
     int t = matmul_tiling(batch);
-    while (t >= 0 && shared[t] > limit) --t;
+    while (t >= 0 && shared(t) > limit) --t;
     return t;
 }
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
