@@ -413,18 +413,24 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // (H100, 4096 x 14336: batch 16 narrow 58.7 us, 128 x 64 60.5; at batch 512
 // 128 x 64 469 and narrow 760.)
 template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN, int Threads = 256,
-          int BlocksPerCu = 2, int Sets = 1, bool ScaleRowPairs = false, typename MinProductT = void>
+          int BlocksPerCu = 2, int Sets = 1, int ScaleRows = 1, typename MinProductT = void,
+          int Unroll16 = kMatMulUnroll16, int Unroll32 = 1, int Unroll32Min = Unroll32>
 struct MatMulTiling {
     static constexpr int kTileRows = TileRows, kTileCols = TileCols, kParts = Parts;
     static constexpr int kGroupTilesM = GroupTilesM, kGroupTilesN = GroupTilesN;
     static constexpr int kThreads = Threads, kBlocksPerCu = BlocksPerCu, kSets = Sets;
     // Layout and product choices of the tile product's platform (mul_mat.hip):
-    // weight scales of rows m and m + 8 side by side; the min terms as a
-    // floating-point tile product (MinProduct, e.g. MinMmaTf32; void: one
-    // multiply-add per output and min group instead).
-    static constexpr bool kScaleRowPairs = ScaleRowPairs;
+    // weight scales of rows m, m + 8, ... read kScaleRows at a time (NVIDIA's
+    // fragment layout); the min terms as a floating-point tile product
+    // (MinProduct, e.g. MinMmaTf32; void: one multiply-add per output and
+    // min group instead).
+    static constexpr int kScaleRows = ScaleRows;
     using MinProduct = MinProductT;
     static constexpr bool kMinProduct = !std::is_void_v<MinProductT>;
+    // Scale groups per step of the group loop (mul_mat.hip): 16-value
+    // groups, 32-value groups, and 32-value groups of formats with mins
+    // (their min product holds more registers).
+    static constexpr int kUnroll16 = Unroll16, kUnroll32 = Unroll32, kUnroll32Min = Unroll32Min;
 };
 
 __device__ __forceinline__ int lds_int(const std::int8_t* p) { return *reinterpret_cast<const int*>(p); }
@@ -516,17 +522,21 @@ struct MinMmaTf32 {
 struct TileMmaNv {
     static constexpr int kThreads = kWarp;
     static constexpr int kAcc = 8;
-    // Wide: 16 warps, one block per SM (128 registers a thread), two sets of
-    // tiles where the SM's shared memory holds them (HQ_MATMUL_TILE_SETS).
-    // H100, batch 512 against 128 x 64 tiles with 256 threads, two blocks
-    // per SM and one set: 3-10 % faster (bench/NOTES.md). Weight scales in
-    // row pairs there only (with one set, sm_80, and in the mid tiling some
-    // kernels spilled with them). Every tiling adds the min terms with the
-    // TF32 product (Q2_K 12 % faster at batch 512, Q4_1 and Q5_1 2 %).
-    using Wide =
-        MatMulTiling<128, 128, 4, 2, 2, 512, 1, HQ_MATMUL_TILE_SETS, HQ_MATMUL_TILE_SETS == 2, MinMmaTf32>;
-    using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, false, MinMmaTf32>;
-    using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, false, MinMmaTf32>;
+    // Wide: 8 warps of 64 x 32 outputs each, one block per SM (up to 255
+    // registers a thread), two sets of tiles where the SM's shared memory
+    // holds them (HQ_MATMUL_TILE_SETS). Against 16 warps of 32 x 32 (128
+    // registers) on the H100 at batch 512: 4-13 % faster (bench/NOTES.md):
+    // fewer fragment and scale loads per product, and the registers to
+    // unroll a chunk's 32-value groups (all 4; 2 for the formats with mins
+    // and on sm_80, whose kernels spilled with 4; Q6_K's 16-value groups 2
+    // at a time) and to read a thread's weight scales 4 rows at a time
+    // (kScaleRows; sm_90 only, beside the two sets). Every tiling adds the
+    // min terms with the TF32 product (Q2_K 12 % faster at batch 512, Q4_1
+    // and Q5_1 2 %).
+    using Wide = MatMulTiling<128, 128, 4, 4, 2, 256, 1, HQ_MATMUL_TILE_SETS, HQ_MATMUL_TILE_SETS == 2 ? 4 : 1,
+                              MinMmaTf32, 2, HQ_MATMUL_TILE_SETS == 2 ? 4 : 2, 2>;
+    using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, 1, MinMmaTf32>;
+    using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, 1, MinMmaTf32>;
 
     template <int K>
     struct AFrag {

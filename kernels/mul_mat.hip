@@ -112,22 +112,42 @@ struct MatMulTiles {
     float x_sum_hi[kMmaMinCols][kMinStride];
     float x_sum_lo[kMmaMinCols][kMinStride];
 
-    // Where row m's weight scales and mins sit: in each 16 rows, rows m and
-    // m + 8 side by side (the two rows an NVIDIA thread's products hold in
-    // a 16 x 16 tile, read as one 8-byte load) where the tiling says so and
-    // the format has mins (H100, batch 512, before the min product: Q4_K,
-    // Q5_K 3-4 % faster, Q4_1, Q5_1, Q6_K 2 %; the others within 2 %, and
-    // their wide kernels spilled 12-24 bytes).
-    static constexpr bool kRowPairs = L::kScaleRowPairs && kHasMin<T>;
+    // Where row m's weight scales and mins sit: with kScaleRows = R > 1,
+    // in each 8R rows, rows m, m + 8, ..., m + 8(R - 1) side by side (the
+    // rows an NVIDIA thread's products hold in R / 2 neighbouring 16 x 16
+    // tiles, read as one 4R-byte load), where the tiling says so (H100,
+    // batch 512: R = 2 with 128 x 64 tiles made Q4_K, Q5_K 3-4 % faster and
+    // spilled in the formats without mins; bench/NOTES.md for R = 4).
+    static constexpr int kScaleRows = L::kScaleRows;
+    static_assert(kScaleRows == 1 || kScaleRows == 2 || kScaleRows == 4, "rows read 1, 2 or 4 at a time");
+    static_assert(2 * L::kGroupTilesM % kScaleRows == 0, "a thread's rows fill its row vectors");
+    static_assert(kScaleRows == 1 || !kHasMin<T> || kMinMma, "mins read per output take rows one at a time");
     __device__ static int row_slot(int m) {
-        if constexpr (kRowPairs) return (m & ~15) | (m & 7) << 1 | (m >> 3 & 1);
-        return m;
+        constexpr int kSpan = 8 * kScaleRows;
+        return (m & ~(kSpan - 1)) | (m & 7) * kScaleRows | (m >> 3 & (kScaleRows - 1));
     }
-    // Tile row m0 + 8 * upper's entry of a per-row array (upper: 0 or 1),
-    // from the pair that holds both rows (kRowPairs).
-    __device__ static float pair_value(const float* v, int m0, int upper) {
-        const float2 pair = *reinterpret_cast<const float2*>(v + row_slot(m0));
-        return upper ? pair.y : pair.x;
+    // out[u] = row `first + 8u`'s entry of a per-row array, read kScaleRows
+    // entries at a time (first: a row of the first 8 of a span of 8 kScaleRows).
+    template <int kBands>
+    __device__ static void row_values(const float* v, int first, float (&out)[kBands]) {
+        static_assert(kBands % kScaleRows == 0, "whole vectors");
+#pragma unroll
+        for (int q = 0; q < kBands / kScaleRows; ++q) {
+            const float* rows = v + row_slot(first + 8 * kScaleRows * q);
+            if constexpr (kScaleRows == 4) {
+                const float4 r = *reinterpret_cast<const float4*>(rows);
+                out[4 * q] = r.x;
+                out[4 * q + 1] = r.y;
+                out[4 * q + 2] = r.z;
+                out[4 * q + 3] = r.w;
+            } else if constexpr (kScaleRows == 2) {
+                const float2 r = *reinterpret_cast<const float2*>(rows);
+                out[2 * q] = r.x;
+                out[2 * q + 1] = r.y;
+            } else {
+                out[q] = rows[0];
+            }
+        }
     }
 
     __device__ std::int8_t* w_bytes() { return reinterpret_cast<std::int8_t*>(w_q); }
@@ -171,38 +191,38 @@ struct GlobalBlocks {
     }
 };
 
-// Starts copying kRows rows of kVectors 16-byte vectors into `dst` (row i
-// at dst + i * kSlot): row i's bytes from src0 + i * stride, rounded down to
-// 16 (kAligned: they are 16-byte aligned already).
-// A warp copies whole rows, 32 / kLanes of them per step (neighbouring lanes,
-// neighbouring vectors), so a thread walks its rows by adding a stride.
-// Rows from `rows` on (past the matrix) are zero-filled, not read: their
-// results are never stored. No branch but the one for lanes past a row's
-// vectors.
+// Starts copying kRows rows of kVectors 16-byte vectors into the buffer at
+// shared address `buffer` (row i at offset i * kSlot): row i's bytes from
+// base + i * stride, rounded down to 16 (kAligned: they are 16-byte aligned
+// already). A warp copies whole rows, 32 / kLanes of them per step
+// (neighbouring lanes, neighbouring vectors), so a thread walks its rows by
+// adding a stride. Rows from `rows` on (past the matrix) are zero-filled,
+// not read: their results are never stored. Offsets within the tile are
+// 32-bit (the host keeps strides below quant::kMaxMatMulRowBytes). No branch
+// but the one for the threads with nothing to copy.
 template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
-__device__ __forceinline__ void copy_rows_async(std::uint8_t* dst, const std::uint8_t* src0, std::uint64_t stride,
+__device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
                                                 std::uint64_t rows) {
     static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
+    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kWarp <= 0xffffffffu,
+                  "a tile's offsets fit 32 bits");
     constexpr int kLanes = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;  // per row
-    constexpr int kWarps = kThreads / kWarp;
-    constexpr int kRowsPerStep = kWarps * (kWarp / kLanes);
+    constexpr int kRowsPerStep = kThreads / kWarp * (kWarp / kLanes);
+    constexpr int kSteps = (kRows + kRowsPerStep - 1) / kRowsPerStep;
+    static_assert(kRows % kRowsPerStep == 0 || kSteps == 1, "every step but a single one copies whole rows");
     const int lane = warp_lane();
     const int v = lane % kLanes;
-    if (v >= kVectors) return;
     const int m0 = static_cast<int>(threadIdx.x) / kWarp * (kWarp / kLanes) + lane / kLanes;
+    if (v >= kVectors || m0 >= kRows) return;
     const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
-    // The vector's address, before rounding the row's start down to 16
-    // (adding 16 v leaves the low bits as they are).
-    const std::uint8_t* src = src0 + static_cast<std::uint64_t>(m0) * stride + 16 * v;
-    const unsigned to = shared_address(dst + m0 * kSlot + 16 * v);
+    const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
 #pragma unroll
-    for (int step = 0; step < (kRows + kRowsPerStep - 1) / kRowsPerStep; ++step) {
+    for (int step = 0; step < kSteps; ++step) {
         const int m = m0 + step * kRowsPerStep;
-        if (kRows % kRowsPerStep == 0 || m < kRows)
-            copy_async_16(to + step * kRowsPerStep * kSlot,
-                          kAligned ? src : src - (reinterpret_cast<std::uintptr_t>(src) & 15u),  // see load_ints_a2
-                          m < valid_rows);
-        src += kRowsPerStep * stride;
+        const std::uint8_t* p = base + (static_cast<std::uint32_t>(m) * stride + 16u * static_cast<unsigned>(v));
+        // Rounding down to 16 clears the low 4 bits (see load_ints_a2).
+        copy_async_16(to + static_cast<unsigned>(step * kRowsPerStep * kSlot),
+                      kAligned ? p : p - (reinterpret_cast<std::uintptr_t>(p) & 15u), m < valid_rows);
     }
 }
 
@@ -261,24 +281,25 @@ struct StagedBlocks {
         return reinterpret_cast<const int*>(x_raw + n * kXSlot + (p - chunk) * sizeof(quant::BlockQ8_1));
     }
 
-    // Start the copies of the unit at part `unit` into `dst` (a weight
-    // buffer), and of the chunk at part `chunk` into an activation buffer.
-    __device__ __forceinline__ static void copy_weights(std::uint8_t* dst, const std::uint8_t* w,
+    // Start the copies of the unit at part `unit` into a weight buffer (at
+    // shared address `dst`), each row from up to 14 bytes before the unit
+    // (blocks are 2-byte aligned); and of the chunk at part `chunk` into an
+    // activation buffer.
+    __device__ __forceinline__ static void copy_weights(unsigned dst, const std::uint8_t* w,
                                                         const quant::MatVecArgs& args, std::uint64_t row0,
                                                         std::uint32_t unit) {
-        // The unit's bytes from up to 14 before it (blocks are 2-byte aligned).
         constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
-        const std::uint8_t* first_row = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
-        copy_rows_async<L::kThreads, L::kTileRows, kVectors, kSlot, false>(dst, first_row, args.row_bytes,
-                                                                          args.rows - row0);
+        const std::uint8_t* base = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
+        copy_rows_async<L::kThreads, L::kTileRows, kVectors, kSlot, false>(
+            dst, base, static_cast<std::uint32_t>(args.row_bytes), args.rows - row0);
     }
-    __device__ __forceinline__ static void copy_activations(std::uint8_t* dst, const quant::BlockQ8_1* x,
+    __device__ __forceinline__ static void copy_activations(unsigned dst, const quant::BlockQ8_1* x,
                                                             const quant::MatVecArgs& args, std::uint64_t col0,
                                                             std::uint32_t chunk) {
         constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
-        const auto* first_row = reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk);
+        const auto* base = reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk);
         copy_rows_async<L::kThreads, L::kTileCols, kVectors, kXSlot, true>(
-            dst, first_row, args.x_row_stride * sizeof(quant::BlockQ8_1), args.batch - col0);
+            dst, base, static_cast<std::uint32_t>(args.x_row_stride * sizeof(quant::BlockQ8_1)), args.batch - col0);
     }
 };
 
@@ -438,6 +459,10 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
     for (int j = 0; j < kTN; ++j)
         Mma::template load_b<G>(b[j], x_bytes + (n_base + 16 * j) * Tiles::kStride + G * g, Tiles::kStride, lane);
     const int part = g * G / 32;
+    // With kScaleRows > 1 (NVIDIA's layout: a thread's rows in tile i are
+    // g and g + 8), the thread's 2 kTM weight scales, kScaleRows at a time.
+    float w_rows[Tiles::kScaleRows > 1 ? 2 * kTM : 1];
+    if constexpr (Tiles::kScaleRows > 1) Tiles::row_values(s.w_scale[g], m_base + Mma::row(lane, 0), w_rows);
 #pragma unroll
     for (int i = 0; i < kTM; ++i) {
 #pragma unroll
@@ -448,11 +473,11 @@ __device__ __forceinline__ void multiply_group(const MatMulTiles<T, L>& s, int g
             for (int k = 0; k < Mma::kAcc; ++k) {
                 const int m = m_base + 16 * i + Mma::row(lane, k);
                 const int n = n_base + 16 * j + Mma::col(lane, k);
-                // Row m's weight scale or min (with row pairs: rows m and
-                // m + 8 or m - 8 side by side, Mma::row's pattern).
+                // Row m's weight scale or min (with kScaleRows > 1 from the
+                // vectors read above: m is the thread's band 2i or 2i + 1).
                 const auto row_value = [&](const float* v) {
-                    if constexpr (Tiles::kRowPairs)
-                        return Tiles::pair_value(v, m_base + 16 * i + Mma::row(lane, 0), Mma::row_offset(k) / 8);
+                    if constexpr (Tiles::kScaleRows > 1)
+                        return w_rows[2 * i + Mma::row_offset(k) / 8];
                     else
                         return v[m];
                 };
@@ -520,14 +545,14 @@ __device__ __forceinline__ void multiply_mins(const MatMulTiles<T, L>& s, int la
     }
 }
 
-// All scale groups of the staged chunk, kMatMulUnroll16 at a time for the
-// 16-value groups (the table's choice, common.hpp); for 32-value groups
-// unrolling measured no faster and costs registers.
+// All scale groups of the staged chunk, as many per loop step as the tiling
+// says (kUnroll16, kUnroll32, kUnroll32Min: common.hpp; unrolled, the loads
+// of one group overlap the products of another, where registers allow).
 template <QuantType T, typename Mma, typename L>
 __device__ __forceinline__ void multiply_chunk(const MatMulTiles<T, L>& s, int lane, int m_base, int n_base,
                                                float (&acc)[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc]) {
     if constexpr (MatMulTiles<T, L>::kMinMma) multiply_mins<T, Mma, L>(s, lane, m_base, n_base, acc);
-#pragma unroll(kScaleGroup<T> == 16 ? kMatMulUnroll16 : 1)
+#pragma unroll(kScaleGroup<T> == 16 ? L::kUnroll16 : kHasMin<T> ? L::kUnroll32Min : L::kUnroll32)
     for (int g = 0; g < MatMulTiles<T, L>::kGroups; ++g) multiply_group<T, Mma, L>(s, g, lane, m_base, n_base, acc);
 }
 
@@ -589,16 +614,14 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     const std::uint64_t tiles = tiles_m * ((args.batch + L::kTileCols - 1) / L::kTileCols);
     // Work item = (tile, slice of the shared dimension); slice s writes its
     // own batch x rows slab of y.
-    const std::uint32_t chunks = (args.parts_per_row + Tiles::kParts - 1) / Tiles::kParts;
-    const std::uint32_t slices = args.k_slices > 0 ? args.k_slices : 1;
-    const std::uint32_t slice_chunks = (chunks + slices - 1) / slices;
-    for (std::uint64_t item = blockIdx.x; item < tiles * slices; item += gridDim.x) {
+    static_assert(quant::kMatMulSliceAlign % Tiles::kParts == 0, "slices start at whole chunks");
+    for (std::uint32_t item = blockIdx.x; item < args.work_items; item += gridDim.x) {
         const std::uint64_t tile = item % tiles;
         const std::uint32_t slice = static_cast<std::uint32_t>(item / tiles);
         const std::uint64_t row0 = tile % tiles_m * L::kTileRows;
         const std::uint64_t col0 = tile / tiles_m * L::kTileCols;
-        const std::uint32_t first_part = slice * slice_chunks * Tiles::kParts;
-        const std::uint32_t end_part = min(args.parts_per_row, first_part + slice_chunks * Tiles::kParts);
+        const std::uint32_t first_part = min(args.parts_per_row, slice * args.slice_parts);
+        const std::uint32_t end_part = min(args.parts_per_row, first_part + args.slice_parts);
 
         float acc[kTM][kTN][Mma::kAcc];
 #pragma unroll
@@ -619,12 +642,16 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
             std::uint8_t* raw = dynamic_shared;
             constexpr int kRawBytes = 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes);
             Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + kRawBytes);
+            const unsigned raw_at = shared_address(raw);
             const auto copy = [&](std::uint32_t q) {
                 if (q < end_part) {
-                    Staged::copy_activations(Staged::x_buffer(raw, q), x, args, col0, q);
-                    if (q == first_part || q % kUnit == 0)
-                        Staged::copy_weights(Staged::w_buffer(raw, q / kUnit * kUnit), w, args, row0,
-                                             q / kUnit * kUnit);
+                    Staged::copy_activations(raw_at + static_cast<unsigned>(Staged::x_buffer(raw, q) - raw), x, args,
+                                             col0, q);
+                    if (q == first_part || q % kUnit == 0) {
+                        const std::uint32_t unit = q / kUnit * kUnit;
+                        Staged::copy_weights(raw_at + static_cast<unsigned>(Staged::w_buffer(raw, unit) - raw), w, args,
+                                             row0, unit);
+                    }
                 }
                 commit_async_copies();
             };
@@ -635,10 +662,14 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                                   args, q);
             };
             if constexpr (L::kSets == 2) {
+                constexpr int kSchedulers = 4;
                 // Between two barriers a warp decodes chunk c + 1 into one set
                 // and multiplies chunk c from the other, while chunk c + 2 is
                 // copied; half the warps multiply first, so that decoding and
-                // multiplying overlap across the SM's warps (H100, batch 512: up to 4 %).
+                // multiplying overlap. Warp w issues from the SM's scheduler
+                // w % 4, so the halves alternate every 4 warps: each scheduler
+                // holds warps of both (H100, batch 512, 8 warps: 0-5 % faster
+                // than alternating every warp, which gave a scheduler one half).
                 copy(first_part);
                 copy(first_part + Tiles::kParts);
                 wait_async_copies<1>();
@@ -652,7 +683,7 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                     // chunk first's raw copies free.
                     __syncthreads();
                     copy(next + Tiles::kParts);
-                    if (group % 2 == 0) {
+                    if (group / kSchedulers % 2 == 0) {
                         if (next < end_part) decode(next, sets[cur ^ 1]);
                         multiply_chunk<T, Mma, L>(sets[cur], lane, m_base, n_base, acc);
                     } else {

@@ -225,6 +225,11 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                     stream);
         return;
     }
+    HIPQUANT_REQUIRE(row_bytes_ < kMaxMatMulRowBytes && row_blocks * sizeof(BlockQ8_1) < kMaxMatMulRowBytes,
+                     errc::invalid_value,
+                     "matmul: rows of " + std::to_string(cols_) + " values are too long for the mat-mat kernels (" +
+                         std::to_string(row_bytes_) + " weight bytes a row; at most " +
+                         std::to_string(kMaxMatMulRowBytes - 1) + ")");
     const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
     // The batch's tiling, or a narrower one where the GPU cannot give a block
     // the shared memory the kernel takes (its geometry says how much; read
@@ -246,6 +251,13 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
     const std::string kernel = kernel_name(family, type_) + kMatMulTilings[tiling];
     const MatMulGeometry& geometry = geometries[tiling];
     args.k_slices = matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
+    args.slice_parts = matmul_slice_parts(args.parts_per_row, args.k_slices);
+    const std::size_t tiles = (rows_ + geometry.tile_rows - 1) / geometry.tile_rows *
+                              ((batch + geometry.tile_cols - 1) / geometry.tile_cols);
+    HIPQUANT_REQUIRE(tiles * args.k_slices <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
+                     "matmul: " + std::to_string(rows_) + " rows x batch " + std::to_string(batch) + " make " +
+                         std::to_string(tiles * args.k_slices) + " work items, more than the kernels count (2^32 - 1)");
+    args.work_items = static_cast<std::uint32_t>(tiles * args.k_slices);
     const std::uint64_t n = batch * rows_;  // outputs
     DeviceSpan<float> out = y;
     if (args.k_slices > 1) {  // the slices' partial sums go to a workspace first

@@ -33,3 +33,19 @@ TEST(MatMulTiling, NarrowerWhereTheKernelDoesNotFit) {
     const auto amd = [](int) { return 0u; };  // static shared memory only
     EXPECT_EQ(hq::matmul_tiling_within(512, amd, 65'536), 2);
 }
+
+// Slices of the shared dimension start at whole chunks of every tiling and
+// together cover it: the last ones may be short or empty.
+TEST(MatMulSlicing, SlicesCoverThePartsInAlignedSteps) {
+    EXPECT_EQ(hq::matmul_slice_parts(448, 1), 448u);   // 14336 columns, one slice: all parts
+    EXPECT_EQ(hq::matmul_slice_parts(448, 2), 224u);
+    EXPECT_EQ(hq::matmul_slice_parts(448, 3), 152u);   // 149.3 rounded up to a multiple of 8
+    EXPECT_EQ(hq::matmul_slice_parts(40, 4), 16u);     // slices 0-16, 16-32, 32-40, then an empty one
+    for (std::uint32_t parts : {8u, 40u, 100u, 448u, 4097u}) {
+        for (std::uint32_t k = 1; k <= hq::kMatMulMaxKSlices; ++k) {
+            const std::uint32_t per = hq::matmul_slice_parts(parts, k);
+            EXPECT_EQ(per % hq::kMatMulSliceAlign, 0u) << parts << " parts, " << k << " slices";
+            EXPECT_GE(per * k, parts) << parts << " parts, " << k << " slices";
+        }
+    }
+}

@@ -42,6 +42,14 @@ struct MatVecArgs {
     // computed by its own blocks into its own batch x rows slab of y (a
     // workspace then summed by hq_sum_k_slices); 1 writes y directly.
     std::uint32_t k_slices = 1;
+    // Mat-mat only, set by the host (matmul_slicing): parts per slice (a
+    // multiple of kMatMulSliceAlign; slices past the row's end are empty),
+    // and the work items the grid's blocks loop over, tiles x k_slices
+    // (tiles of the kernel's geometry), fewer than 2^32. Passed rather than
+    // derived in the kernels: values held across their loop took registers
+    // that some kernels spilled.
+    std::uint32_t slice_parts = 0;
+    std::uint32_t work_items = 0;
 };
 
 // Batches up to this size use the mat-vec kernels.
@@ -116,6 +124,19 @@ constexpr int matmul_tiling_within(std::uint64_t batch, Shared shared, std::uint
 }
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;
+// Weight rows and quantized activation rows of the mat-mat kernels are
+// shorter than this (32 MiB: a tile's byte offsets fit 32 bits).
+inline constexpr std::uint64_t kMaxMatMulRowBytes = std::uint64_t{1} << 25;
+// Slices start at multiples of this many parts: whole chunks of every
+// tiling (4 or 8 parts) and whole K-format super-blocks (8 parts).
+inline constexpr std::uint32_t kMatMulSliceAlign = 8;
+// Parts per slice when `parts` 32-value parts are cut into k_slices slices:
+// an even share rounded up to kMatMulSliceAlign (so the last slices may be
+// shorter, or empty).
+HIPQUANT_HD constexpr std::uint32_t matmul_slice_parts(std::uint32_t parts, std::uint32_t k_slices) {
+    const std::uint32_t share = (parts + k_slices - 1) / k_slices;
+    return (share + kMatMulSliceAlign - 1) / kMatMulSliceAlign * kMatMulSliceAlign;
+}
 
 }  // namespace hipquant::quant
 
