@@ -528,13 +528,13 @@ struct TileMmaNv {
     // registers) on the H100 at batch 512: 4-13 % faster (bench/NOTES.md):
     // fewer fragment and scale loads per product, and the registers to
     // unroll a chunk's 32-value groups (all 4; 2 for the formats with mins
-    // and on sm_80, whose kernels spilled with 4; Q6_K's 16-value groups 2
+    // and on sm_80, whose kernels spilled with 4; Q6_K's 16-value groups 4
     // at a time) and to read a thread's weight scales 4 rows at a time
     // (kScaleRows; sm_90 only, beside the two sets). Every tiling adds the
     // min terms with the TF32 product (Q2_K 12 % faster at batch 512, Q4_1
     // and Q5_1 2 %).
     using Wide = MatMulTiling<128, 128, 4, 4, 2, 256, 1, HQ_MATMUL_TILE_SETS, HQ_MATMUL_TILE_SETS == 2 ? 4 : 1,
-                              MinMmaTf32, 2, HQ_MATMUL_TILE_SETS == 2 ? 4 : 2, 2>;
+                              MinMmaTf32, 4, HQ_MATMUL_TILE_SETS == 2 ? 4 : 2, 2>;
     using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, 1, MinMmaTf32>;
     using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, 1, MinMmaTf32>;
 
