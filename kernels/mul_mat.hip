@@ -759,7 +759,8 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
 // its launch geometry as the device variable <kernel>_geometry, which the
 // host reads from the image (the tilings differ per target). The minimum
 // blocks per SM steer ptxas: the tiling's blocks per SM hold the
-// tile-product kernels to 128 registers (without it some took 160); 1 lets
+// tile-product kernels to what that many blocks leave a thread (128
+// registers at 256 threads and 2 blocks; without it some took 160); 1 lets
 // the integer-dot ones use what they need (with none ptxas capped some at
 // 64 registers, with 2 at 128, and they spilled). Nothing on AMD.
 #define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING, MIN_BLOCKS)                                           \
