@@ -42,12 +42,12 @@ struct MatVecArgs {
     // computed by its own blocks into its own batch x rows slab of y (a
     // workspace then summed by hq_sum_k_slices); 1 writes y directly.
     std::uint32_t k_slices = 1;
-    // Mat-mat only, set by the host (matmul_slicing): parts per slice (a
-    // multiple of kMatMulSliceAlign; slices past the row's end are empty),
-    // and the work items the grid's blocks loop over, tiles x k_slices
-    // (tiles of the kernel's geometry), fewer than 2^32. Passed rather than
-    // derived in the kernels: values held across their loop took registers
-    // that some kernels spilled.
+    // Mat-mat only, set by the host (launch_q8_1): parts per slice
+    // (matmul_slice_parts: a multiple of kMatMulSliceAlign; slices past the
+    // row's end are empty), and the work items the grid's blocks loop over,
+    // tiles x k_slices (tiles of the kernel's geometry), fewer than 2^32.
+    // Passed rather than derived in the kernels: values held across their
+    // loop took registers that some kernels spilled.
     std::uint32_t slice_parts = 0;
     std::uint32_t work_items = 0;
 };
