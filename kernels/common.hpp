@@ -525,7 +525,7 @@ struct TileMmaNv {
     // Wide: 8 warps of 64 x 32 outputs each, one block per SM (up to 255
     // registers a thread), two sets of tiles where the SM's shared memory
     // holds them (HQ_MATMUL_TILE_SETS). Against 16 warps of 32 x 32 (128
-    // registers) on the H100 at batch 512: 4-13 % faster (bench/NOTES.md):
+    // registers) on the H100 at batch 512: 2-14 % faster (bench/NOTES.md):
     // fewer fragment and scale loads per product, and the registers to
     // unroll a chunk's 32-value groups (all 4; 2 for the formats with mins
     // and on sm_80, whose kernels spilled with 4; Q6_K's 16-value groups 4

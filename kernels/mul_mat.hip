@@ -127,10 +127,11 @@ struct MatMulTiles {
         return (m & ~(kSpan - 1)) | (m & 7) * kScaleRows | (m >> 3 & (kScaleRows - 1));
     }
     // out[u] = row `first + 8u`'s entry of a per-row array, read kScaleRows
-    // entries at a time (first: a row of the first 8 of a span of 8 kScaleRows).
+    // (2 or 4) entries at a time (first: a row of the first 8 of a span of
+    // 8 kScaleRows).
     template <int kBands>
     __device__ static void row_values(const float* v, int first, float (&out)[kBands]) {
-        static_assert(kBands % kScaleRows == 0, "whole vectors");
+        static_assert(kScaleRows > 1 && kBands % kScaleRows == 0, "whole vectors of rows");
 #pragma unroll
         for (int q = 0; q < kBands / kScaleRows; ++q) {
             const float* rows = v + row_slot(first + 8 * kScaleRows * q);
@@ -140,12 +141,10 @@ struct MatMulTiles {
                 out[4 * q + 1] = r.y;
                 out[4 * q + 2] = r.z;
                 out[4 * q + 3] = r.w;
-            } else if constexpr (kScaleRows == 2) {
+            } else {
                 const float2 r = *reinterpret_cast<const float2*>(rows);
                 out[2 * q] = r.x;
                 out[2 * q + 1] = r.y;
-            } else {
-                out[q] = rows[0];
             }
         }
     }

@@ -166,13 +166,18 @@ LaunchConfig matmul_config(int compute_units, const MatMulGeometry& g) {
     return LaunchConfig({cus * g.blocks_per_cu, 1, 1}, {g.threads, 1, 1}, g.shared_bytes);
 }
 
+// Output tiles of a rows x batch product in the kernel's geometry.
+std::size_t matmul_tiles(std::size_t rows, std::size_t batch, const MatMulGeometry& g) {
+    return (rows + g.tile_rows - 1) / g.tile_rows * ((batch + g.tile_cols - 1) / g.tile_cols);
+}
+
 // Slices of the shared dimension: as many as keep the grid's blocks busy
 // when the tiles alone are fewer (batch 16 on 4096 rows: 64 narrow tiles;
 // batch 256: 64 wide tiles of 128 x 128 on the H100, 132 blocks there), each
 // of at least kMatMulMinSliceParts parts.
 std::uint32_t matmul_k_slices(std::size_t rows, std::size_t batch, const MatMulGeometry& g, std::uint32_t parts,
                               int compute_units) {
-    const std::size_t tiles = (rows + g.tile_rows - 1) / g.tile_rows * ((batch + g.tile_cols - 1) / g.tile_cols);
+    const std::size_t tiles = matmul_tiles(rows, batch, g);
     const std::size_t blocks = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
     const std::size_t slices = std::min<std::size_t>({blocks / tiles, kMatMulMaxKSlices, parts / kMatMulMinSliceParts});
     return static_cast<std::uint32_t>(std::max<std::size_t>(slices, 1));
@@ -250,20 +255,20 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                          device_.name() + " gives at most " + std::to_string(device_.max_dynamic_shared_bytes()));
     const std::string kernel = kernel_name(family, type_) + kMatMulTilings[tiling];
     const MatMulGeometry& geometry = geometries[tiling];
-    args.k_slices = matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
-    args.slice_parts = matmul_slice_parts(args.parts_per_row, args.k_slices);
-    const std::size_t tiles = (rows_ + geometry.tile_rows - 1) / geometry.tile_rows *
-                              ((batch + geometry.tile_cols - 1) / geometry.tile_cols);
-    HIPQUANT_REQUIRE(tiles * args.k_slices <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
+    const std::uint32_t k_slices =
+        matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
+    args.slice_parts = matmul_slice_parts(args.parts_per_row, k_slices);
+    const std::size_t work_items = matmul_tiles(rows_, batch, geometry) * k_slices;
+    HIPQUANT_REQUIRE(work_items <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
                      "matmul: " + std::to_string(rows_) + " rows x batch " + std::to_string(batch) + " make " +
-                         std::to_string(tiles * args.k_slices) + " work items, more than the kernels count (2^32 - 1)");
-    args.work_items = static_cast<std::uint32_t>(tiles * args.k_slices);
+                         std::to_string(work_items) + " work items, more than the kernels count (2^32 - 1)");
+    args.work_items = static_cast<std::uint32_t>(work_items);
     const std::uint64_t n = batch * rows_;  // outputs
     DeviceSpan<float> out = y;
-    if (args.k_slices > 1) {  // the slices' partial sums go to a workspace first
+    if (k_slices > 1) {  // the slices' partial sums go to a workspace first
         claim_workspaces(stream);
-        if (!partial_.valid() || partial_.size() < args.k_slices * n) partial_ = device_.alloc<float>(args.k_slices * n);
-        out = partial_.slice(0, args.k_slices * n);
+        if (!partial_.valid() || partial_.size() < k_slices * n) partial_ = device_.alloc<float>(k_slices * n);
+        out = partial_.slice(0, k_slices * n);
     }
     device_.get_or_load_func(kernel)
         .builder()
@@ -272,13 +277,13 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(out)
         .arg(args)
         .launch(matmul_config(device_.multiprocessor_count(), geometry), stream);
-    if (args.k_slices > 1) {
+    if (k_slices > 1) {
         device_.get_or_load_func("hq_sum_k_slices")
             .builder()
             .arg(out)
             .arg(y)
             .arg(n)
-            .arg(args.k_slices)
+            .arg(k_slices)
             .launch(LaunchConfig::for_num_elems(n, 256), stream);
     }
 }

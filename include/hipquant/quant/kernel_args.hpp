@@ -38,16 +38,15 @@ struct MatVecArgs {
     std::uint32_t parts_per_row;  // 32-value parts of a row: cols / 32
     std::uint32_t batch;          // activation rows (1 .. kMaxMatVecBatch)
     std::uint64_t x_row_stride;   // activation row stride: Q8_1 blocks (Q8_1 path) or f32 values
-    // Mat-mat only: the shared dimension is cut into this many slices, each
-    // computed by its own blocks into its own batch x rows slab of y (a
-    // workspace then summed by hq_sum_k_slices); 1 writes y directly.
-    std::uint32_t k_slices = 1;
-    // Mat-mat only, set by the host (launch_q8_1): parts per slice
-    // (matmul_slice_parts: a multiple of kMatMulSliceAlign; slices past the
-    // row's end are empty), and the work items the grid's blocks loop over,
-    // tiles x k_slices (tiles of the kernel's geometry), fewer than 2^32.
-    // Passed rather than derived in the kernels: values held across their
-    // loop took registers that some kernels spilled.
+    // Mat-mat only, set by the host (launch_q8_1): the shared dimension is
+    // cut into k slices (work item i is tile i % tiles of slice i / tiles,
+    // written to its own batch x rows slab of y: a workspace then summed by
+    // hq_sum_k_slices; one slice writes y directly). slice_parts: parts per
+    // slice (matmul_slice_parts: a multiple of kMatMulSliceAlign; slices
+    // past the row's end are empty); work_items: tiles x k (tiles of the
+    // kernel's geometry), fewer than 2^32. Passed rather than derived in the
+    // kernels: values held across their loop took registers that some
+    // kernels spilled.
     std::uint32_t slice_parts = 0;
     std::uint32_t work_items = 0;
 };
