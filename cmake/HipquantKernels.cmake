@@ -49,8 +49,11 @@ function(hipquant_add_kernel_image out_var)
     foreach(t IN LISTS HIPQUANT_GPU_TARGETS)
       list(APPEND arch_flags -gencode=arch=compute_${t},code=sm_${t})
     endforeach()
-    # PTX of the newest target too, so later GPUs can JIT it.
+    # PTX of the newest target too, so later GPUs can JIT it (of its
+    # portable form: PTX of an arch-specific target such as 90a runs on that
+    # architecture only).
     list(GET HIPQUANT_GPU_TARGETS -1 newest)
+    string(REGEX REPLACE "[af]$" "" newest "${newest}")
     list(APPEND arch_flags -gencode=arch=compute_${newest},code=compute_${newest})
     set(compile ${HIPQUANT_KERNEL_COMPILER} -fatbin -x cu ${arch_flags} ${common_flags}
         -DHIPQUANT_PLATFORM_NVIDIA=1 --fmad=false -Xptxas=-v

@@ -1,14 +1,14 @@
 # Finds the GPU toolchain for HIPQUANT_PLATFORM and defines:
 #   hipquant_platform        INTERFACE target: runtime headers, libraries, HIPQUANT_PLATFORM_* define
-#   HIPQUANT_GPU_TARGETS     the architectures the kernel image holds (gfx906;... or 80;90)
+#   HIPQUANT_GPU_TARGETS     the architectures the kernel image holds (gfx906;... or 80;90a)
 #   HIPQUANT_GPU_TARGETS_STRING  the same, comma separated, for messages
 #   HIPQUANT_KERNEL_COMPILER the hipcc or nvcc that builds kernels/
 # HIPQUANT_GPU_TARGETS=auto (the default) means: on AMD, every architecture of
 # HIPQUANT_AMD_KNOWN_TARGETS the found compiler can build (probed here); on
-# NVIDIA, 80;90. An explicit AMD list must build in full, or configure fails.
+# NVIDIA, 80;90a. An explicit AMD list must build in full, or configure fails.
 
 set(HIPQUANT_GPU_TARGETS "auto" CACHE STRING
-  "GPU architectures in the kernel image: auto, or a list (amd: gfx906;gfx90a;...; nvidia: 80;90)")
+  "GPU architectures in the kernel image: auto, or a list (amd: gfx906;gfx90a;...; nvidia: 80;90a)")
 if(HIPQUANT_GPU_TARGETS STREQUAL "")
   message(FATAL_ERROR "hipquant: HIPQUANT_GPU_TARGETS is empty (use auto for the default)")
 endif()
@@ -64,7 +64,9 @@ if(HIPQUANT_PLATFORM STREQUAL "amd")
   target_link_libraries(hipquant_platform INTERFACE ${HIPQUANT_HIP_LIBRARY})
 elseif(HIPQUANT_PLATFORM STREQUAL "nvidia")
   if(HIPQUANT_GPU_TARGETS STREQUAL "auto")
-    set(HIPQUANT_GPU_TARGETS 80 90)
+    # 90a: Hopper's arch-specific target (setmaxnreg, which the wide mat-mat's
+    # producer warps need: kernels/common.hpp); plain 90 builds without them.
+    set(HIPQUANT_GPU_TARGETS 80 90a)
   endif()
   find_package(CUDAToolkit REQUIRED)
   set(HIPQUANT_KERNEL_COMPILER "${CUDAToolkit_NVCC_EXECUTABLE}" CACHE FILEPATH "nvcc that compiles kernels/*.hip")

@@ -195,6 +195,16 @@
 #define HQ_MATMUL_TILE_SETS 1
 #endif
 
+// Producer threads of the wide NVIDIA mat-mat tiling (TileMmaNv::Wide): 4
+// warps that copy and decode beside the 8 that multiply, where the warps
+// can trade registers (setmaxnreg: sm_90a, the arch-specific Hopper
+// target); else none, the 8 warps doing both in turn.
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define HQ_MATMUL_PRODUCERS 128
+#else
+#define HQ_MATMUL_PRODUCERS 0
+#endif
+
 namespace hipquant::kernels {
 
 // The logical warp. AMD CDNA/GCN wavefronts have 64 lanes, RDNA and NVIDIA
@@ -345,6 +355,55 @@ __device__ __forceinline__ void wait_async_copies() {
 #endif
 }
 
+// Named barriers (NVIDIA; the warp-specialized mat-mat): barrier `id`
+// (1..15; 0 is __syncthreads's) completes once kThreads threads, whole
+// warps, have reached it; barrier_sync waits for that, barrier_arrive goes
+// on. Both make the thread's earlier shared-memory writes visible to the
+// threads that wait for the barrier. Elsewhere using them fails to compile.
+template <int kThreads>
+__device__ __forceinline__ void barrier_sync(int id) {
+    static_assert(kThreads % kWarp == 0, "whole warps");
+#if defined(HIPQUANT_PLATFORM_NVIDIA)
+#if defined(__CUDA_ARCH__)
+    asm volatile("bar.sync %0, %1;" ::"r"(id), "n"(kThreads) : "memory");
+#else
+    (void)id;
+#endif
+#else
+    static_assert(kThreads < 0, "named barriers are NVIDIA's");
+#endif
+}
+template <int kThreads>
+__device__ __forceinline__ void barrier_arrive(int id) {
+    static_assert(kThreads % kWarp == 0, "whole warps");
+#if defined(HIPQUANT_PLATFORM_NVIDIA)
+#if defined(__CUDA_ARCH__)
+    asm volatile("bar.arrive %0, %1;" ::"r"(id), "n"(kThreads) : "memory");
+#else
+    (void)id;
+#endif
+#else
+    static_assert(kThreads < 0, "named barriers are NVIDIA's");
+#endif
+}
+
+// Lowers (kDecrease) or raises the registers of the calling warp to
+// kRegs a thread (sm_90a's setmaxnreg; a multiple of 8 in 24..256), so
+// that warps doing different work in a block hold what each needs: the
+// block starts with the even share, those that lower free registers for
+// those that raise, which wait until enough are free. Nothing where the
+// instruction is missing.
+template <int kRegs, bool kDecrease>
+__device__ __forceinline__ void set_warp_registers() {
+    static_assert(kRegs % 8 == 0 && kRegs >= 24 && kRegs <= 256, "setmaxnreg's range");
+#if defined(HIPQUANT_PLATFORM_NVIDIA) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    if constexpr (kDecrease)
+        asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;" ::"n"(kRegs));
+    else
+        asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;" ::"n"(kRegs));
+#endif
+}
+
 // Stops the kernel (an error the host reports) when its launch gave it
 // fewer than `bytes` of dynamic shared memory: a host that sized it wrong
 // fails loudly instead of letting copies run past it. NVIDIA only (AMD
@@ -414,11 +473,20 @@ __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *rein
 // 128 x 64 469 and narrow 760.)
 template <int TileRows, int TileCols, int Parts, int GroupTilesM, int GroupTilesN, int Threads = 256,
           int BlocksPerCu = 2, int Sets = 1, int ScaleRows = 1, typename MinProductT = void,
-          int Unroll16 = kMatMulUnroll16, int Unroll32 = 1, int Unroll32Min = Unroll32>
+          int Unroll16 = kMatMulUnroll16, int Unroll32 = 1, int Unroll32Min = Unroll32, int ProducerThreads = 0>
 struct MatMulTiling {
     static constexpr int kTileRows = TileRows, kTileCols = TileCols, kParts = Parts;
     static constexpr int kGroupTilesM = GroupTilesM, kGroupTilesN = GroupTilesN;
     static constexpr int kThreads = Threads, kBlocksPerCu = BlocksPerCu, kSets = Sets;
+    // With kProducerThreads > 0 (two sets, NVIDIA), that many more threads
+    // copy and decode the chunks while the kThreads only multiply
+    // (mul_mat.hip); else the kThreads do both. kStagers do the staging, the
+    // block has kBlockThreads.
+    static constexpr int kProducerThreads = ProducerThreads;
+    static constexpr int kStagers = ProducerThreads > 0 ? ProducerThreads : Threads;
+    static constexpr int kBlockThreads = Threads + ProducerThreads;
+    using WithoutProducers = MatMulTiling<TileRows, TileCols, Parts, GroupTilesM, GroupTilesN, Threads, BlocksPerCu,
+                                          Sets, ScaleRows, MinProductT, Unroll16, Unroll32, Unroll32Min, 0>;
     // Layout and product choices of the tile product's platform (mul_mat.hip):
     // weight scales of rows m, m + 8, ... read kScaleRows at a time (NVIDIA's
     // fragment layout); the min terms as a floating-point tile product
@@ -534,7 +602,8 @@ struct TileMmaNv {
     // min terms with the TF32 product (Q2_K 12 % faster at batch 512, Q4_1
     // and Q5_1 2 %).
     using Wide = MatMulTiling<128, 128, 4, 4, 2, 256, 1, HQ_MATMUL_TILE_SETS, HQ_MATMUL_TILE_SETS == 2 ? 4 : 1,
-                              MinMmaTf32, 4, HQ_MATMUL_TILE_SETS == 2 ? 4 : 2, 2>;
+                              MinMmaTf32, 4, (HQ_MATMUL_PRODUCERS > 0 ? 2 : HQ_MATMUL_TILE_SETS == 2 ? 4 : 2), 2,
+                              HQ_MATMUL_TILE_SETS == 2 ? HQ_MATMUL_PRODUCERS : 0>;
     using Mid = MatMulTiling<128, 64, 4, 2, 2, 256, 2, 1, 1, MinMmaTf32>;
     using Narrow = MatMulTiling<64, 32, 8, 1, 1, 256, 2, 1, 1, MinMmaTf32>;
 

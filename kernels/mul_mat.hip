@@ -191,7 +191,8 @@ struct GlobalBlocks {
 };
 
 // Starts copying kRows rows of kVectors 16-byte vectors into the buffer at
-// shared address `buffer` (row i at offset i * kSlot): row i's bytes from
+// shared address `buffer` (row i at offset i * kSlot), by kThreads threads
+// (`thread`: this one's index among them): row i's bytes from
 // base + i * stride, rounded down to 16 (kAligned: they are 16-byte aligned
 // already). A warp copies whole rows, 32 / kLanes of them per step
 // (neighbouring lanes, neighbouring vectors), so a thread walks its rows by
@@ -201,7 +202,7 @@ struct GlobalBlocks {
 // but the one for the threads with nothing to copy.
 template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
 __device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
-                                                std::uint64_t rows) {
+                                                std::uint64_t rows, int thread) {
     static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
     static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kWarp <= 0xffffffffu,
                   "a tile's offsets fit 32 bits");
@@ -211,7 +212,7 @@ __device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint
     static_assert(kRows % kRowsPerStep == 0 || kSteps == 1, "every step but a single one copies whole rows");
     const int lane = warp_lane();
     const int v = lane % kLanes;
-    const int m0 = static_cast<int>(threadIdx.x) / kWarp * (kWarp / kLanes) + lane / kLanes;
+    const int m0 = thread / kWarp * (kWarp / kLanes) + lane / kLanes;
     if (v >= kVectors || m0 >= kRows) return;
     const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
     const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
@@ -248,6 +249,7 @@ struct StagedBlocks {
     static constexpr int kXSlot = raw_slot_bytes(L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)));
     static constexpr int kWBufferBytes = L::kTileRows * kSlot;
     static constexpr int kXBufferBytes = L::kTileCols * kXSlot;
+    static constexpr int kRawBytes = 2 * (kWBufferBytes + kXBufferBytes);
     static_assert(kUnitParts % L::kParts == 0 && kUnitParts % F::kParts == 0, "units hold whole chunks and blocks");
     static_assert(kSlot % 16 == 0 && kXSlot % 16 == 0, "slots are whole 16-byte vectors");
     static_assert(L::kParts * sizeof(quant::BlockQ8_1) % 16 == 0, "activation chunks are whole 16-byte vectors");
@@ -283,22 +285,24 @@ struct StagedBlocks {
     // Start the copies of the unit at part `unit` into a weight buffer (at
     // shared address `dst`), each row from up to 14 bytes before the unit
     // (blocks are 2-byte aligned); and of the chunk at part `chunk` into an
-    // activation buffer.
+    // activation buffer; by the block's stagers (`thread`: this one's index
+    // among them).
     __device__ __forceinline__ static void copy_weights(unsigned dst, const std::uint8_t* w,
                                                         const quant::MatVecArgs& args, std::uint64_t row0,
-                                                        std::uint32_t unit) {
+                                                        std::uint32_t unit, int thread) {
         constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
         const std::uint8_t* base = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
-        copy_rows_async<L::kThreads, L::kTileRows, kVectors, kSlot, false>(
-            dst, base, static_cast<std::uint32_t>(args.row_bytes), args.rows - row0);
+        copy_rows_async<L::kStagers, L::kTileRows, kVectors, kSlot, false>(
+            dst, base, static_cast<std::uint32_t>(args.row_bytes), args.rows - row0, thread);
     }
     __device__ __forceinline__ static void copy_activations(unsigned dst, const quant::BlockQ8_1* x,
                                                             const quant::MatVecArgs& args, std::uint64_t col0,
-                                                            std::uint32_t chunk) {
+                                                            std::uint32_t chunk, int thread) {
         constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
         const auto* base = reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk);
-        copy_rows_async<L::kThreads, L::kTileCols, kVectors, kXSlot, true>(
-            dst, base, static_cast<std::uint32_t>(args.x_row_stride * sizeof(quant::BlockQ8_1)), args.batch - col0);
+        copy_rows_async<L::kStagers, L::kTileCols, kVectors, kXSlot, true>(
+            dst, base, static_cast<std::uint32_t>(args.x_row_stride * sizeof(quant::BlockQ8_1)), args.batch - col0,
+            thread);
     }
 };
 
@@ -306,29 +310,30 @@ struct StagedBlocks {
 // from `src` (GlobalBlocks or StagedBlocks): the weight parts decoded to int8
 // q - offset with their scales and mins (parts past the row's end get zero
 // scales and mins), and the activation blocks as they are (the rows' zero
-// padding covers parts past the end). Each thread handles a fixed number of items,
+// padding covers parts past the end). The block's L::kStagers threads do it
+// (t: this one's index among them), each a fixed number of items,
 // all loads issued before the first store (straight-line code: no branch
 // between them), so their latencies overlap.
 template <QuantType T, typename L, typename Source>
 __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& src, const quant::MatVecArgs& args,
-                                            std::uint32_t first) {
+                                            std::uint32_t first, int t) {
     using F = Format<T>;
     using Tiles = MatMulTiles<T, L>;
-    constexpr int kThreads = L::kThreads;
+    constexpr int kThreads = L::kStagers;
     constexpr int kPerPart = 32 / kScaleGroup<T>;
     constexpr int kMinPerPart = 32 / kMinGroup<T>;
     constexpr int kWItems = L::kTileRows * L::kParts / kThreads;
     constexpr int kXItems = L::kTileCols * L::kParts / kThreads;
     static_assert(kWItems * kThreads == L::kTileRows * L::kParts && kXItems * kThreads == L::kTileCols * L::kParts,
                   "every thread stages the same number of items");
-    const int t = static_cast<int>(threadIdx.x);
 
     // Formats that decode consecutive parts together (Format::parts<N>, the
     // K formats: shared loads of quants, high bits and super-block scales)
-    // give a thread kWItems consecutive parts of one row; the others parts
-    // t, t + kThreads, ... of the tile. Item r of this thread: tile row
-    // m_of(r), part k_of(r) of the chunk.
-    constexpr bool kRuns = kSharedParts<F, kWItems> && L::kParts % kWItems == 0;
+    // give a thread kWItems consecutive parts of one row, decoded kRun at a
+    // time; the others parts t, t + kThreads, ... of the tile. Item r of
+    // this thread: tile row m_of(r), part k_of(r) of the chunk.
+    constexpr int kRun = 2;
+    constexpr bool kRuns = kSharedParts<F, kRun> && kWItems % kRun == 0 && L::kParts % kWItems == 0;
     const auto m_of = [t](int r) {
         return kRuns ? t / (L::kParts / kWItems) : (t + r * kThreads) / L::kParts;
     };
@@ -338,13 +343,20 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     WeightPart parts[kWItems];
     bool valid[kWItems];
     if constexpr (kRuns) {
-        const std::uint32_t p = first + static_cast<std::uint32_t>(k_of(0));
-        // A row holds whole blocks, so the run is in the row or past its end.
-        const bool in_row = p < args.parts_per_row;
-        const std::uint32_t pc = in_row ? p : args.parts_per_row - kWItems;  // in bounds either way
-        F::template parts<kWItems>(src.weight(m_of(0), pc), static_cast<int>(pc % F::kParts), parts);
 #pragma unroll
-        for (int r = 0; r < kWItems; ++r) valid[r] = in_row;
+        for (int u = 0; u < kWItems; u += kRun) {
+            const std::uint32_t p = first + static_cast<std::uint32_t>(k_of(u));
+            // A row holds whole blocks, so a run is in the row or past its end.
+            const bool in_row = p < args.parts_per_row;
+            const std::uint32_t pc = in_row ? p : args.parts_per_row - kRun;  // in bounds either way
+            WeightPart run[kRun];
+            F::template parts<kRun>(src.weight(m_of(u), pc), static_cast<int>(pc % F::kParts), run);
+#pragma unroll
+            for (int r = 0; r < kRun; ++r) {
+                parts[u + r] = run[r];
+                valid[u + r] = in_row;
+            }
+        }
     } else {
 #pragma unroll
         for (int r = 0; r < kWItems; ++r) {
@@ -355,58 +367,70 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
         }
     }
     int xq[kXItems][9];  // one Q8_1 block each: d and s, then 8 ints of quants (4-byte aligned)
+    const auto load_activations = [&] {
 #pragma unroll
-    for (int r = 0; r < kXItems; ++r) {
-        const int item = t + r * kThreads;
-        const int* blk = src.activation(item / L::kParts, first + static_cast<std::uint32_t>(item % L::kParts));
+        for (int r = 0; r < kXItems; ++r) {
+            const int item = t + r * kThreads;
+            const int* blk = src.activation(item / L::kParts, first + static_cast<std::uint32_t>(item % L::kParts));
 #pragma unroll
-        for (int i = 0; i < 9; ++i) xq[r][i] = blk[i];
-    }
-
-#pragma unroll
-    for (int r = 0; r < kWItems; ++r) {
-        const int m = m_of(r), k = k_of(r);
-        // A part past the row's end (a clamped copy of its last part) keeps
-        // its quants and gets zero scales and mins: it adds nothing.
-        int q[8];
-#pragma unroll
-        for (int i = 0; i < 8; ++i) {
-            if constexpr (kFoldScales<T>) {
-                // (offset - q) * scale in every byte, plus 128 with bit 7
-                // flipped back: q * |scale| and 128 + that stay within a
-                // byte (Format::kFoldsScales), so nothing carries.
-                // (Unsigned: the words wrap modulo 2^32, bytes do not.)
-                const int sc = parts[r].a_int[i / 4];
-                const auto base = static_cast<std::uint32_t>(128 + parts[r].offset * sc) * 0x01010101u;
-                const auto qs = static_cast<std::uint32_t>(parts[r].q[i]) * static_cast<std::uint32_t>(sc);
-                q[i] = static_cast<int>((base - qs) ^ 0x80808080u);
-            } else {
-                q[i] = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
-            }
+            for (int i = 0; i < 9; ++i) xq[r][i] = blk[i];
         }
-        store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
+    };
+    const auto store_weights = [&] {
 #pragma unroll
-        for (int g = 0; g < kPerPart; ++g)
-            s.w_scale[k * kPerPart + g][Tiles::row_slot(m)] =
-                valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
-        if constexpr (Tiles::kMinMma) {
-            using P = typename L::MinProduct;
+        for (int r = 0; r < kWItems; ++r) {
+            const int m = m_of(r), k = k_of(r);
+            // A part past the row's end (a clamped copy of its last part) keeps
+            // its quants and gets zero scales and mins: it adds nothing.
+            int q[8];
 #pragma unroll
-            for (int g = 0; g < kMinPerPart; ++g) {
-                const float b = valid[r] ? -parts[r].b[g] : 0.0f;
-                if constexpr (Tiles::kMinsFit) {
-                    s.min_hi[m][k * kMinPerPart + g] = b;
+            for (int i = 0; i < 8; ++i) {
+                if constexpr (kFoldScales<T>) {
+                    // (offset - q) * scale in every byte, plus 128 with bit 7
+                    // flipped back: q * |scale| and 128 + that stay within a
+                    // byte (Format::kFoldsScales), so nothing carries.
+                    // (Unsigned: the words wrap modulo 2^32, bytes do not.)
+                    const int sc = parts[r].a_int[i / 4];
+                    const auto base = static_cast<std::uint32_t>(128 + parts[r].offset * sc) * 0x01010101u;
+                    const auto qs = static_cast<std::uint32_t>(parts[r].q[i]) * static_cast<std::uint32_t>(sc);
+                    q[i] = static_cast<int>((base - qs) ^ 0x80808080u);
                 } else {
-                    const float hi = P::round(b);
-                    s.min_hi[m][k * kMinPerPart + g] = hi;
-                    s.min_lo[m][k * kMinPerPart + g] = b - hi;  // exact, and exact in the product
+                    q[i] = parts[r].offset != 0 ? subtract_offset(parts[r].q[i], parts[r].offset) : parts[r].q[i];
                 }
             }
-        } else if constexpr (kHasMin<T>) {
+            store_ints(s.w_bytes() + m * Tiles::kStride + 32 * k, q);
 #pragma unroll
-            for (int g = 0; g < kMinPerPart; ++g)
-                s.w_min[k * kMinPerPart + g][Tiles::row_slot(m)] = valid[r] ? parts[r].b[g] : 0.0f;
+            for (int g = 0; g < kPerPart; ++g)
+                s.w_scale[k * kPerPart + g][Tiles::row_slot(m)] =
+                    valid[r] ? (kFoldScales<T> ? -parts[r].a_unit : parts[r].a[g]) : 0.0f;
+            if constexpr (Tiles::kMinMma) {
+                using P = typename L::MinProduct;
+#pragma unroll
+                for (int g = 0; g < kMinPerPart; ++g) {
+                    const float b = valid[r] ? -parts[r].b[g] : 0.0f;
+                    if constexpr (Tiles::kMinsFit) {
+                        s.min_hi[m][k * kMinPerPart + g] = b;
+                    } else {
+                        const float hi = P::round(b);
+                        s.min_hi[m][k * kMinPerPart + g] = hi;
+                        s.min_lo[m][k * kMinPerPart + g] = b - hi;  // exact, and exact in the product
+                    }
+                }
+            } else if constexpr (kHasMin<T>) {
+#pragma unroll
+                for (int g = 0; g < kMinPerPart; ++g)
+                    s.w_min[k * kMinPerPart + g][Tiles::row_slot(m)] = valid[r] ? parts[r].b[g] : 0.0f;
+            }
         }
+    };
+    // With producer warps the weights are stored before the activations are
+    // loaded (fewer registers held at once); else all loads come first.
+    if constexpr (L::kProducerThreads > 0) {
+        store_weights();
+        load_activations();
+    } else {
+        load_activations();
+        store_weights();
     }
 #pragma unroll
     for (int r = 0; r < kXItems; ++r) {
@@ -562,10 +586,196 @@ template <QuantType T, typename L>
 HIPQUANT_HD constexpr int matmul_shared_bytes() {
     if constexpr (kAsyncCopy) {
         using Staged = StagedBlocks<T, L>;
-        return 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes) +
-               L::kSets * static_cast<int>(sizeof(MatMulTiles<T, L>));
+        return Staged::kRawBytes + L::kSets * static_cast<int>(sizeof(MatMulTiles<T, L>));
     } else {
         return 0;
+    }
+}
+
+// One work item: a tile of y and a slice of the shared dimension (parts
+// [first_part, end_part)); slice s writes its own batch x rows slab of y.
+struct MatMulItem {
+    std::uint64_t row0, col0;
+    std::uint32_t slice, first_part, end_part;
+};
+template <typename L>
+__device__ __forceinline__ MatMulItem matmul_item(const quant::MatVecArgs& args, std::uint32_t item) {
+    const std::uint64_t tiles_m = (args.rows + L::kTileRows - 1) / L::kTileRows;
+    const std::uint64_t tiles = tiles_m * ((args.batch + L::kTileCols - 1) / L::kTileCols);
+    const std::uint64_t tile = item % tiles;
+    const auto slice = static_cast<std::uint32_t>(item / tiles);
+    const std::uint32_t first_part = min(args.parts_per_row, slice * args.slice_parts);
+    return {tile % tiles_m * L::kTileRows, tile / tiles_m * L::kTileCols, slice, first_part,
+            min(args.parts_per_row, first_part + args.slice_parts)};
+}
+
+// The f32 sums of a thread's tiles, into the item's slab of y (rows and
+// columns past the matrix are not stored).
+template <typename Mma, typename L>
+__device__ __forceinline__ void store_sums(float* y, const quant::MatVecArgs& args, const MatMulItem& it, int lane,
+                                           int m_base, int n_base,
+                                           const float (&acc)[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc]) {
+    float* out = y + static_cast<std::uint64_t>(it.slice) * args.batch * args.rows;
+#pragma unroll
+    for (int i = 0; i < L::kGroupTilesM; ++i) {
+#pragma unroll
+        for (int j = 0; j < L::kGroupTilesN; ++j) {
+#pragma unroll
+            for (int k = 0; k < Mma::kAcc; ++k) {
+                const std::uint64_t m = it.row0 + static_cast<std::uint64_t>(m_base + 16 * i + Mma::row(lane, k));
+                const std::uint64_t n = it.col0 + static_cast<std::uint64_t>(n_base + 16 * j + Mma::col(lane, k));
+                if (m < args.rows && n < args.batch) out[n * args.rows + m] = acc[i][j][k];
+            }
+        }
+    }
+}
+
+// The raw copies and decodes of one work item's chunks (HQ_ASYNC_COPY), by
+// the block's stagers (`stager`: this thread's index among them). copy(q):
+// chunk q's activations, and its weight unit when q starts one (or the
+// item), into the raw buffers of q's parity (of its unit's for the weights),
+// one commit group per call (empty past the item's end). decode(q, set):
+// chunk q from the raw buffers into a set of tiles.
+template <QuantType T, typename L>
+struct ChunkStager {
+    using Staged = StagedBlocks<T, L>;
+    using Tiles = MatMulTiles<T, L>;
+    static constexpr std::uint32_t kUnit = Staged::kUnitParts;
+    static constexpr int kRawBytes = Staged::kRawBytes;
+
+    std::uint8_t* raw;  // the block's dynamic shared memory: raw buffers, then the sets
+    const std::uint8_t* w;
+    const quant::BlockQ8_1* x;
+    const quant::MatVecArgs& args;
+    const MatMulItem& it;
+    int stager;
+
+    __device__ __forceinline__ Tiles* sets() const { return reinterpret_cast<Tiles*>(raw + kRawBytes); }
+    __device__ __forceinline__ void copy(std::uint32_t q) const {
+        if (q < it.end_part) {
+            const unsigned raw_at = shared_address(raw);
+            Staged::copy_activations(raw_at + static_cast<unsigned>(Staged::x_buffer(raw, q) - raw), x, args, it.col0,
+                                     q, stager);
+            if (q == it.first_part || q % kUnit == 0) {
+                const std::uint32_t unit = q / kUnit * kUnit;
+                Staged::copy_weights(raw_at + static_cast<unsigned>(Staged::w_buffer(raw, unit) - raw), w, args,
+                                     it.row0, unit, stager);
+            }
+        }
+        commit_async_copies();
+    }
+    __device__ __forceinline__ void decode(std::uint32_t q, Tiles& into) const {
+        const std::uint32_t unit = q / kUnit * kUnit;
+        stage_chunk<T, L>(
+            into, Staged{Staged::w_buffer(raw, unit), Staged::x_buffer(raw, q), unit, q, w, args, it.row0}, args, q,
+            stager);
+    }
+};
+
+// The min product's K padding (MatMulTiles::kMinK past kMinGroups): zeros,
+// once per block in every set (the stages write only the chunk's groups);
+// the block's first barrier publishes them.
+template <QuantType T, typename L>
+__device__ __forceinline__ void zero_min_padding(MatMulTiles<T, L>* sets) {
+    using Tiles = MatMulTiles<T, L>;
+    if constexpr (Tiles::kMinMma && Tiles::kMinK > Tiles::kMinGroups) {
+        constexpr int kPad = Tiles::kMinK - Tiles::kMinGroups;
+        constexpr int kPerSet = (L::kTileRows + L::kTileCols) * kPad;
+        for (int e = static_cast<int>(threadIdx.x); e < L::kSets * kPerSet; e += L::kBlockThreads) {
+            Tiles& set = sets[e / kPerSet];
+            const int i = e % kPerSet / kPad, k = Tiles::kMinGroups + e % kPad;
+            if (i < L::kTileRows) {
+                set.min_hi[i][k] = 0.0f;
+                if constexpr (!Tiles::kMinsFit) set.min_lo[i][k] = 0.0f;
+            } else {
+                set.x_sum_hi[i - L::kTileRows][k] = 0.0f;
+                set.x_sum_lo[i - L::kTileRows][k] = 0.0f;
+            }
+        }
+    }
+}
+
+// Registers a thread of the warp-specialized kernel holds (setmaxnreg):
+// each SM scheduler runs kThreads / 128 multiplying warps and
+// kProducerThreads / 128 producer warps (warp w on scheduler w % 4), which
+// start with an even share (168 a thread for 2 + 1 warps: 16384 / 96, in
+// steps of 8); the producers keep kProducerRegs<T> and the multiplying
+// warps take the rest. 104 (200 for the others: 2 x 200 + 104 = 3 x 168)
+// unless ptxas spilled there or the H100 measured more for the products
+// faster (Q6_K at batch 512: 425 us with 184, 461 with 200).
+template <QuantType T>
+inline constexpr int kProducerRegs =
+    T == QuantType::Q6_K || T == QuantType::Q5_0 || T == QuantType::Q4_1 ? 136 : 104;
+template <QuantType T, typename L>
+struct WarpRegisters {
+    static constexpr int kWarps = L::kThreads / 128, kProducerWarps = L::kProducerThreads / 128;
+    static_assert(kWarps * 128 == L::kThreads && kProducerWarps * 128 == L::kProducerThreads,
+                  "every scheduler runs as many warps of each kind");
+    static constexpr int kShare = 16384 / (32 * (kWarps + kProducerWarps)) / 8 * 8;
+    static constexpr int kProducers = kProducerRegs<T>;
+    static constexpr int kMultipliers = ((kWarps + kProducerWarps) * kShare - kProducerWarps * kProducers) / kWarps / 8 * 8;
+};
+
+// The warp-specialized kernel (L::kProducerThreads > 0; NVIDIA with two
+// sets of tiles): the producer warps, after the kThreads that multiply,
+// copy chunk c + 1 and decode chunk c into set c % 2 while the others
+// multiply chunk c - 1 from the other set. Named barriers per set: kFull + s
+// (the producers arrive once it is decoded, the multiplying threads wait),
+// kEmpty + s (the other way round); kStaged among the producers only (chunk
+// c's copies landed everywhere, chunk c - 1's raw buffers decoded and free
+// to refill). Each side runs its own loop over the work items from the
+// start, with the registers it needs (WarpRegisters).
+template <QuantType T, typename Mma, typename L>
+__device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __restrict__ w,
+                                                         const quant::BlockQ8_1* __restrict__ x,
+                                                         float* __restrict__ y, const quant::MatVecArgs& args) {
+    using Tiles = MatMulTiles<T, L>;
+    static_assert(kAsyncCopy && L::kSets == 2, "the producers decode into one set while the other is multiplied");
+    constexpr int kAll = L::kBlockThreads, kProducers = L::kProducerThreads;
+    constexpr int kFull = 1, kEmpty = 3, kStaged = 5;
+    extern __shared__ __align__(16) std::uint8_t dynamic_shared[];
+    const auto chunks_of = [](const MatMulItem& it) {
+        return static_cast<int>((it.end_part - it.first_part + Tiles::kParts - 1) / Tiles::kParts);
+    };
+    if (static_cast<int>(threadIdx.x) >= L::kThreads) {
+        set_warp_registers<WarpRegisters<T, L>::kProducers, true>();
+        for (std::uint32_t item = blockIdx.x; item < args.work_items; item += gridDim.x) {
+            const MatMulItem it = matmul_item<L>(args, item);
+            const ChunkStager<T, L> stage{dynamic_shared, w, x, args, it, static_cast<int>(threadIdx.x) - L::kThreads};
+            const int chunks = chunks_of(it);
+            stage.copy(it.first_part);
+            for (int c = 0; c < chunks; ++c) {
+                const std::uint32_t q = it.first_part + static_cast<std::uint32_t>(c) * Tiles::kParts;
+                wait_async_copies<0>();
+                barrier_sync<kProducers>(kStaged);
+                stage.copy(q + Tiles::kParts);
+                if (c >= 2) barrier_sync<kAll>(kEmpty + c % 2);  // chunk c - 2 multiplied
+                stage.decode(q, stage.sets()[c % 2]);
+                barrier_arrive<kAll>(kFull + c % 2);
+            }
+            // The last two chunks multiplied: both sets free for the next
+            // item, and every producer past its decodes.
+            for (int c = chunks < 2 ? 0 : chunks - 2; c < chunks; ++c) barrier_sync<kAll>(kEmpty + c % 2);
+        }
+    } else {
+        set_warp_registers<WarpRegisters<T, L>::kMultipliers, false>();
+        const Tiles* sets = reinterpret_cast<const Tiles*>(dynamic_shared + ChunkStager<T, L>::kRawBytes);
+        const int lane = static_cast<int>(threadIdx.x) % Mma::kThreads;
+        const int group = static_cast<int>(threadIdx.x) / Mma::kThreads;
+        constexpr int kGroupsM = L::kTileRows / (16 * L::kGroupTilesM);
+        const int m_base = (group % kGroupsM) * 16 * L::kGroupTilesM;
+        const int n_base = (group / kGroupsM) * 16 * L::kGroupTilesN;
+        for (std::uint32_t item = blockIdx.x; item < args.work_items; item += gridDim.x) {
+            const MatMulItem it = matmul_item<L>(args, item);
+            float acc[L::kGroupTilesM][L::kGroupTilesN][Mma::kAcc] = {};
+            const int chunks = chunks_of(it);
+            for (int c = 0; c < chunks; ++c) {
+                barrier_sync<kAll>(kFull + c % 2);
+                multiply_chunk<T, Mma, L>(sets[c % 2], lane, m_base, n_base, acc);
+                barrier_arrive<kAll>(kEmpty + c % 2);
+            }
+            store_sums<Mma, L>(y, args, it, lane, m_base, n_base, acc);
+        }
     }
 }
 
@@ -579,87 +789,29 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                   "the thread groups cover the block's tile exactly");
     static_assert(L::kSets == 1 || L::kSets == 2, "one set of tiles, or two in turn");
     static_assert(sizeof(Tiles) % 16 == 0, "sets of tiles follow each other 16-byte aligned");
+    static_assert(quant::kMatMulSliceAlign % Tiles::kParts == 0, "slices start at whole chunks");
+    static_assert(!Tiles::kMinMma || kAsyncCopy, "the min product's tiles are the dynamic ones");
     extern __shared__ __align__(16) std::uint8_t dynamic_shared[];
     require_dynamic_shared(matmul_shared_bytes<T, L>());
+    if constexpr (kAsyncCopy)
+        zero_min_padding<T, L>(reinterpret_cast<Tiles*>(dynamic_shared + ChunkStager<T, L>::kRawBytes));
+    if constexpr (L::kProducerThreads > 0) {
+        mul_mat_q8_1_specialized<T, Mma, L>(w, x, y, args);
+        return;
+    }
 
     const int lane = static_cast<int>(threadIdx.x) % Mma::kThreads;
     const int group = static_cast<int>(threadIdx.x) / Mma::kThreads;
     const int m_base = (group % kGroupsM) * 16 * kTM;  // the group's first row in the block's tile
     const int n_base = (group / kGroupsM) * 16 * kTN;
-
-    static_assert(!Tiles::kMinMma || kAsyncCopy, "the min product's tiles are the dynamic ones");
-    if constexpr (Tiles::kMinMma && Tiles::kMinK > Tiles::kMinGroups) {
-        // The min product's K padding: zeros, once (the stages write only the
-        // chunk's groups; the first barrier of the first item publishes them).
-        using Staged = StagedBlocks<T, L>;
-        constexpr int kRawBytes = 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes);
-        Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + kRawBytes);
-        constexpr int kPad = Tiles::kMinK - Tiles::kMinGroups;
-        constexpr int kPerSet = (L::kTileRows + L::kTileCols) * kPad;
-        for (int e = static_cast<int>(threadIdx.x); e < L::kSets * kPerSet; e += L::kThreads) {
-            Tiles& set = sets[e / kPerSet];
-            const int i = e % kPerSet / kPad, k = Tiles::kMinGroups + e % kPad;
-            if (i < L::kTileRows) {
-                set.min_hi[i][k] = 0.0f;
-                if constexpr (!Tiles::kMinsFit) set.min_lo[i][k] = 0.0f;
-            } else {
-                set.x_sum_hi[i - L::kTileRows][k] = 0.0f;
-                set.x_sum_lo[i - L::kTileRows][k] = 0.0f;
-            }
-        }
-    }
-
-    const std::uint64_t tiles_m = (args.rows + L::kTileRows - 1) / L::kTileRows;
-    const std::uint64_t tiles = tiles_m * ((args.batch + L::kTileCols - 1) / L::kTileCols);
-    // Work item = (tile, slice of the shared dimension); slice s writes its
-    // own batch x rows slab of y.
-    static_assert(quant::kMatMulSliceAlign % Tiles::kParts == 0, "slices start at whole chunks");
     for (std::uint32_t item = blockIdx.x; item < args.work_items; item += gridDim.x) {
-        const std::uint64_t tile = item % tiles;
-        const std::uint32_t slice = static_cast<std::uint32_t>(item / tiles);
-        const std::uint64_t row0 = tile % tiles_m * L::kTileRows;
-        const std::uint64_t col0 = tile / tiles_m * L::kTileCols;
-        const std::uint32_t first_part = min(args.parts_per_row, slice * args.slice_parts);
-        const std::uint32_t end_part = min(args.parts_per_row, first_part + args.slice_parts);
-
-        float acc[kTM][kTN][Mma::kAcc];
-#pragma unroll
-        for (int i = 0; i < kTM; ++i)
-#pragma unroll
-            for (int j = 0; j < kTN; ++j)
-#pragma unroll
-                for (int k = 0; k < Mma::kAcc; ++k) acc[i][j][k] = 0.0f;
-
+        const MatMulItem it = matmul_item<L>(args, item);
+        float acc[kTM][kTN][Mma::kAcc] = {};
         if constexpr (kAsyncCopy) {
-            // Copied ahead: chunk q's activations, and its weight unit when q
-            // starts one (or the item), go to the buffers of q's parity (of
-            // its unit's for the weights), one commit group per chunk; a
-            // buffer is refilled only after the barrier that follows its
-            // last decode.
-            using Staged = StagedBlocks<T, L>;
-            constexpr std::uint32_t kUnit = Staged::kUnitParts;
-            std::uint8_t* raw = dynamic_shared;
-            constexpr int kRawBytes = 2 * (Staged::kWBufferBytes + Staged::kXBufferBytes);
-            Tiles* sets = reinterpret_cast<Tiles*>(dynamic_shared + kRawBytes);
-            const unsigned raw_at = shared_address(raw);
-            const auto copy = [&](std::uint32_t q) {
-                if (q < end_part) {
-                    Staged::copy_activations(raw_at + static_cast<unsigned>(Staged::x_buffer(raw, q) - raw), x, args,
-                                             col0, q);
-                    if (q == first_part || q % kUnit == 0) {
-                        const std::uint32_t unit = q / kUnit * kUnit;
-                        Staged::copy_weights(raw_at + static_cast<unsigned>(Staged::w_buffer(raw, unit) - raw), w, args,
-                                             row0, unit);
-                    }
-                }
-                commit_async_copies();
-            };
-            const auto decode = [&](std::uint32_t q, Tiles& into) {
-                const std::uint32_t unit = q / kUnit * kUnit;
-                stage_chunk<T, L>(into, Staged{Staged::w_buffer(raw, unit), Staged::x_buffer(raw, q), unit, q, w, args,
-                                               row0},
-                                  args, q);
-            };
+            // Copied a chunk ahead (ChunkStager); a raw buffer is refilled
+            // only after the barrier that follows its last decode.
+            const ChunkStager<T, L> stage{dynamic_shared, w, x, args, it, static_cast<int>(threadIdx.x)};
+            Tiles* sets = stage.sets();
             if constexpr (L::kSets == 2) {
                 constexpr int kSchedulers = 4;
                 // Between two barriers a warp decodes chunk c + 1 into one set
@@ -669,37 +821,37 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                 // w % 4, so the halves alternate every 4 warps: each scheduler
                 // holds warps of both (H100, batch 512, 8 warps: 0-5 % faster
                 // than alternating every warp, which gave a scheduler one half).
-                copy(first_part);
-                copy(first_part + Tiles::kParts);
+                stage.copy(it.first_part);
+                stage.copy(it.first_part + Tiles::kParts);
                 wait_async_copies<1>();
                 __syncthreads();
-                if (first_part < end_part) decode(first_part, sets[0]);  // (a last k-slice may be empty)
+                if (it.first_part < it.end_part) stage.decode(it.first_part, sets[0]);  // (a last k-slice may be empty)
                 int cur = 0;  // chunk first's set
-                for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
+                for (std::uint32_t first = it.first_part; first < it.end_part; first += Tiles::kParts) {
                     const std::uint32_t next = first + Tiles::kParts;
                     wait_async_copies<0>();
                     // Set cur decoded, chunk next copied; the other set and
                     // chunk first's raw copies free.
                     __syncthreads();
-                    copy(next + Tiles::kParts);
+                    stage.copy(next + Tiles::kParts);
                     if (group / kSchedulers % 2 == 0) {
-                        if (next < end_part) decode(next, sets[cur ^ 1]);
+                        if (next < it.end_part) stage.decode(next, sets[cur ^ 1]);
                         multiply_chunk<T, Mma, L>(sets[cur], lane, m_base, n_base, acc);
                     } else {
                         multiply_chunk<T, Mma, L>(sets[cur], lane, m_base, n_base, acc);
-                        if (next < end_part) decode(next, sets[cur ^ 1]);
+                        if (next < it.end_part) stage.decode(next, sets[cur ^ 1]);
                     }
                     cur ^= 1;
                 }
             } else {
                 // One set: decode chunk c, barrier, multiply it, while the
                 // copies of chunk c + 1 run.
-                copy(first_part);
-                for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
-                    copy(first + Tiles::kParts);
+                stage.copy(it.first_part);
+                for (std::uint32_t first = it.first_part; first < it.end_part; first += Tiles::kParts) {
+                    stage.copy(first + Tiles::kParts);
                     wait_async_copies<1>();  // all but the copies just started
                     __syncthreads();         // everyone's, and the last chunk's products are done
-                    decode(first, sets[0]);
+                    stage.decode(first, sets[0]);
                     __syncthreads();
                     multiply_chunk<T, Mma, L>(sets[0], lane, m_base, n_base, acc);
                 }
@@ -709,27 +861,15 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
         } else {
             static_assert(sizeof(Tiles) <= static_cast<std::size_t>(kLdsBytes), "the tiles fit in shared memory");
             __shared__ Tiles s;
-            for (std::uint32_t first = first_part; first < end_part; first += Tiles::kParts) {
-                stage_chunk<T, L>(s, GlobalBlocks<T, L>{w, x, args, row0, col0}, args, first);
+            for (std::uint32_t first = it.first_part; first < it.end_part; first += Tiles::kParts) {
+                stage_chunk<T, L>(s, GlobalBlocks<T, L>{w, x, args, it.row0, it.col0}, args, first,
+                                  static_cast<int>(threadIdx.x));
                 __syncthreads();
                 multiply_chunk<T, Mma, L>(s, lane, m_base, n_base, acc);
                 __syncthreads();  // the tiles are refilled next chunk
             }
         }
-
-        float* out = y + static_cast<std::uint64_t>(slice) * args.batch * args.rows;
-#pragma unroll
-        for (int i = 0; i < kTM; ++i) {
-#pragma unroll
-            for (int j = 0; j < kTN; ++j) {
-#pragma unroll
-                for (int k = 0; k < Mma::kAcc; ++k) {
-                    const std::uint64_t m = row0 + static_cast<std::uint64_t>(m_base + 16 * i + Mma::row(lane, k));
-                    const std::uint64_t n = col0 + static_cast<std::uint64_t>(n_base + 16 * j + Mma::col(lane, k));
-                    if (m < args.rows && n < args.batch) out[n * args.rows + m] = acc[i][j][k];
-                }
-            }
-        }
+        store_sums<Mma, L>(y, args, it, lane, m_base, n_base, acc);
     }
 }
 
@@ -743,6 +883,12 @@ HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restr
     for (std::uint32_t k = 1; k < slices; ++k) s += partial[k * n + i];
     y[i] = s;
 }
+
+// The tiling a format's kernels run: the table's, without producer warps
+// for Q5_1, whose warp-specialized kernel ptxas spilled (one register a
+// chunk, at every split of the registers tried).
+template <QuantType T, typename L>
+using TilingFor = std::conditional_t<T == QuantType::Q5_1, typename L::WithoutProducers, L>;
 
 // The host picks the tiling by batch (quant::matmul_tiling_suffix) on
 // these column counts.
@@ -762,15 +908,17 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
 // registers at 256 threads and 2 blocks; without it some took 160); 1 lets
 // the integer-dot ones use what they need (with none ptxas capped some at
 // 64 registers, with 2 at 128, and they spilled). Nothing on AMD.
-#define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING, MIN_BLOCKS)                                           \
-    extern "C" {                                                                                               \
-    __device__ quant::MatMulGeometry FAMILY##NAME##SUFFIX##_geometry = {                                       \
-        MMA::TILING::kThreads, MMA::TILING::kBlocksPerCu,                                                      \
-        matmul_shared_bytes<QuantType::NAME, MMA::TILING>(), MMA::TILING::kTileRows, MMA::TILING::kTileCols};  \
-    }                                                                                                          \
-    HQ_KERNEL __launch_bounds__(MMA::TILING::kThreads, HQ_MIN_BLOCKS(MIN_BLOCKS)) void FAMILY##NAME##SUFFIX(   \
-        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                  \
-        mul_mat_q8_1<QuantType::NAME, MMA, MMA::TILING>(w, x, y, args);                                        \
+#define HQ_MMQ_TILING(NAME, MMA, TILING) TilingFor<QuantType::NAME, MMA::TILING>
+#define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING, MIN_BLOCKS)                                             \
+    extern "C" {                                                                                                 \
+    __device__ quant::MatMulGeometry FAMILY##NAME##SUFFIX##_geometry = {                                         \
+        HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MMQ_TILING(NAME, MMA, TILING)::kBlocksPerCu,         \
+        matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                \
+        HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols};               \
+    }                                                                                                            \
+    HQ_KERNEL __launch_bounds__(HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MIN_BLOCKS(MIN_BLOCKS)) void \
+    FAMILY##NAME##SUFFIX(const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {   \
+        mul_mat_q8_1<QuantType::NAME, MMA, HQ_MMQ_TILING(NAME, MMA, TILING)>(w, x, y, args);                     \
     }
 #define HQ_MMQ_KERNELS(NAME)                                                                                   \
     HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide, TileMma::Wide::kBlocksPerCu)                  \
@@ -782,5 +930,6 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
 HQ_MATVEC_TYPES(HQ_MMQ_KERNELS)
 #undef HQ_MMQ_KERNELS
 #undef HQ_MMQ_KERNEL
+#undef HQ_MMQ_TILING
 
 }  // namespace hipquant::kernels

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "gpu_test_util.hpp"
+#include "target_arch.hpp"
 #include "hipquant/runtime/device.hpp"
 #include "hipquant/runtime/module.hpp"
 
@@ -67,8 +68,7 @@ TEST(ArchCheck, NvidiaPrefersCubinsOverPtx) {
 TEST(ArchCheck, EveryBuiltTargetFindsItsEntryInTheEmbeddedImage) {
     const auto entries = hipquant::kernel_image().architectures();
     for (const auto& t : hipquant::built_targets()) {
-        const bool nvidia = !t.empty() && t[0] >= '0' && t[0] <= '9';
-        const std::string device = nvidia ? "sm_" + t : t;
+        const std::string device = hipquant::test::target_arch(t);
         EXPECT_NE(pick_architecture(entries, device), "") << t << " in " << ::testing::PrintToString(entries);
     }
 }
@@ -163,8 +163,7 @@ std::vector<unsigned char> relabelled(const hipquant::CodeObject& image, const s
 // device of the last built target: the copy parses, keeps its entry count,
 // and holds nothing that device runs.
 TEST(ArchCheck, RelabelledImageHasNoCodeForTheDevice) {
-    const std::string t = hipquant::built_targets().back();
-    const std::string device = !t.empty() && t[0] >= '0' && t[0] <= '9' ? "sm_" + t : t;
+    const std::string device = hipquant::test::target_arch(hipquant::built_targets().back());
     const auto& image = hipquant::kernel_image();
     ASSERT_NE(pick_architecture(image.architectures(), device), "");
     const auto bytes = relabelled(image, device);

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "gpu_test_util.hpp"
+#include "target_arch.hpp"
 #include "hipquant/runtime/module.hpp"
 
 namespace {
@@ -57,9 +58,10 @@ TEST(KernelImage, HoldsCodeForEveryRequestedTarget) {
     EXPECT_EQ(hipquant::built_targets(), wanted);
     for (const auto& t : wanted) {
         SCOPED_TRACE(t);
-        // AMD bundles name the target ("gfx90a"); NVIDIA fatbins the SM ("sm_90").
+        // AMD bundles name the target ("gfx90a"); NVIDIA fatbins the SM ("sm_90",
+        // also for the arch-specific 90a).
         const bool found = std::any_of(archs.begin(), archs.end(), [&](const std::string& a) {
-            return a == t || a.rfind(t + ":", 0) == 0 || a == "sm_" + t;
+            return a == t || a.rfind(t + ":", 0) == 0 || a == hipquant::test::target_arch(t);
         });
         EXPECT_TRUE(found) << "image architectures: " << ::testing::PrintToString(archs);
     }
