@@ -600,7 +600,10 @@ struct TileMmaNv {
     // at a time) and to read a thread's weight scales 4 rows at a time
     // (kScaleRows; sm_90 only, beside the two sets). Every tiling adds the
     // min terms with the TF32 product (Q2_K 12 % faster at batch 512, Q4_1
-    // and Q5_1 2 %).
+    // and Q5_1 2 %). On sm_90a (HQ_MATMUL_PRODUCERS) 4 more warps copy and
+    // decode while the 8 multiply, unrolling 2 groups in the registers
+    // setmaxnreg gives them (mul_mat.hip; H100, batch 512: Q4_0 310 -> 295
+    // us, Q8_0 328 -> 284, Q4_K 392 -> 339, Q6_K 457 -> 423).
     using Wide = MatMulTiling<128, 128, 4, 4, 2, 256, 1, HQ_MATMUL_TILE_SETS, HQ_MATMUL_TILE_SETS == 2 ? 4 : 1,
                               MinMmaTf32, 4, (HQ_MATMUL_PRODUCERS > 0 ? 2 : HQ_MATMUL_TILE_SETS == 2 ? 4 : 2), 2,
                               HQ_MATMUL_TILE_SETS == 2 ? HQ_MATMUL_PRODUCERS : 0>;

@@ -10,7 +10,9 @@
 // scales and mins, the activation blocks copied as they are, both into
 // shared memory (from global memory, or where the table has HQ_ASYNC_COPY
 // from raw copies of the blocks made a chunk ahead, while the chunk before
-// was multiplied; with two sets of tiles, decoded a chunk ahead too); then
+// was multiplied; with two sets of tiles, decoded a chunk ahead too, and
+// where the tiling has producer warps by those alone: warp specialization,
+// mul_mat_q8_1_specialized); then
 // the block's thread groups multiply 16 x 16 tiles of it
 // with the tile primitive (kernels/common.hpp), one scale group (16 or 32
 // values) at a time, and fold each integer result into f32 sums:
@@ -886,7 +888,8 @@ HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restr
 
 // The tiling a format's kernels run: the table's, without producer warps
 // for Q5_1, whose warp-specialized kernel ptxas spilled (one register a
-// chunk, at every split of the registers tried).
+// chunk, at every split of the registers tried; its unrolling is the min
+// formats' either way).
 template <QuantType T, typename L>
 using TilingFor = std::conditional_t<T == QuantType::Q5_1, typename L::WithoutProducers, L>;
 
