@@ -360,12 +360,15 @@ __device__ __forceinline__ void wait_async_copies() {
 // warps, have reached it; barrier_sync waits for that, barrier_arrive goes
 // on. Both make the thread's earlier shared-memory writes visible to the
 // threads that wait for the barrier. Elsewhere using them fails to compile.
-template <int kThreads>
-__device__ __forceinline__ void barrier_sync(int id) {
+template <int kThreads, bool kWait>
+__device__ __forceinline__ void named_barrier(int id) {
     static_assert(kThreads % kWarp == 0, "whole warps");
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
 #if defined(__CUDA_ARCH__)
-    asm volatile("bar.sync %0, %1;" ::"r"(id), "n"(kThreads) : "memory");
+    if constexpr (kWait)
+        asm volatile("bar.sync %0, %1;" ::"r"(id), "n"(kThreads) : "memory");
+    else
+        asm volatile("bar.arrive %0, %1;" ::"r"(id), "n"(kThreads) : "memory");
 #else
     (void)id;
 #endif
@@ -374,17 +377,12 @@ __device__ __forceinline__ void barrier_sync(int id) {
 #endif
 }
 template <int kThreads>
+__device__ __forceinline__ void barrier_sync(int id) {
+    named_barrier<kThreads, true>(id);
+}
+template <int kThreads>
 __device__ __forceinline__ void barrier_arrive(int id) {
-    static_assert(kThreads % kWarp == 0, "whole warps");
-#if defined(HIPQUANT_PLATFORM_NVIDIA)
-#if defined(__CUDA_ARCH__)
-    asm volatile("bar.arrive %0, %1;" ::"r"(id), "n"(kThreads) : "memory");
-#else
-    (void)id;
-#endif
-#else
-    static_assert(kThreads < 0, "named barriers are NVIDIA's");
-#endif
+    named_barrier<kThreads, false>(id);
 }
 
 // Lowers (kDecrease) or raises the registers of the calling warp to
