@@ -919,7 +919,7 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
         matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                \
         HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols};               \
     }                                                                                                            \
-    HQ_KERNEL __launch_bounds__(HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MIN_BLOCKS(MIN_BLOCKS)) void \
+    HQ_KERNEL __launch_bounds__((HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads), HQ_MIN_BLOCKS(MIN_BLOCKS)) void \
     FAMILY##NAME##SUFFIX(const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {   \
         mul_mat_q8_1<QuantType::NAME, MMA, HQ_MMQ_TILING(NAME, MMA, TILING)>(w, x, y, args);                     \
     }
