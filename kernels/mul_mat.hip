@@ -735,7 +735,8 @@ struct WarpRegisters {
                   "every scheduler runs as many warps of each kind");
     static constexpr int kShare = 16384 / (32 * (kWarps + kProducerWarps)) / 8 * 8;
     static constexpr int kProducers = kProducerRegs<T>;
-    static constexpr int kMultipliers = ((kWarps + kProducerWarps) * kShare - kProducerWarps * kProducers) / kWarps / 8 * 8;
+    static constexpr int kMultipliers =
+        ((kWarps + kProducerWarps) * kShare - kProducerWarps * kProducers) / kWarps / 8 * 8;
 };
 
 // The warp-specialized kernel (L::kProducerThreads > 0; NVIDIA with two
