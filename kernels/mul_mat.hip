@@ -171,11 +171,14 @@ __device__ __forceinline__ void store_ints(std::int8_t* dst, const int (&v)[8]) 
 // Where stage_chunk reads a chunk's blocks. Both return the block holding
 // part p (in bounds) of tile row m, and the Q8_1 block p of tile column n
 // (as 4-byte aligned ints: d and s, then the quants); rows past the end
-// repeat the last one (their results are never stored).
-// In global memory: the tensors themselves.
+// repeat the last one (their results are never stored). kAlignedColumns:
+// a column's chunk starts 16-byte aligned.
+// In global memory: the tensors themselves (a column's chunk at any
+// offset of a strided view).
 template <QuantType T, typename L>
 struct GlobalBlocks {
     using Block = typename Format<T>::Block;
+    static constexpr bool kAlignedColumns = false;
     const std::uint8_t* w;
     const quant::BlockQ8_1* x;
     const quant::MatVecArgs& args;
@@ -246,6 +249,7 @@ template <QuantType T, typename L>
 struct StagedBlocks {
     using F = Format<T>;
     using Block = typename F::Block;
+    static constexpr bool kAlignedColumns = true;  // slots of whole 16-byte vectors, from aligned chunks
     static constexpr int kUnitParts = F::kParts > L::kParts ? F::kParts : L::kParts;
     static constexpr int kSlot = raw_slot_bytes(kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14);
     static constexpr int kXSlot = raw_slot_bytes(L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)));
@@ -368,14 +372,14 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
             parts[r] = F::part(src.weight(m_of(r), pc), static_cast<int>(pc % F::kParts));
         }
     }
-    // The activation items: with producer warps, one per part (kXItems ==
-    // kParts), and 32-value blocks without mins, a thread takes column t's
-    // whole chunk from the raw copies, 16 bytes at a time (their slots and
-    // chunks start 16-byte aligned; H100, batch 512: Q8_0 285 -> 279 us,
-    // Q4_0 and Q5_0 as fast; Q4_1 324 against 336 but it spilled, the K
-    // formats as fast or slower); else items t, t + kThreads, ... of the
-    // tile. Item r: tile column n_of(r), part kx_of(r).
-    constexpr bool kXColumn = L::kProducerThreads > 0 && F::kBlockElems == 32 && !kHasMin<T> &&
+    // The activation items: with one per part (kXItems == kParts: the
+    // producer warps), an aligned source and 32-value blocks without mins,
+    // a thread takes column t's whole chunk, 16 bytes at a time (H100,
+    // batch 512: Q8_0 285 -> 279 us, Q4_0 and Q5_0 as fast; Q4_1 324
+    // against 336 but it spilled, the K formats as fast or slower); else
+    // items t, t + kThreads, ... of the tile. Item r: tile column n_of(r),
+    // part kx_of(r).
+    constexpr bool kXColumn = Source::kAlignedColumns && F::kBlockElems == 32 && !kHasMin<T> &&
                               kXItems == L::kParts && 9 * kXItems % 4 == 0;
     const auto n_of = [t](int r) { return kXColumn ? t : (t + r * kThreads) / L::kParts; };
     const auto kx_of = [t](int r) { return kXColumn ? r : (t + r * kThreads) % L::kParts; };
