@@ -191,8 +191,10 @@
 // sm_80's 163 KB (mul_mat.hip).
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
 #define HQ_MATMUL_TILE_SETS 2
+#define HQ_BLOCK_SHARED_MAX (227 * 1024)
 #else
 #define HQ_MATMUL_TILE_SETS 1
+#define HQ_BLOCK_SHARED_MAX (163 * 1024)
 #endif
 
 // Producer threads of the wide NVIDIA mat-mat tiling (TileMmaNv::Wide): 4
@@ -220,6 +222,9 @@ inline constexpr int kLdsBytes = HQ_LDS_BYTES;
 // shared memory and an opt-in).
 inline constexpr int kStaticSharedBytes = kLdsBytes < 48 * 1024 ? kLdsBytes : 48 * 1024;
 inline constexpr bool kAsyncCopy = HQ_ASYNC_COPY != 0;
+// Shared memory one block may take with the opt-in (NVIDIA: sm_90's 227 KB,
+// sm_80's 163 KB); the mat-mat kernels size their pipelines by it.
+inline constexpr int kBlockSharedMax = HQ_BLOCK_SHARED_MAX;
 inline constexpr bool kPairedScales = HQ_PAIRED_SCALES != 0;
 inline constexpr int kMatMulUnroll16 = HQ_MATMUL_UNROLL_16;
 static_assert(kWaveSize % kWarp == 0, "a wavefront holds whole logical warps");

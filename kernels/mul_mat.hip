@@ -199,15 +199,60 @@ struct GlobalBlocks {
 // shared address `buffer` (row i at offset i * kSlot), by kThreads threads
 // (`thread`: this one's index among them): row i's bytes from
 // base + i * stride, rounded down to 16 (kAligned: they are 16-byte aligned
-// already). A warp copies whole rows, 32 / kLanes of them per step
+// already). Thread t copies vector t % kVectors of rows t / kVectors + s R,
+// R = kThreads / kVectors rows a step (every thread but the last
+// kThreads % kVectors busy), so that a step adds a multiple of the stride
+// common to all threads: a 64-bit add and the copy instruction a step (the
+// warp-row copies below took about 190 of a Q4_0 producer thread's 509
+// instructions a chunk on the H100). Rows from `rows` on (past the matrix)
+// are zero-filled, not read: their results are never stored; only a tile
+// that has such rows tests for them. Offsets within the tile are 32-bit (the
+// host keeps strides below quant::kMaxMatMulRowBytes).
+template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
+__device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
+                                                std::uint64_t rows, int thread) {
+    static_assert(kVectors <= kThreads && 16 * kVectors <= kSlot, "a row fits one step, and its slot");
+    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kVectors <=
+                      0xffffffffu,
+                  "a tile's offsets fit 32 bits");
+    constexpr int kRowsPerStep = kThreads / kVectors;
+    constexpr int kSteps = (kRows + kRowsPerStep - 1) / kRowsPerStep;
+    const int m0 = thread / kVectors, v = thread % kVectors;
+    if (m0 >= kRowsPerStep) return;
+    const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
+    const std::uint32_t step = static_cast<std::uint32_t>(kRowsPerStep) * stride;
+    const auto copy_rows = [&](auto partial) {
+        constexpr bool kPartial = decltype(partial)::value;
+        const int valid = kPartial ? static_cast<int>(rows) : kRows;
+        const std::uint8_t* from = base + (static_cast<std::uint32_t>(m0) * stride + 16u * static_cast<unsigned>(v));
+#pragma unroll
+        for (int s = 0; s < kSteps; ++s, from += step) {
+            const int m = m0 + s * kRowsPerStep;
+            if (kRows % kRowsPerStep != 0 && s == kSteps - 1 && m >= kRows) break;
+            const std::uint8_t* p = from;
+            // Rounding down to 16 clears the low 4 bits (see load_ints_a2).
+            if constexpr (!kAligned) p -= reinterpret_cast<std::uintptr_t>(p) & 15u;
+            copy_async_16(to + static_cast<unsigned>(s * kRowsPerStep * kSlot), p, !kPartial || m < valid);
+        }
+    };
+    if (rows >= static_cast<std::uint64_t>(kRows))
+        copy_rows(std::false_type{});
+    else
+        copy_rows(std::true_type{});
+}
+
+// Like copy_rows_async, for the stagers that copy one chunk ahead: the
+// kernels without producer warps, whose copies share registers with the
+// products (copy_rows_async spilled in some of them), and Q8_0's and Q4_K's
+// producers (kCopiesAhead). A warp copies whole rows, 32 / kLanes of them per step
 // (neighbouring lanes, neighbouring vectors), so a thread walks its rows by
 // adding a stride. Rows from `rows` on (past the matrix) are zero-filled,
 // not read: their results are never stored. Offsets within the tile are
 // 32-bit (the host keeps strides below quant::kMaxMatMulRowBytes). No branch
 // but the one for the threads with nothing to copy.
 template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
-__device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
-                                                std::uint64_t rows, int thread) {
+__device__ __forceinline__ void copy_rows_async_warp_rows(unsigned buffer, const std::uint8_t* base,
+                                                          std::uint32_t stride, std::uint64_t rows, int thread) {
     static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
     static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kWarp <= 0xffffffffu,
                   "a tile's offsets fit 32 bits");
@@ -231,13 +276,34 @@ __device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint
     }
 }
 
+// The copies of a tiling's stagers: copy_rows_async where the producer
+// warps copy two chunks ahead (StagedBlocks::kTwoAhead), else
+// copy_rows_async_warp_rows.
+template <typename L, bool kTwoAhead, int kRows, int kVectors, int kSlot, bool kAligned>
+__device__ __forceinline__ void copy_rows(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
+                                          std::uint64_t rows, int thread) {
+    if constexpr (kTwoAhead)
+        copy_rows_async<L::kStagers, kRows, kVectors, kSlot, kAligned>(buffer, base, stride, rows, thread);
+    else
+        copy_rows_async_warp_rows<L::kStagers, kRows, kVectors, kSlot, kAligned>(buffer, base, stride, rows, thread);
+}
+
+// Formats whose producer warps copy two chunks ahead (StagedBlocks::
+// kTwoAhead): all but Q8_0 and Q4_K, which measured 3-4 % slower so (H100,
+// batch 512, us: Q4_1 333 -> 305, Q6_K 425 -> 414, Q4_0 297 -> 290, Q5_0
+// 323 -> 319, Q3_K 313 -> 309, Q2_K 340 -> 338; Q8_0 280 -> 290, Q4_K 341 ->
+// 351; bench/NOTES.md).
+template <QuantType T>
+inline constexpr bool kCopiesAhead = T != QuantType::Q8_0 && T != QuantType::Q4_K;
+
 // Bytes of a row's slot in the raw copies: an odd number of 16-byte
 // vectors, so that the 8 rows a warp decodes at once start in different
 // banks.
 HIPQUANT_HD constexpr int raw_slot_bytes(int bytes) { return ((bytes + 15) / 16 | 1) * 16; }
 
-// The raw copies in shared memory (HQ_ASYNC_COPY), in two buffers each (the
-// one being decoded, the one being filled): per tile row a slot of kSlot
+// The raw copies in shared memory (HQ_ASYNC_COPY), in two or three buffers
+// each (kWDepth, kXDepth: the one being decoded, those being filled): per
+// tile row a slot of kSlot
 // bytes holding the weight unit that starts at part `unit` (the chunk's
 // parts, or a whole block of the format if that is longer: a K format's
 // super-block serves two chunks), from its first byte rounded down to 16
@@ -255,7 +321,20 @@ struct StagedBlocks {
     static constexpr int kXSlot = raw_slot_bytes(L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)));
     static constexpr int kWBufferBytes = L::kTileRows * kSlot;
     static constexpr int kXBufferBytes = L::kTileCols * kXSlot;
-    static constexpr int kRawBytes = 2 * (kWBufferBytes + kXBufferBytes);
+    // Where the producer warps copy chunk c + 2 once chunk c is decoded
+    // (kTwoAhead: kCopiesAhead, mul_mat_q8_1_specialized; the copies off the
+    // path from a chunk's copies landing to its tiles decoded), 3 activation
+    // buffers and, where a weight unit is one chunk, 3 weight buffers (a K
+    // format's unit of two chunks is copied after the first chunk of the
+    // unit before it is decoded: 2 buffers), if they fit beside the tiles;
+    // else 2 of each, chunk c + 1 copied before chunk c is decoded.
+    static constexpr int kTilesBytes = L::kSets * static_cast<int>(sizeof(MatMulTiles<T, L>));
+    static constexpr int kWDepthAhead = kUnitParts == L::kParts ? 3 : 2;
+    static constexpr bool kTwoAhead = L::kProducerThreads > 0 && kCopiesAhead<T> &&
+                                      kWDepthAhead * kWBufferBytes + 3 * kXBufferBytes + kTilesBytes <= kBlockSharedMax;
+    static constexpr int kWDepth = kTwoAhead ? kWDepthAhead : 2;
+    static constexpr int kXDepth = kTwoAhead ? 3 : 2;
+    static constexpr int kRawBytes = kWDepth * kWBufferBytes + kXDepth * kXBufferBytes;
     static_assert(kUnitParts % L::kParts == 0 && kUnitParts % F::kParts == 0, "units hold whole chunks and blocks");
     static_assert(kSlot % 16 == 0 && kXSlot % 16 == 0, "slots are whole 16-byte vectors");
     static_assert(L::kParts * sizeof(quant::BlockQ8_1) % 16 == 0, "activation chunks are whole 16-byte vectors");
@@ -269,10 +348,10 @@ struct StagedBlocks {
 
     // The buffers of the unit and of the chunk starting at part p.
     __device__ __forceinline__ static std::uint8_t* w_buffer(std::uint8_t* stage, std::uint32_t p) {
-        return stage + (p / kUnitParts % 2) * kWBufferBytes;
+        return stage + (p / kUnitParts % kWDepth) * kWBufferBytes;
     }
     __device__ __forceinline__ static std::uint8_t* x_buffer(std::uint8_t* stage, std::uint32_t p) {
-        return stage + 2 * kWBufferBytes + (p / L::kParts % 2) * kXBufferBytes;
+        return stage + kWDepth * kWBufferBytes + (p / L::kParts % kXDepth) * kXBufferBytes;
     }
     __device__ __forceinline__ const Block& weight(int m, std::uint32_t p) const {
         // Where the unit of row m starts, mod 16 (rows past the end: any
@@ -298,7 +377,7 @@ struct StagedBlocks {
                                                         std::uint32_t unit, int thread) {
         constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
         const std::uint8_t* base = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
-        copy_rows_async<L::kStagers, L::kTileRows, kVectors, kSlot, false>(
+        copy_rows<L, kTwoAhead, L::kTileRows, kVectors, kSlot, false>(
             dst, base, static_cast<std::uint32_t>(args.row_bytes), args.rows - row0, thread);
     }
     __device__ __forceinline__ static void copy_activations(unsigned dst, const quant::BlockQ8_1* x,
@@ -306,7 +385,7 @@ struct StagedBlocks {
                                                             std::uint32_t chunk, int thread) {
         constexpr int kVectors = L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16;
         const auto* base = reinterpret_cast<const std::uint8_t*>(x + col0 * args.x_row_stride + chunk);
-        copy_rows_async<L::kStagers, L::kTileCols, kVectors, kXSlot, true>(
+        copy_rows<L, kTwoAhead, L::kTileCols, kVectors, kXSlot, true>(
             dst, base, static_cast<std::uint32_t>(args.x_row_stride * sizeof(quant::BlockQ8_1)), args.batch - col0,
             thread);
     }
@@ -659,7 +738,7 @@ __device__ __forceinline__ void store_sums(float* y, const quant::MatVecArgs& ar
 // The raw copies and decodes of one work item's chunks (HQ_ASYNC_COPY), by
 // the block's stagers (`stager`: this thread's index among them). copy(q):
 // chunk q's activations, and its weight unit when q starts one (or the
-// item), into the raw buffers of q's parity (of its unit's for the weights),
+// item), into the raw buffers of q (w_buffer, x_buffer),
 // one commit group per call (empty past the item's end). decode(q, set):
 // chunk q from the raw buffers into a set of tiles.
 template <QuantType T, typename L>
@@ -745,8 +824,9 @@ struct WarpRegisters {
 
 // The warp-specialized kernel (L::kProducerThreads > 0; NVIDIA with two
 // sets of tiles): the producer warps, after the kThreads that multiply,
-// copy chunk c + 1 and decode chunk c into set c % 2 while the others
-// multiply chunk c - 1 from the other set. Named barriers per set: kFull + s
+// decode chunk c into set c % 2 while the others multiply chunk c - 1 from
+// the other set, and copy chunk c + 1 before that decode or, where
+// StagedBlocks::kTwoAhead, chunk c + 2 after it. Named barriers per set: kFull + s
 // (the producers arrive once it is decoded, the multiplying threads wait),
 // kEmpty + s (the other way round); kStaged among the producers only (chunk
 // c's copies landed everywhere, chunk c - 1's raw buffers decoded and free
@@ -770,15 +850,18 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
             const MatMulItem it = matmul_item<L>(args, item);
             const ChunkStager<T, L> stage{dynamic_shared, w, x, args, it, static_cast<int>(threadIdx.x) - L::kThreads};
             const int chunks = chunks_of(it);
+            constexpr bool kTwoAhead = StagedBlocks<T, L>::kTwoAhead;
             stage.copy(it.first_part);
+            if constexpr (kTwoAhead) stage.copy(it.first_part + Tiles::kParts);
             for (int c = 0; c < chunks; ++c) {
                 const std::uint32_t q = it.first_part + static_cast<std::uint32_t>(c) * Tiles::kParts;
-                wait_async_copies<0>();
+                wait_async_copies<kTwoAhead ? 1 : 0>();
                 barrier_sync<kProducers>(kStaged);
-                stage.copy(q + Tiles::kParts);
+                if constexpr (!kTwoAhead) stage.copy(q + Tiles::kParts);
                 if (c >= 2) barrier_sync<kAll>(kEmpty + c % 2);  // chunk c - 2 multiplied
                 stage.decode(q, stage.sets()[c % 2]);
                 barrier_arrive<kAll>(kFull + c % 2);
+                if constexpr (kTwoAhead) stage.copy(q + 2 * Tiles::kParts);
             }
             // The last two chunks multiplied: both sets free for the next
             // item, and every producer past its decodes.
