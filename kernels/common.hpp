@@ -186,15 +186,19 @@
 #define HQ_MATMUL_UNROLL_16 1
 #endif
 
-// Sets of decoded tiles the wide NVIDIA mat-mat tiling alternates between:
-// 2 where a block may take 227 KB of shared memory (sm_90 and later), 1 on
-// sm_80's 163 KB (mul_mat.hip).
+// Shared memory one block may take with the opt-in (HQ_BLOCK_SHARED_MAX:
+// sm_90's 227 KB, sm_80's 163 KB; elsewhere HQ_LDS_BYTES, AMD having no
+// opt-in), and the sets of decoded tiles the wide NVIDIA mat-mat tiling
+// alternates between: 2 where a block may take 227 KB, else 1 (mul_mat.hip).
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
 #define HQ_MATMUL_TILE_SETS 2
 #define HQ_BLOCK_SHARED_MAX (227 * 1024)
-#else
+#elif defined(__CUDA_ARCH__)
 #define HQ_MATMUL_TILE_SETS 1
 #define HQ_BLOCK_SHARED_MAX (163 * 1024)
+#else
+#define HQ_MATMUL_TILE_SETS 1
+#define HQ_BLOCK_SHARED_MAX HQ_LDS_BYTES
 #endif
 
 // Producer threads of the wide NVIDIA mat-mat tiling (TileMmaNv::Wide): 4
@@ -222,8 +226,8 @@ inline constexpr int kLdsBytes = HQ_LDS_BYTES;
 // shared memory and an opt-in).
 inline constexpr int kStaticSharedBytes = kLdsBytes < 48 * 1024 ? kLdsBytes : 48 * 1024;
 inline constexpr bool kAsyncCopy = HQ_ASYNC_COPY != 0;
-// Shared memory one block may take with the opt-in (NVIDIA: sm_90's 227 KB,
-// sm_80's 163 KB); the mat-mat kernels size their pipelines by it.
+// Shared memory one block may take (HQ_BLOCK_SHARED_MAX); the mat-mat
+// kernels size their pipelines by it.
 inline constexpr int kBlockSharedMax = HQ_BLOCK_SHARED_MAX;
 inline constexpr bool kPairedScales = HQ_PAIRED_SCALES != 0;
 inline constexpr int kMatMulUnroll16 = HQ_MATMUL_UNROLL_16;

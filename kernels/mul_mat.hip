@@ -901,6 +901,7 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     static_assert(sizeof(Tiles) % 16 == 0, "sets of tiles follow each other 16-byte aligned");
     static_assert(quant::kMatMulSliceAlign % Tiles::kParts == 0, "slices start at whole chunks");
     static_assert(!Tiles::kMinMma || kAsyncCopy, "the min product's tiles are the dynamic ones");
+    static_assert(matmul_shared_bytes<T, L>() <= kBlockSharedMax, "the raw buffers and tiles fit one block");
     extern __shared__ __align__(16) std::uint8_t dynamic_shared[];
     require_dynamic_shared(matmul_shared_bytes<T, L>());
     if constexpr (kAsyncCopy)
