@@ -123,8 +123,8 @@ void print_usage(std::FILE* out) {
                  "                     array of each, beside dense_f16_baseline and skipped\n"
                  "  kernel_us, op_us   medians, microseconds per launch. op_us is the whole matmul (activation\n"
                  "                     quantization included); kernel_us the product alone where it can be timed\n"
-                 "                     alone (mat-vec on the q8_1 path, kernel_timing \"kernel\"), else op_us\n"
-                 "                     (kernel_timing \"op\")\n"
+                 "                     alone (the q8_1 path, kernel_timing \"kernel\"), else op_us (kernel_timing\n"
+                 "                     \"op\"); mat-mat rows are rated by op_us\n"
                  "  bytes              weight bytes + activation bytes the kernel reads (q8_1 paths: Q8_1\n"
                  "                     blocks; dequantize: f32), the table's MB read\n"
                  "  gbps               mat-vec: bytes / kernel_us (1e9 B/s); mat-mat: n.a.\n"
@@ -361,16 +361,17 @@ struct Activations {
 // Times one (type, shape, batch, path) over the rotated weight copies.
 //
 // op_us is the whole matmul (on the q8_1 paths: quantize + product).
-// kernel_us is the product alone: on the mat-vec q8_1 path
+// kernel_us is the product alone: on the q8_1 path
 // QuantizedTensor::matmul_q8_1 on activations quantized beforehand
 // ("kernel"); elsewhere the op ("op": the dequantize mat-vec is one kernel,
-// and a mat-mat row is compared by its whole op with the dense GEMM).
+// and matmul_q8_1 has no integer-dot path). A mat-mat row is compared by
+// its whole op with the dense GEMM.
 void run_case(Section& sec, const std::vector<hq::QuantizedTensor>& weights, Shape s, std::size_t batch,
               hq::MatVecPath path, Activations& act) {
     const hipquant::RocmDevice& dev = sec.dev;
     const hipStream_t stream = dev.stream();
     const bool mat_mat = is_mat_mat(batch);
-    const bool kernel_alone = !mat_mat && path == hq::MatVecPath::kQ8_1;
+    const bool kernel_alone = path == hq::MatVecPath::kQ8_1;
     const std::size_t copies = weights.size();
     const hb::TimingPlan plan = sec.plan();
     auto op = [&](std::size_t i) { weights[i % copies].matmul(act.x.span(), batch, act.y.span(), stream, path); };
@@ -470,9 +471,7 @@ void run_cases(Section& sec) {
             for (const std::size_t batch : sec.opt.batches) {
                 const std::vector<float> xh = hb::random_normal(batch * s.cols, ++seed);
                 Activations act{dev.memcpy_stod(xh), dev.alloc_zeros<float>(batch * s.rows),
-                                is_mat_mat(batch)
-                                    ? hipquant::DeviceMemory<hq::BlockQ8_1>()
-                                    : dev.alloc<hq::BlockQ8_1>(batch * hq::q8_1_row_blocks(s.cols))};
+                                dev.alloc<hq::BlockQ8_1>(batch * hq::q8_1_row_blocks(s.cols))};
                 for (const hq::MatVecPath path : sec.opt.paths) {
                     if (!is_case(batch, path)) continue;
                     try {

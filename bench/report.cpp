@@ -150,9 +150,10 @@ void print_table_header(std::FILE* out) {
                  "path: Q8_1 blocks,\n"
                  "dequantize path: f32); GB/s = bytes / kernel time (1e9 B/s); %% read BW = GB/s / read bandwidth "
                  "above.\n"
-                 "Mat-mat rows (batch > %u): kernel_us = op_us, the whole matmul (activation quantization "
-                 "included);\n"
-                 "TFLOP/s = 2 x rows x cols x batch / op_us; %% dense = TFLOP/s / the dense f16 baseline's above.\n"
+                 "Mat-mat rows (batch > %u): op_us is the whole matmul (activation quantization included),\n"
+                 "kernel_us the product alone on the q8_1 path (else op_us); TFLOP/s = 2 x rows x cols x batch / "
+                 "op_us;\n"
+                 "%% dense = TFLOP/s / the dense f16 baseline's above.\n"
                  "Times are medians; - : not applicable to the row, or not measured.\n",
                  kMatVecBatch, kMatVecBatch);
     std::fprintf(out, "%-6s %-12s %5s %-11s %10s %10s %8s %9s %9s %8s %10s %8s\n", "type", "rows x cols", "batch",

@@ -249,18 +249,23 @@ __device__ __forceinline__ int shfl_xor(int v, int lane_mask) {
 #endif
 }
 
-// Butterfly reductions: every lane of the logical warp gets the result.
-// All 32 lanes must take part (no lane may have returned early).
-template <typename T>
+// Butterfly reductions over each kLanes neighbouring lanes (a power of two
+// up to the logical warp): every lane of a group gets its group's result.
+// All 32 lanes of the logical warp must take part (no lane may have
+// returned early).
+template <int kLanes = kWarp, typename T>
 __device__ __forceinline__ T warp_sum(T v) {
+    static_assert(kLanes > 0 && kLanes <= kWarp && (kLanes & (kLanes - 1)) == 0, "groups of 2^k lanes");
 #pragma unroll
-    for (int mask = kWarp / 2; mask > 0; mask >>= 1) v += shfl_xor(v, mask);
+    for (int mask = kLanes / 2; mask > 0; mask >>= 1) v += shfl_xor(v, mask);
     return v;
 }
 
+template <int kLanes = kWarp>
 __device__ __forceinline__ float warp_max(float v) {
+    static_assert(kLanes > 0 && kLanes <= kWarp && (kLanes & (kLanes - 1)) == 0, "groups of 2^k lanes");
 #pragma unroll
-    for (int mask = kWarp / 2; mask > 0; mask >>= 1) v = fmaxf(v, shfl_xor(v, mask));
+    for (int mask = kLanes / 2; mask > 0; mask >>= 1) v = fmaxf(v, shfl_xor(v, mask));
     return v;
 }
 

@@ -906,6 +906,10 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
     require_dynamic_shared(matmul_shared_bytes<T, L>());
     if constexpr (kAsyncCopy)
         zero_min_padding<T, L>(reinterpret_cast<Tiles*>(dynamic_shared + ChunkStager<T, L>::kRawBytes));
+    // Launched overlapping the kernel before (the activations' quantization,
+    // where the GPU can): nothing in global memory is touched before it is
+    // done.
+    wait_for_previous_kernel();
     if constexpr (L::kProducerThreads > 0) {
         mul_mat_q8_1_specialized<T, Mma, L>(w, x, y, args);
         return;

@@ -1,4 +1,5 @@
 // Host wrappers of the hq_quantize_q8_1 kernel.
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -58,7 +59,13 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
     if (rows == 0) return;
     check_activation_view(x, cols, "quantize_q8_1");
 
-    static constexpr std::uint32_t kThreads = 256;  // 8 blocks of 32 values per thread block
+    HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(y.data()) % 4 == 0, errc::invalid_value,
+                     "quantize_q8_1: y must be 4-byte aligned (the kernel writes blocks in 4-byte words)");
+    // kQuantizeQ8_1Lanes lanes a block: grid x covers a row's blocks, grid y
+    // the rows (each y block loops over rows gridDim.y apart).
+    static constexpr std::uint32_t kThreads = 128, kMaxGridY = 65535;
+    const auto grid_x = static_cast<std::uint32_t>((row_blocks * kQuantizeQ8_1Lanes + kThreads - 1) / kThreads);
+    const auto grid_y = static_cast<std::uint32_t>(std::min<std::size_t>(rows, kMaxGridY));
     const QuantizeQ8_1Args args{rows,
                                 static_cast<std::uint32_t>(cols),
                                 static_cast<std::uint32_t>(row_blocks),
@@ -69,7 +76,7 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
         .arg(x.data)
         .arg(y)
         .arg(args)
-        .launch(LaunchConfig::for_num_elems(rows * row_blocks * kQK, kThreads), stream);
+        .launch(LaunchConfig({grid_x, grid_y, 1}, {kThreads, 1, 1}, 0), stream);
 }
 
 }  // namespace hipquant::quant

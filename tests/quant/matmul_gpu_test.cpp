@@ -102,7 +102,8 @@ TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
 // slice of a larger buffer, gives bit for bit the product of the same rows
 // packed densely (each activation row is quantized and multiplied on its
 // own, so nothing may depend on where it came from), on the mat-mat kernels
-// (42 rows), the mat-vec (6 rows) and the f32 path; a stride of 0 repeats a row.
+// (42 and 14 rows), the mat-vec (6 rows) and the f32 path; a stride of 0
+// repeats a row.
 TEST_F(GpuTest, BroadcastViewEqualsThePackedProduct) {
     const std::size_t rows = 70, cols = 512;
     const auto values = selftest::random_values(rows * cols, 11);
@@ -117,6 +118,7 @@ TEST_F(GpuTest, BroadcastViewEqualsThePackedProduct) {
         {{2, 3, 7}, {3 * 7 * (cols + 16) + 64, 7 * (cols + 16) + 32, cols + 16}, hq::MatVecPath::kAuto},
         {{3, 1, 5}, {0, 999, cols}, hq::MatVecPath::kQ8_1IntegerDot},  // i0 repeats the same 5 rows
         {{1, 2, 3}, {0, 3 * cols + 4, cols + 8}, hq::MatVecPath::kAuto},
+        {{2, 1, 7}, {7 * cols + 5, 0, cols + 3}, hq::MatVecPath::kAuto},  // rows off 16-byte alignment
         {{1, 2, 3}, {0, 3 * cols + 4, cols + 8}, hq::MatVecPath::kDequantize},
     };
     std::uint32_t seed = 40;

@@ -22,8 +22,11 @@ TEST_F(GpuTest, QuantizeQ8_1MatchesReference) {
     struct Shape {
         std::size_t rows, cols;
     };
-    // Columns off every tile multiple, one row and many, plus exact multiples.
-    const Shape shapes[] = {{1, 32}, {1, 512}, {3, 96}, {5, 4096}, {7, 1000}, {33, 577}, {2, 14336}, {64, 4096}};
+    // Columns off every tile multiple (and rows off 16-byte alignment: the
+    // kernel's one-value-at-a-time loads), one row and many, exact
+    // multiples, and more rows than one grid dimension launches (65535).
+    const Shape shapes[] = {{1, 32},    {1, 512},    {3, 96},     {5, 4096},  {7, 1000},
+                            {33, 577},  {2, 14336},  {64, 4096},  {9, 3},     {70001, 33}};
     std::uint32_t seed = 1234;
     for (const auto& s : shapes) {
         const auto r = hipquant::selftest::check_quantize_q8_1(device(), s.rows, s.cols, seed++);

@@ -14,6 +14,9 @@ namespace hipquant::quant {
 // whole tiles past a row's end: padding blocks are zero and add nothing.
 inline constexpr std::uint32_t kRowPadding = 512;
 
+// Lanes of hq_quantize_q8_1 per 32-value block (each quantizes 32 / this
+// many values).
+inline constexpr std::uint32_t kQuantizeQ8_1Lanes = 4;
 struct QuantizeQ8_1Args {
     std::uint64_t rows;        // rows of x: extent[0] * extent[1] * extent[2]
     std::uint32_t cols;        // f32 values per row of x
