@@ -40,7 +40,8 @@ struct ActivationView {
 void check_activation_view(const ActivationView& x, std::size_t cols, const char* op);
 
 // Quantizes x (rows x cols f32, row-major) to Q8_1: y holds
-// rows * q8_1_row_blocks(cols) blocks; values in the padding are zero.
+// rows * q8_1_row_blocks(cols) blocks, 4-byte aligned (as DeviceMemory
+// gives them); values in the padding are zero.
 void quantize_q8_1(const RocmDevice& device, DeviceSpan<const float> x, std::size_t rows, std::size_t cols,
                    DeviceSpan<BlockQ8_1> y, hipStream_t stream);
 // The same for every row of a view, in its row order (i0, i1, i2 with i2
