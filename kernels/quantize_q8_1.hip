@@ -46,11 +46,11 @@ HQ_KERNEL void hq_quantize_q8_1(const float* __restrict__ x, quant::BlockQ8_1* _
         if (col + kQuantizeValues <= args.cols && reinterpret_cast<std::uintptr_t>(from) % 16 == 0) {
 #pragma unroll
             for (int h = 0; h < kQuantizeWords; ++h) {
-                const Vec16 u = reinterpret_cast<const Vec16*>(from)[h];
-                v[4 * h] = __int_as_float(u.x);
-                v[4 * h + 1] = __int_as_float(u.y);
-                v[4 * h + 2] = __int_as_float(u.z);
-                v[4 * h + 3] = __int_as_float(u.w);
+                const float4 u = reinterpret_cast<const float4*>(from)[h];
+                v[4 * h] = u.x;
+                v[4 * h + 1] = u.y;
+                v[4 * h + 2] = u.z;
+                v[4 * h + 3] = u.w;
             }
         } else {
 #pragma unroll
@@ -77,9 +77,10 @@ HQ_KERNEL void hq_quantize_q8_1(const float* __restrict__ x, quant::BlockQ8_1* _
         auto* out = reinterpret_cast<std::uint32_t*>(y + row * args.row_blocks + block);
 #pragma unroll
         for (int h = 0; h < kQuantizeWords; ++h) out[1 + kQuantizeWords * lane + h] = words[h];
-        if (lane == 0)
-            out[0] = quant::fp32_to_fp16(d) | static_cast<std::uint32_t>(quant::fp32_to_fp16(static_cast<float>(sum) * d))
-                                                  << 16;
+        if (lane == 0) {
+            const std::uint32_t s = quant::fp32_to_fp16(static_cast<float>(sum) * d);
+            out[0] = quant::fp32_to_fp16(d) | s << 16;
+        }
     }
 }
 

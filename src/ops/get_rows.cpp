@@ -13,9 +13,9 @@ namespace {
 
 // Threads per block: one column chunk of one output row per block.
 constexpr std::uint32_t kGetRowsThreads = 256;
-// Grid extents the kernel loops over beyond (CUDA's y limit; on x it keeps
+// Grid extents the kernel loops over beyond (the y limit; on x it keeps
 // blocks x threads far below AMD's 2^32 work-items per dimension).
-constexpr std::size_t kGetRowsMaxGrid = 65535;
+constexpr std::size_t kGetRowsMaxGrid = LaunchConfig::kMaxGridYZ;
 
 // Everything the launch needs from the tensor; `status` is the tensor's
 // gather_status_ word, allocated here on first use.

@@ -63,9 +63,9 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
                      "quantize_q8_1: y must be 4-byte aligned (the kernel writes blocks in 4-byte words)");
     // kQuantizeQ8_1Lanes lanes a block: grid x covers a row's blocks, grid y
     // the rows (each y block loops over rows gridDim.y apart).
-    static constexpr std::uint32_t kThreads = 128, kMaxGridY = 65535;
+    static constexpr std::uint32_t kThreads = 128;
     const auto grid_x = static_cast<std::uint32_t>((row_blocks * kQuantizeQ8_1Lanes + kThreads - 1) / kThreads);
-    const auto grid_y = static_cast<std::uint32_t>(std::min<std::size_t>(rows, kMaxGridY));
+    const auto grid_y = static_cast<std::uint32_t>(std::min<std::size_t>(rows, LaunchConfig::kMaxGridYZ));
     const QuantizeQ8_1Args args{rows,
                                 static_cast<std::uint32_t>(cols),
                                 static_cast<std::uint32_t>(row_blocks),

@@ -276,7 +276,8 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         .arg(xq)
         .arg(out)
         .arg(args)
-        .launch(matmul_config(device_.multiprocessor_count(), geometry).overlapping_previous(device_.overlapped_launch()),
+        .launch(matmul_config(device_.multiprocessor_count(), geometry)
+                    .overlapping_previous(device_.overlapped_launch()),
                 stream);
     if (k_slices > 1) {
         device_.get_or_load_func("hq_sum_k_slices")

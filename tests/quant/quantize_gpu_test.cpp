@@ -42,4 +42,10 @@ TEST_F(GpuTest, QuantizeQ8_1ChecksShapesBeforeLaunch) {
     HQ_EXPECT_ERROR(hq::quantize_q8_1(device(), x.span(), 2, 50, y.slice(0, 31), device().stream()),
                     "y has 31 blocks but 2 rows of 50 values need 32");
     HQ_EXPECT_ERROR(hq::quantize_q8_1(device(), x.span(), 100, 0, y.span(), device().stream()), "cols = 0");
+    // Borrowed memory (DeviceSpan::wrap) 2 bytes off the 4 the kernel's
+    // stores need.
+    const auto odd = hipquant::DeviceSpan<hq::BlockQ8_1>::wrap(
+        reinterpret_cast<hq::BlockQ8_1*>(reinterpret_cast<std::uint8_t*>(y.data()) + 2), 32);
+    HQ_EXPECT_ERROR(hq::quantize_q8_1(device(), x.span(), 2, 50, odd, device().stream()),
+                    "y must be 4-byte aligned");
 }

@@ -25,6 +25,10 @@ struct Dim3 {
 // Grid, block and dynamic shared memory of one launch. There is no default
 // constructor, so the shared-memory size is never left unset by accident.
 struct LaunchConfig {
+    // The largest grid y and z extents every platform launches (CUDA's
+    // limit); kernels with more rows or columns than this loop over them.
+    static constexpr std::uint32_t kMaxGridYZ = 65535;
+
     LaunchConfig(Dim3 grid, Dim3 block, std::uint32_t shared_bytes)
         : grid_dim(grid), block_dim(block), shared_mem_bytes(shared_bytes) {}
 
