@@ -17,6 +17,7 @@
 #include "bench_main.hpp"
 #include "bench_util.hpp"
 #include "dense_baseline.hpp"
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/hipquant.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "report.hpp"
@@ -537,7 +538,7 @@ int run(const Options& opt) {
     }
     const hipquant::RocmDevice dev = hipquant::RocmDevice::open(opt.device);
     // Loads the kernel module (all kernels are in one image) before anything is timed.
-    (void)dev.get_or_load_func("hq_bench_stream_read");
+    (void)hipquant::quant::kernel(dev, hipquant::quant::KernelId::bench_stream_read);
 
     hb::RunInfo info;
     info.device = dev.name();

@@ -1,5 +1,6 @@
 // Host wrapper of hq_bench_stream_read and the read-bandwidth measurement.
 #include "stream_read.hpp"
+#include "hipquant/quant/kernels.hpp"
 
 #include <algorithm>
 #include <string>
@@ -31,8 +32,8 @@ void stream_read(const RocmDevice& device, DeviceSpan<const Chunk16> src, Device
                      "stream_read: block_out has " + std::to_string(block_out.size()) + " values but the launch has " +
                          std::to_string(blocks) + " thread blocks");
     const std::uint64_t n = src.size();
-    device.get_or_load_func("hq_bench_stream_read")
-        .builder()
+    hipquant::quant::kernel(device, hipquant::quant::KernelId::bench_stream_read)
+        .function.builder()
         .arg(src)
         .arg(n)
         .arg(block_out)

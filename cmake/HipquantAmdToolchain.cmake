@@ -12,8 +12,8 @@ include_guard(GLOBAL)
 # The architectures hipquant builds by default, where the compiler can:
 # GCN5 (Radeon VII / MI50), CDNA1-4 (MI100, MI200, MI300, MI350), RDNA2,
 # RDNA3 (RX 7000), RDNA3.5 (Strix Halo), RDNA4 (RX 9000). To add one, append
-# it here and give its family a row in kernels/common.hpp (README: "AMD
-# toolchains").
+# it here and give its family a row in kernels/arch.hpp (the checklist in
+# docs/architecture.md).
 set(HIPQUANT_AMD_KNOWN_TARGETS
   gfx906 gfx908 gfx90a gfx942 gfx950
   gfx1030 gfx1100 gfx1101 gfx1102 gfx1151 gfx1200 gfx1201)

@@ -18,7 +18,7 @@ function(hipquant_add_kernel_image out_var)
   file(MAKE_DIRECTORY ${out_dir})
   file(GLOB kernel_sources CONFIGURE_DEPENDS ${hq_kernel_dir}/*.hip)
   list(SORT kernel_sources)
-  file(GLOB kernel_headers CONFIGURE_DEPENDS ${hq_kernel_dir}/*.hpp
+  file(GLOB kernel_headers CONFIGURE_DEPENDS ${hq_kernel_dir}/*.hpp ${hq_kernel_dir}/config/*.hpp
        ${PROJECT_SOURCE_DIR}/include/hipquant/quant/*.hpp
        ${PROJECT_SOURCE_DIR}/include/hipquant/detail/*.hpp)
 

@@ -65,7 +65,7 @@ if(HIPQUANT_PLATFORM STREQUAL "amd")
 elseif(HIPQUANT_PLATFORM STREQUAL "nvidia")
   if(HIPQUANT_GPU_TARGETS STREQUAL "auto")
     # 90a: Hopper's arch-specific target (setmaxnreg, which the wide mat-mat's
-    # producer warps need: kernels/common.hpp); plain 90 builds without them.
+    # producer warps need: kernels/arch.hpp); plain 90 builds without them.
     set(HIPQUANT_GPU_TARGETS 80 90a)
   endif()
   find_package(CUDAToolkit REQUIRED)

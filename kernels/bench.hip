@@ -1,5 +1,6 @@
 // Streaming-read kernel of hipquant-bench: the device's achievable read bandwidth.
-#include "common.hpp"
+#include "arch.hpp"
+#include "hipquant/quant/kernels.hpp"
 
 namespace hipquant::kernels {
 
@@ -10,7 +11,7 @@ inline constexpr int kStreamReadUnroll = 4;
 // Reads src[0, n) (n 16-byte chunks) once, grid-stride, and XOR-folds every
 // word; each thread block writes its fold to block_out[blockIdx.x] so the
 // compiler cannot drop the loads. block_out holds gridDim.x values.
-HQ_KERNEL void hq_bench_stream_read(const uint4* __restrict__ src, std::uint64_t n,
+HQ_KERNEL void HIPQUANT_SYMBOL_BENCH_STREAM_READ(const uint4* __restrict__ src, std::uint64_t n,
                                     std::uint32_t* __restrict__ block_out) {
     const std::uint64_t stride = static_cast<std::uint64_t>(gridDim.x) * blockDim.x;
     std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;

@@ -2,9 +2,9 @@
 // same per-value decode the CPU reference uses, so results are bit-identical.
 #include <type_traits>
 
-#include "common.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/kernels.hpp"
 
 namespace hipquant::kernels {
 
@@ -39,12 +39,12 @@ __device__ void dequantize(const std::uint8_t* __restrict__ src, typename To::Ou
 }
 
 #define HQ_DEQUANTIZE_KERNELS(NAME, id, elems, bytes, block, weight, act, kern)                       \
-    HQ_KERNEL void hq_dequantize_f32_##NAME(const std::uint8_t* src, float* dst,                       \
-                                            quant::DequantizeArgs args) {                               \
+    HQ_KERNEL void HIPQUANT_SYMBOL_DEQUANTIZE(f32, NAME)(const std::uint8_t* src, float* dst,           \
+                                                         quant::DequantizeArgs args) {                  \
         dequantize<QuantType::NAME, ToF32>(src, dst, args);                                             \
     }                                                                                                   \
-    HQ_KERNEL void hq_dequantize_f16_##NAME(const std::uint8_t* src, std::uint16_t* dst,               \
-                                            quant::DequantizeArgs args) {                               \
+    HQ_KERNEL void HIPQUANT_SYMBOL_DEQUANTIZE(f16, NAME)(const std::uint8_t* src, std::uint16_t* dst,   \
+                                                         quant::DequantizeArgs args) {                  \
         dequantize<QuantType::NAME, ToF16>(src, dst, args);                                             \
     }
 HIPQUANT_QUANT_TYPES(HQ_DEQUANTIZE_KERNELS)

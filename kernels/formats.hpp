@@ -6,7 +6,8 @@
 
 #include <type_traits>
 
-#include "common.hpp"
+#include "arch.hpp"
+#include "scalar.hpp"
 #include "hipquant/quant/decode.hpp"
 #include "hipquant/quant/types.hpp"
 
@@ -432,7 +433,5 @@ template <typename F, int kU>
 inline constexpr bool kSharedParts<F, kU, std::void_t<decltype(&F::template parts<kU>)>> =
     kU > 1 && F::kParts % kU == 0;
 
-// The weight formats with mat-vec kernels, as X(NAME) over the table's names.
-#define HQ_MATVEC_TYPES(X) X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K)
 
 }  // namespace hipquant::kernels

@@ -1,8 +1,8 @@
 // Row gather (an embedding lookup): out[i][c] = W[indices[i]][c], decoded
 // with the per-value decode dequantize uses, so values are bit-identical.
-#include "common.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/kernels.hpp"
 
 namespace hipquant::kernels {
 
@@ -48,11 +48,11 @@ __device__ void get_rows(const std::uint8_t* __restrict__ src, const std::int32_
 }
 
 #define HQ_GET_ROWS_KERNELS(NAME, id, elems, bytes, block, weight, act, kern)                           \
-    HQ_KERNEL void hq_get_rows_f32_##NAME(const std::uint8_t* src, const std::int32_t* indices, float* dst, \
+    HQ_KERNEL void HIPQUANT_SYMBOL_GET_ROWS(f32, NAME)(const std::uint8_t* src, const std::int32_t* indices, float* dst, \
                                           std::int32_t* status, quant::GetRowsArgs args) {                \
         get_rows<QuantType::NAME, float>(src, indices, dst, status, args);                              \
     }                                                                                                   \
-    HQ_KERNEL void hq_get_rows_f16_##NAME(const std::uint8_t* src, const std::int32_t* indices,           \
+    HQ_KERNEL void HIPQUANT_SYMBOL_GET_ROWS(f16, NAME)(const std::uint8_t* src, const std::int32_t* indices,           \
                                           std::uint16_t* dst, std::int32_t* status,                     \
                                           quant::GetRowsArgs args) {                                    \
         get_rows<QuantType::NAME, std::uint16_t>(src, indices, dst, status, args);                      \

@@ -5,7 +5,7 @@
 //   hq_mul_mat_q8_1_dot4_<T>_{wide,narrow}: the portable integer-dot product
 // A thread block computes a kTileRows x kTileCols block of y (weight rows x
 // activation rows) and walks the shared dimension a chunk of 32-value parts
-// at a time (tile shapes and chunk: the tiling table in kernels/common.hpp).
+// at a time (tile shapes and chunk: the tuning table, kernels/config/matmul.hpp).
 // The weight rows' parts are decoded into int8 (q - offset) with their
 // scales and mins, the activation blocks copied as they are, both into
 // shared memory (from global memory, or where the table has HQ_ASYNC_COPY
@@ -14,7 +14,7 @@
 // where the tiling has producer warps by those alone: warp specialization,
 // mul_mat_q8_1_specialized); then
 // the block's thread groups multiply 16 x 16 tiles of it
-// with the tile primitive (kernels/common.hpp), one scale group (16 or 32
+// with the tile primitive (kernels/mma.hpp), one scale group (16 or 32
 // values) at a time, and fold each integer result into f32 sums:
 //   y += a_w * (d_x * sum(q_w' * q_x)) - b_w * (d_x * sum(q_x)),
 // the mat-vec's terms (q_w' = q_w - offset, value = a_w * q_w' - b_w), two
@@ -22,9 +22,16 @@
 // Q3_K's integer scales are folded into their quants: kFoldScales); where
 // the tiling has a floating-point tile product (NVIDIA), the min terms are
 // that product per chunk instead (multiply_mins).
-#include "common.hpp"
+#include "async_copy.hpp"
+#include "barrier.hpp"
+#include "config/matmul.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/kernels.hpp"
+#include "mma.hpp"
+#include "scalar.hpp"
+#include "tiling.hpp"
+#include "warp.hpp"
 
 namespace hipquant::kernels {
 
@@ -195,106 +202,19 @@ struct GlobalBlocks {
     }
 };
 
-// Starts copying kRows rows of kVectors 16-byte vectors into the buffer at
-// shared address `buffer` (row i at offset i * kSlot), by kThreads threads
-// (`thread`: this one's index among them): row i's bytes from
-// base + i * stride, rounded down to 16 (kAligned: they are 16-byte aligned
-// already). Thread t copies vector t % kVectors of rows t / kVectors + s R,
-// R = kThreads / kVectors rows a step (every thread but the last
-// kThreads % kVectors busy), so that a step adds a multiple of the stride
-// common to all threads: a 64-bit add and the copy instruction a step (the
-// warp-row copies below took about 190 of a Q4_0 producer thread's 509
-// instructions a chunk on the H100). Rows from `rows` on (past the matrix)
-// are zero-filled, not read: their results are never stored; only a tile
-// that has such rows tests for them. Offsets within the tile are 32-bit (the
-// host keeps strides below quant::kMaxMatMulRowBytes).
-template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
-__device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
-                                                std::uint64_t rows, int thread) {
-    static_assert(kVectors <= kThreads && 16 * kVectors <= kSlot, "a row fits one step, and its slot");
-    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kVectors <=
-                      0xffffffffu,
-                  "a tile's offsets fit 32 bits");
-    constexpr int kRowsPerStep = kThreads / kVectors;
-    constexpr int kSteps = (kRows + kRowsPerStep - 1) / kRowsPerStep;
-    const int m0 = thread / kVectors, v = thread % kVectors;
-    if (m0 >= kRowsPerStep) return;
-    const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
-    const std::uint32_t step = static_cast<std::uint32_t>(kRowsPerStep) * stride;
-    const auto copy_rows = [&](auto partial) {
-        constexpr bool kPartial = decltype(partial)::value;
-        const int valid = kPartial ? static_cast<int>(rows) : kRows;
-        const std::uint8_t* from = base + (static_cast<std::uint32_t>(m0) * stride + 16u * static_cast<unsigned>(v));
-#pragma unroll
-        for (int s = 0; s < kSteps; ++s, from += step) {
-            const int m = m0 + s * kRowsPerStep;
-            if (kRows % kRowsPerStep != 0 && s == kSteps - 1 && m >= kRows) break;
-            const std::uint8_t* p = from;
-            // Rounding down to 16 clears the low 4 bits (see load_ints_a2).
-            if constexpr (!kAligned) p -= reinterpret_cast<std::uintptr_t>(p) & 15u;
-            copy_async_16(to + static_cast<unsigned>(s * kRowsPerStep * kSlot), p, !kPartial || m < valid);
-        }
-    };
-    if (rows >= static_cast<std::uint64_t>(kRows))
-        copy_rows(std::false_type{});
-    else
-        copy_rows(std::true_type{});
-}
-
-// Like copy_rows_async, for the stagers that copy one chunk ahead: the
-// kernels without producer warps, whose copies share registers with the
-// products (copy_rows_async spilled in some of them), and Q8_0's and Q4_K's
-// producers (kCopiesAhead). A warp copies whole rows, 32 / kLanes of them per step
-// (neighbouring lanes, neighbouring vectors), so a thread walks its rows by
-// adding a stride. Rows from `rows` on (past the matrix) are zero-filled,
-// not read: their results are never stored. Offsets within the tile are
-// 32-bit (the host keeps strides below quant::kMaxMatMulRowBytes). No branch
-// but the one for the threads with nothing to copy.
-template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
-__device__ __forceinline__ void copy_rows_async_warp_rows(unsigned buffer, const std::uint8_t* base,
-                                                          std::uint32_t stride, std::uint64_t rows, int thread) {
-    static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
-    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kWarp <= 0xffffffffu,
-                  "a tile's offsets fit 32 bits");
-    constexpr int kLanes = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;  // per row
-    constexpr int kRowsPerStep = kThreads / kWarp * (kWarp / kLanes);
-    constexpr int kSteps = (kRows + kRowsPerStep - 1) / kRowsPerStep;
-    static_assert(kRows % kRowsPerStep == 0 || kSteps == 1, "every step but a single one copies whole rows");
-    const int lane = warp_lane();
-    const int v = lane % kLanes;
-    const int m0 = thread / kWarp * (kWarp / kLanes) + lane / kLanes;
-    if (v >= kVectors || m0 >= kRows) return;
-    const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
-    const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
-#pragma unroll
-    for (int step = 0; step < kSteps; ++step) {
-        const int m = m0 + step * kRowsPerStep;
-        const std::uint8_t* p = base + (static_cast<std::uint32_t>(m) * stride + 16u * static_cast<unsigned>(v));
-        // Rounding down to 16 clears the low 4 bits (see load_ints_a2).
-        copy_async_16(to + static_cast<unsigned>(step * kRowsPerStep * kSlot),
-                      kAligned ? p : p - (reinterpret_cast<std::uintptr_t>(p) & 15u), m < valid_rows);
-    }
-}
-
-// The copies of a tiling's stagers: copy_rows_async where the producer
-// warps copy two chunks ahead (StagedBlocks::kTwoAhead), else
-// copy_rows_async_warp_rows.
+// The copies of a tiling's stagers: every thread busy (kVectors threads a
+// row) where the producer warps copy two chunks ahead
+// (StagedBlocks::kTwoAhead); else a power of two threads a row, so that a
+// row stays within a warp (the kernels without producer warps, whose copies
+// share registers with the products, and the producers of the formats that
+// copy one chunk ahead).
 template <typename L, bool kTwoAhead, int kRows, int kVectors, int kSlot, bool kAligned>
 __device__ __forceinline__ void copy_rows(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
                                           std::uint64_t rows, int thread) {
-    if constexpr (kTwoAhead)
-        copy_rows_async<L::kStagers, kRows, kVectors, kSlot, kAligned>(buffer, base, stride, rows, thread);
-    else
-        copy_rows_async_warp_rows<L::kStagers, kRows, kVectors, kSlot, kAligned>(buffer, base, stride, rows, thread);
+    constexpr int kPow2 = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;
+    copy_rows_async<L::kStagers, kRows, kVectors, kSlot, kAligned, kTwoAhead ? kVectors : kPow2, kTwoAhead>(
+        buffer, base, stride, rows, thread);
 }
-
-// Formats whose producer warps copy two chunks ahead (StagedBlocks::
-// kTwoAhead): all but Q8_0 and Q4_K, which measured 3-4 % slower so (H100,
-// batch 512, us: Q4_1 333 -> 305, Q6_K 425 -> 414, Q4_0 297 -> 290, Q5_0
-// 323 -> 319, Q3_K 313 -> 309, Q2_K 340 -> 338; Q8_0 280 -> 290, Q4_K 341 ->
-// 351; bench/NOTES.md).
-template <QuantType T>
-inline constexpr bool kCopiesAhead = T != QuantType::Q8_0 && T != QuantType::Q4_K;
 
 // Bytes of a row's slot in the raw copies: an odd number of 16-byte
 // vectors, so that the 8 rows a warp decodes at once start in different
@@ -322,7 +242,7 @@ struct StagedBlocks {
     static constexpr int kWBufferBytes = L::kTileRows * kSlot;
     static constexpr int kXBufferBytes = L::kTileCols * kXSlot;
     // Where the producer warps copy chunk c + 2 once chunk c is decoded
-    // (kTwoAhead: kCopiesAhead, mul_mat_q8_1_specialized; the copies off the
+    // (kTwoAhead: MatMulFormat::copies_two_ahead, mul_mat_q8_1_specialized; the copies off the
     // path from a chunk's copies landing to its tiles decoded), 3 activation
     // buffers and, where a weight unit is one chunk, 3 weight buffers (a K
     // format's unit of two chunks is copied after the first chunk of the
@@ -330,7 +250,7 @@ struct StagedBlocks {
     // else 2 of each, chunk c + 1 copied before chunk c is decoded.
     static constexpr int kTilesBytes = L::kSets * static_cast<int>(sizeof(MatMulTiles<T, L>));
     static constexpr int kWDepthAhead = kUnitParts == L::kParts ? 3 : 2;
-    static constexpr bool kTwoAhead = L::kProducerThreads > 0 && kCopiesAhead<T> &&
+    static constexpr bool kTwoAhead = L::kProducerThreads > 0 && MatMulFormat<T>::copies_two_ahead &&
                                       kWDepthAhead * kWBufferBytes + 3 * kXBufferBytes + kTilesBytes <= kBlockSharedMax;
     static constexpr int kWDepth = kTwoAhead ? kWDepthAhead : 2;
     static constexpr int kXDepth = kTwoAhead ? 3 : 2;
@@ -674,7 +594,7 @@ __device__ __forceinline__ void multiply_mins(const MatMulTiles<T, L>& s, int la
 }
 
 // All scale groups of the staged chunk, as many per loop step as the tiling
-// says (kUnroll16, kUnroll32, kUnroll32Min: common.hpp; unrolled, the loads
+// says (kUnroll16, kUnroll32, kUnroll32Min: the tuning table; unrolled, the loads
 // of one group overlap the products of another, where registers allow).
 template <QuantType T, typename Mma, typename L>
 __device__ __forceinline__ void multiply_chunk(const MatMulTiles<T, L>& s, int lane, int m_base, int n_base,
@@ -804,20 +724,15 @@ __device__ __forceinline__ void zero_min_padding(MatMulTiles<T, L>* sets) {
 // each SM scheduler runs kThreads / 128 multiplying warps and
 // kProducerThreads / 128 producer warps (warp w on scheduler w % 4), which
 // start with an even share (168 a thread for 2 + 1 warps: 16384 / 96, in
-// steps of 8); the producers keep kProducerRegs<T> and the multiplying
-// warps take the rest. 104 (200 for the others: 2 x 200 + 104 = 3 x 168)
-// unless ptxas spilled there or the H100 measured more for the products
-// faster (Q6_K at batch 512: 425 us with 184, 461 with 200).
-template <QuantType T>
-inline constexpr int kProducerRegs =
-    T == QuantType::Q6_K || T == QuantType::Q5_0 || T == QuantType::Q4_1 ? 136 : 104;
+// steps of 8); the producers keep the format's producer_registers
+// (MatMulFormat) and the multiplying warps take the rest.
 template <QuantType T, typename L>
 struct WarpRegisters {
     static constexpr int kWarps = L::kThreads / 128, kProducerWarps = L::kProducerThreads / 128;
     static_assert(kWarps * 128 == L::kThreads && kProducerWarps * 128 == L::kProducerThreads,
                   "every scheduler runs as many warps of each kind");
     static constexpr int kShare = 16384 / (32 * (kWarps + kProducerWarps)) / 8 * 8;
-    static constexpr int kProducers = kProducerRegs<T>;
+    static constexpr int kProducers = MatMulFormat<T>::producer_registers;
     static constexpr int kMultipliers =
         ((kWarps + kProducerWarps) * kShare - kProducerWarps * kProducers) / kWarps / 8 * 8;
 };
@@ -990,7 +905,7 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
 
 // y[i] = sum over the k slices of partial[s][i], in slice order (the same
 // bits every run).
-HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restrict__ y, std::uint64_t n,
+HQ_KERNEL void HIPQUANT_SYMBOL_SUM_K_SLICES(const float* __restrict__ partial, float* __restrict__ y, std::uint64_t n,
                                std::uint32_t slices) {
     const std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= n) return;
@@ -999,52 +914,43 @@ HQ_KERNEL void hq_sum_k_slices(const float* __restrict__ partial, float* __restr
     y[i] = s;
 }
 
-// The tiling a format's kernels run: the table's, without producer warps
-// for Q5_1, whose warp-specialized kernel ptxas spilled (one register a
-// chunk, at every split of the registers tried; its unrolling is the min
-// formats' either way).
-template <QuantType T, typename L>
-using TilingFor = std::conditional_t<T == QuantType::Q5_1, typename L::WithoutProducers, L>;
-
-// The host picks the tiling by batch (quant::matmul_tiling_suffix) on
-// these column counts.
+// The host picks the tiling by batch (quant::matmul_tiling) on these
+// column counts.
 template <typename Mma>
 inline constexpr bool kTilingsAsTheHostPicks =
-    Mma::Narrow::kTileCols == quant::kMatMulNarrowCols && Mma::Mid::kTileCols == quant::kMatMulMidCols &&
-    (Mma::Wide::kTileCols == quant::kMatMulMidCols || Mma::Wide::kTileCols == 2 * quant::kMatMulMidCols);
+    MatMulTilings<Mma>::Narrow::kTileCols == quant::kMatMulNarrowCols &&
+    MatMulTilings<Mma>::Mid::kTileCols == quant::kMatMulMidCols &&
+    (MatMulTilings<Mma>::Wide::kTileCols == quant::kMatMulMidCols ||
+     MatMulTilings<Mma>::Wide::kTileCols == 2 * quant::kMatMulMidCols);
 static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaDot4>,
-              "tile columns as kernel_args.hpp says");
+              "tile columns as quant/dispatch.hpp says");
 
 // Per type: {table's tile product, portable integer dot} x {narrow, mid,
-// wide} tiling (the host picks one by batch), each with
-// its launch geometry as the device variable <kernel>_geometry, which the
-// host reads from the image (the tilings differ per target). The minimum
-// blocks per SM steer ptxas: the tiling's blocks per SM hold the
-// tile-product kernels to what that many blocks leave a thread (128
-// registers at 256 threads and 2 blocks; without it some took 160); 1 lets
-// the integer-dot ones use what they need (with none ptxas capped some at
-// 64 registers, with 2 at 128, and they spilled). Nothing on AMD.
-#define HQ_MMQ_TILING(NAME, MMA, TILING) TilingFor<QuantType::NAME, MMA::TILING>
-#define HQ_MMQ_KERNEL(NAME, FAMILY, SUFFIX, MMA, TILING, MIN_BLOCKS)                                             \
-    extern "C" {                                                                                                 \
-    __device__ quant::MatMulGeometry FAMILY##NAME##SUFFIX##_geometry = {                                         \
-        HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MMQ_TILING(NAME, MMA, TILING)::kBlocksPerCu,         \
-        matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                \
-        HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols};               \
-    }                                                                                                            \
+// wide} tiling (the host picks one by batch), each with its launch geometry
+// as the device variable <kernel>_geometry. The minimum blocks per SM steer
+// ptxas: the tiling's blocks per SM hold the tile-product kernels to what
+// that many blocks leave a thread; 1 lets the integer-dot ones use what
+// they need (lower minimums made ptxas cap them and spill). Nothing on AMD.
+#define HQ_MMQ_TILING(NAME, MMA, TILING) TilingFor<QuantType::NAME, TilingOf<MMA, Tiling::TILING>>
+#define HQ_MMQ_KERNEL(NAME, PRODUCT, MMA, TILING, MIN_BLOCKS)                                                    \
+    extern "C" __device__ quant::MatMulGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT(PRODUCT, NAME, TILING),        \
+                                                          _geometry) = {                                          \
+        HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MMQ_TILING(NAME, MMA, TILING)::kBlocksPerCu,          \
+        matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                 \
+        HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols};                \
     HQ_KERNEL __launch_bounds__((HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads), HQ_MIN_BLOCKS(MIN_BLOCKS)) void \
-    FAMILY##NAME##SUFFIX(const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {   \
-        mul_mat_q8_1<QuantType::NAME, MMA, HQ_MMQ_TILING(NAME, MMA, TILING)>(w, x, y, args);                     \
+    HIPQUANT_SYMBOL_MUL_MAT(PRODUCT, NAME, TILING)(const std::uint8_t* w, const quant::BlockQ8_1* x, float* y,    \
+                                                   quant::MatVecArgs args) {                                      \
+        mul_mat_q8_1<QuantType::NAME, MMA, HQ_MMQ_TILING(NAME, MMA, TILING)>(w, x, y, args);                      \
     }
-#define HQ_MMQ_KERNELS(NAME)                                                                                   \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _wide, TileMma, Wide, TileMma::Wide::kBlocksPerCu)                  \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _mid, TileMma, Mid, TileMma::Mid::kBlocksPerCu)                     \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_, _narrow, TileMma, Narrow, TileMma::Narrow::kBlocksPerCu)            \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _wide, TileMmaDot4, Wide, 1)                                   \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _mid, TileMmaDot4, Mid, 1)                                     \
-    HQ_MMQ_KERNEL(NAME, hq_mul_mat_q8_1_dot4_, _narrow, TileMmaDot4, Narrow, 1)
-HQ_MATVEC_TYPES(HQ_MMQ_KERNELS)
+#define HQ_MMQ_TILE(NAME, TILING) \
+    HQ_MMQ_KERNEL(NAME, q8_1, TileMma, TILING, (TilingOf<TileMma, Tiling::TILING>::kBlocksPerCu))
+#define HQ_MMQ_DOT4(NAME, TILING) HQ_MMQ_KERNEL(NAME, q8_1_dot4, TileMmaDot4, TILING, 1)
+#define HQ_MMQ_KERNELS(NAME) HIPQUANT_MATMUL_TILINGS(HQ_MMQ_TILE, NAME) HIPQUANT_MATMUL_TILINGS(HQ_MMQ_DOT4, NAME)
+HIPQUANT_WEIGHT_FORMATS(HQ_MMQ_KERNELS)
 #undef HQ_MMQ_KERNELS
+#undef HQ_MMQ_DOT4
+#undef HQ_MMQ_TILE
 #undef HQ_MMQ_KERNEL
 #undef HQ_MMQ_TILING
 

@@ -8,9 +8,14 @@
 // activations are re-read from L2 once per group, not once per row (for
 // 4096 x 14336 at batch 1 that is 16 MB instead of 66 MB next to 33 MB of Q4_0
 // weights). Partial sums meet in butterfly and shared-memory reductions.
-#include "common.hpp"
+#include "async_copy.hpp"
+#include "barrier.hpp"
+#include "config/matvec.hpp"
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/kernels.hpp"
+#include "scalar.hpp"
+#include "warp.hpp"
 
 namespace hipquant::kernels {
 
@@ -99,7 +104,7 @@ inline constexpr bool kUsesSumY = Format<T>::kOffset != 0 || Format<T>::kHasMin;
 template <int R, int B>
 __device__ __forceinline__ void block_reduce_store(const float (&acc)[R * B], float* __restrict__ y,
                                                    std::uint64_t row0, std::uint64_t rows) {
-    __shared__ float partial[quant::kMatVecWarps][R * B];
+    __shared__ float partial[kMatVecWarps][R * B];
     const int lane = warp_lane();
     const int warp = static_cast<int>(threadIdx.x) / kWarp;
 #pragma unroll
@@ -112,7 +117,7 @@ __device__ __forceinline__ void block_reduce_store(const float (&acc)[R * B], fl
     if (k < R * B && row0 + static_cast<std::uint64_t>(k / B) < rows) {
         float s = 0.0f;
 #pragma unroll
-        for (int w = 0; w < static_cast<int>(quant::kMatVecWarps); ++w) s += partial[w][k];
+        for (int w = 0; w < kMatVecWarps; ++w) s += partial[w][k];
         y[static_cast<std::uint64_t>(k % B) * rows + row0 + static_cast<std::uint64_t>(k / B)] = s;
     }
 }
@@ -208,41 +213,28 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
 // together: kSharedParts) with the same parts of each activation row; those
 // are staged the same way for batch <= 2 and read directly otherwise (L1
 // hits, each shared by the R rows).
-// 32-value parts each thread takes per chunk: two for the formats with the
-// fewest bytes per part at batch 1, whose chunks then carry enough bytes to
-// keep the loads ahead of the arithmetic (H100, 4096 x 14336: Q2_K 12.0 ->
-// 11.2 us, Q3_K 19.1 -> 18.1 us, Q4_0 13.8 -> 13.6 us; at batch 2 the
-// registers it takes cost more than it gains, and four parts took too many).
-template <QuantType T, int B>
-inline constexpr int kMatVecPartsPerThread =
-    B == 1 && (T == QuantType::Q2_K || T == QuantType::Q3_K || T == QuantType::Q4_0) ? 2 : 1;
-
 template <QuantType T, int B>
 __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                                  float* __restrict__ y, quant::MatVecArgs args) {
     using F = Format<T>;
     using Block = typename F::Block;
-    constexpr int kThreads = static_cast<int>(quant::kMatVecWarps) * kWarp;
+    constexpr int kThreads = kMatVecWarps * kWarp;
     constexpr int kU = kMatVecPartsPerThread<T, B>;
     constexpr int kChunkParts = kThreads * kU;
     static_assert(kChunkParts % F::kParts == 0, "a chunk holds whole weight blocks");
     constexpr int kChunkBlocks = kChunkParts / F::kParts;
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
-    constexpr int R = static_cast<int>(quant::matvec_rows_per_block(B));
+    constexpr int R = matvec_rows_per_block(B);
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
     // From batch 7, where the platform copies asynchronously
     // (HQ_ASYNC_COPY), the next chunk of weights is copied into a second set
     // of tiles while this one is computed (when both fit the static shared
-    // memory): no registers hold it, one barrier per chunk instead of two.
-    // H100: batch 7 Q4_0 36.3 -> 32.2 us, Q6_K 44.8 -> 36.3, Q4_K 42.2 ->
-    // 37.9, none slower; batch 8 Q4_0 42.9 -> 37.9, Q5_1 46.2 -> 41.0 (Q8_0
-    // and Q2_K 2 % slower); batches 5 and 6 mixed (Q4_0 26.8 -> 28.3 at 5);
-    // batches 1 to 4 slower for most formats (Q3_K 14.7 -> 15.7 us at 1,
-    // Q8_0 30.2 -> 36.0 at 4). Otherwise the chunk waits in registers, and
-    // batches 1 and 2 stage the activations too (their 36-byte blocks cost
-    // nine 4-byte loads a thread when read directly; larger batches would
-    // need too many registers for it).
-    // (1 KB of the static shared memory stays for the reduction's partial sums.)
+    // memory, 1 KB staying for the reduction's partial sums): no registers
+    // hold it, one barrier per chunk instead of two; smaller batches measured
+    // slower so (bench/NOTES.md, "mat-vec copies ahead"). Otherwise the chunk
+    // waits in registers, and batches 1 and 2 stage the activations too
+    // (their 36-byte blocks cost nine 4-byte loads a thread when read
+    // directly; larger batches would need too many registers for it).
     constexpr bool kCopyAhead = kAsyncCopy && B >= 7 && 2 * 16 * R * kChunkVectors <= kStaticSharedBytes - 1024;
     constexpr bool kStageX = B <= 2;
     constexpr int kXVectors = kChunkParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
@@ -271,8 +263,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     Staged<kThreads, kXVectors, false> x_stage[kStageX ? B : 1];
     // Launched overlapping the kernel before (where the GPU can): the
     // weights, which no kernel writes, are requested at once; the
-    // activations (and y) only once that kernel is done. H100, 4096 x 14336
-    // at batch 1: Q4_0 15.2 -> 13.8 us, Q8_0 24.7 -> 23.0 us.
+    // activations (and y) only once that kernel is done.
     load_weight_chunk<F, kChunkParts, R>(stage, rows, args, 0, w_tile[0]);
     wait_for_previous_kernel();
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
@@ -398,7 +389,7 @@ template <QuantType T, int B>
 __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float* __restrict__ x,
                                 float* __restrict__ y, quant::MatVecArgs args) {
     using F = Format<T>;
-    const std::uint64_t row = static_cast<std::uint64_t>(blockIdx.x) * quant::kMatVecF32RowsPerBlock + threadIdx.x / kWarp;
+    const std::uint64_t row = static_cast<std::uint64_t>(blockIdx.x) * kMatVecF32RowsPerBlock + threadIdx.x / kWarp;
     if (row >= args.rows) return;
     const int lane = warp_lane();
     const auto* blocks = reinterpret_cast<const typename F::Block*>(w + row * args.row_bytes);
@@ -433,36 +424,28 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
     }
 }
 
-#define HQ_MMV_LAUNCH_BOUNDS __launch_bounds__(quant::kMatVecWarps * kWarp)
+// Each kernel publishes its launch geometry as <name>_geometry.
+#define HQ_MMVQ_KERNEL(NAME, B)                                                                                   \
+    extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B), _geometry) = { \
+        kMatVecWarps * kWarp, matvec_rows_per_block(B), B <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0,     \
+        B <= kMatVecPersistentBatch};                                                                             \
+    HQ_KERNEL __launch_bounds__(kMatVecWarps * kWarp) void HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B)(            \
+        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                     \
+        mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                       \
+    }
 // The f32 kernels: the minimum of one block keeps ptxas from capping
 // registers at 64 and spilling a few bytes to raise occupancy.
-#define HQ_MMV_F32_LAUNCH_BOUNDS __launch_bounds__(quant::kMatVecF32RowsPerBlock * kWarp, 1)
-
-#define HQ_MMVQ_KERNEL(NAME, B)                                                                              \
-    HQ_KERNEL HQ_MMV_LAUNCH_BOUNDS void hq_mul_mat_vec_q8_1_##NAME##_b##B(                                   \
-        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                \
-        mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                  \
+#define HQ_MMVF_KERNEL(NAME, B)                                                                                  \
+    extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(f32, NAME, B), _geometry) = { \
+        kMatVecF32RowsPerBlock * kWarp, kMatVecF32RowsPerBlock, 0, 0};                                           \
+    HQ_KERNEL __launch_bounds__(kMatVecF32RowsPerBlock * kWarp, 1) void HIPQUANT_SYMBOL_MUL_MAT_VEC(f32, NAME, B)( \
+        const std::uint8_t* w, const float* x, float* y, quant::MatVecArgs args) {                               \
+        mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                       \
     }
-#define HQ_MMVF_KERNEL(NAME, B)                                                                              \
-    HQ_KERNEL HQ_MMV_F32_LAUNCH_BOUNDS void hq_mul_mat_vec_f32_##NAME##_b##B(const std::uint8_t* w, const float* x, \
-                                                                          float* y, quant::MatVecArgs args) { \
-        mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                   \
-    }
-// f32 kernels up to kMaxMatVecF32Batch (4); q8_1 kernels up to kMaxMatVecBatch (8).
-#define HQ_MATVEC_KERNELS(NAME)                                                                              \
-    HQ_MMVF_KERNEL(NAME, 1)                                                                                  \
-    HQ_MMVF_KERNEL(NAME, 2)                                                                                  \
-    HQ_MMVF_KERNEL(NAME, 3)                                                                                  \
-    HQ_MMVF_KERNEL(NAME, 4)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 1)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 2)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 3)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 4)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 5)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 6)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 7)                                                                                  \
-    HQ_MMVQ_KERNEL(NAME, 8)
-HQ_MATVEC_TYPES(HQ_MATVEC_KERNELS)
+#define HQ_MATVEC_KERNELS(NAME)                          \
+    HIPQUANT_MATVEC_F32_BATCHES(HQ_MMVF_KERNEL, NAME)    \
+    HIPQUANT_MATVEC_Q8_1_BATCHES(HQ_MMVQ_KERNEL, NAME)
+HIPQUANT_WEIGHT_FORMATS(HQ_MATVEC_KERNELS)
 #undef HQ_MATVEC_KERNELS
 #undef HQ_MMVQ_KERNEL
 #undef HQ_MMVF_KERNEL

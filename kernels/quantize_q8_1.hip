@@ -1,7 +1,8 @@
 // f32 rows -> Q8_1 blocks, each output row padded with zero blocks to a
 // multiple of kRowPadding values (the layout the mat-vec kernels read).
-#include "common.hpp"
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/kernels.hpp"
+#include "warp.hpp"
 
 namespace hipquant::kernels {
 
@@ -33,7 +34,7 @@ __device__ __forceinline__ std::uint64_t row_offset(const quant::QuantizeQ8_1Arg
 // (H100, 512 rows of 14336 values, the matmul's whole op less the product
 // alone: about 65 us with a lane a value and the index divisions per value,
 // 20 with 4 values a lane, 15 with 8 or 16; bench/NOTES.md.)
-HQ_KERNEL void hq_quantize_q8_1(const float* __restrict__ x, quant::BlockQ8_1* __restrict__ y,
+HQ_KERNEL void HIPQUANT_SYMBOL_QUANTIZE_Q8_1(const float* __restrict__ x, quant::BlockQ8_1* __restrict__ y,
                                 quant::QuantizeQ8_1Args args) {
     const std::uint32_t block = (blockIdx.x * blockDim.x + threadIdx.x) / kQuantizeLanes;  // in its row
     if (block >= args.row_blocks) return;  // whole logical warps exit together

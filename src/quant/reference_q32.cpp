@@ -6,6 +6,7 @@
 // d (and m, s) are rounded to f16. Values j and j + 16 share byte j.
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "hipquant/quant/half.hpp"
 #include "reference_internal.hpp"
@@ -59,60 +60,67 @@ float quantize_q8(const float* x, std::int8_t* qs) {
     return d;
 }
 
+// Bits per quant of a 4- or 5-bit block, read off its layout: 4 in qs, and
+// a fifth in qh where the block has one (Q5_0, Q5_1).
+template <typename B, typename = void>
+constexpr int kQuantBits = 4;
+template <typename B>
+constexpr int kQuantBits<B, std::void_t<decltype(B::qh)>> = 5;
+static_assert(kQuantBits<BlockQ4_0> == 4 && kQuantBits<BlockQ4_1> == 4 && kQuantBits<BlockQ5_0> == 5 &&
+              kQuantBits<BlockQ5_1> == 5);
+
+// Quants 0..2^bits - 1 into the block: the low 4 bits into qs (values j and
+// j + 16 in byte j), bit 4 into qh.
+template <typename B>
+void pack_quants(const int* q, B& y) {
+    pack_nibbles(q, y.qs);
+    if constexpr (kQuantBits<B> == 5) pack_high_bits(q, y.qh);
+}
+
+// Q4_0 and Q5_0, with h = 2^(bits-1) (8 or 16) and max the signed value of
+// largest magnitude: d = max / -h, q = min(2h - 1, (int8)(x*id + (h + 0.5))).
+template <typename B>
+void quantize_symmetric(const float* x, B& y) {
+    constexpr int kHalf = 1 << (kQuantBits<B> - 1);
+    constexpr float kBias = static_cast<float>(kHalf) + 0.5f;  // 8.5f or 16.5f, exact
+    const float d = signed_absmax(x) / -static_cast<float>(kHalf);
+    const float id = inverse_or_zero(d);
+    y.d = fp32_to_fp16(d);
+    int q[kQK];
+    for (int j = 0; j < kQK; ++j) q[j] = clamp_int(trunc_i8(x[j] * id + kBias), 0, 2 * kHalf - 1);
+    pack_quants(q, y);
+}
+
+// Q4_1 and Q5_1: d = (max - min) / (2^bits - 1), m = min, and with
+// v = (x - min)*id + 0.5, q = min(15, (int8)v) for Q4_1 but plain (uint8)v
+// for Q5_1: GGML does not clamp that one to 31 (f32 rounding keeps v below 32).
+template <typename B>
+void quantize_offset(const float* x, B& y) {
+    constexpr int kMaxQ = (1 << kQuantBits<B>) - 1;
+    float mn, mx;
+    min_max(x, mn, mx);
+    const float d = (mx - mn) / static_cast<float>(kMaxQ);
+    const float id = inverse_or_zero(d);
+    y.d = fp32_to_fp16(d);
+    y.m = fp32_to_fp16(mn);
+    int q[kQK];
+    for (int j = 0; j < kQK; ++j) {
+        const float v = (x[j] - mn) * id + 0.5f;
+        q[j] = kQuantBits<B> == 4 ? clamp_int(trunc_i8(v), 0, kMaxQ) : trunc_u8(v);
+    }
+    pack_quants(q, y);
+}
+
 }  // namespace
 
-// d = max / -8 (max: signed value of largest magnitude), q = min(15, (int8)(x*id + 8.5)).
 template <>
-void quantize_block<QuantType::Q4_0>(const float* x, BlockQ4_0& y) {
-    const float d = signed_absmax(x) / -8.0f;
-    const float id = inverse_or_zero(d);
-    y.d = fp32_to_fp16(d);
-    int q[kQK];
-    for (int j = 0; j < kQK; ++j) q[j] = clamp_int(trunc_i8(x[j] * id + 8.5f), 0, 15);
-    pack_nibbles(q, y.qs);
-}
-
-// d = (max - min) / 15, m = min, q = min(15, (int8)((x - min)*id + 0.5)).
+void quantize_block<QuantType::Q4_0>(const float* x, BlockQ4_0& y) { quantize_symmetric(x, y); }
 template <>
-void quantize_block<QuantType::Q4_1>(const float* x, BlockQ4_1& y) {
-    float mn, mx;
-    min_max(x, mn, mx);
-    const float d = (mx - mn) / 15.0f;
-    const float id = inverse_or_zero(d);
-    y.d = fp32_to_fp16(d);
-    y.m = fp32_to_fp16(mn);
-    int q[kQK];
-    for (int j = 0; j < kQK; ++j) q[j] = clamp_int(trunc_i8((x[j] - mn) * id + 0.5f), 0, 15);
-    pack_nibbles(q, y.qs);
-}
-
-// d = max / -16, q = min(31, (int8)(x*id + 16.5)), bit 4 into qh.
+void quantize_block<QuantType::Q5_0>(const float* x, BlockQ5_0& y) { quantize_symmetric(x, y); }
 template <>
-void quantize_block<QuantType::Q5_0>(const float* x, BlockQ5_0& y) {
-    const float d = signed_absmax(x) / -16.0f;
-    const float id = inverse_or_zero(d);
-    y.d = fp32_to_fp16(d);
-    int q[kQK];
-    for (int j = 0; j < kQK; ++j) q[j] = clamp_int(trunc_i8(x[j] * id + 16.5f), 0, 31);
-    pack_nibbles(q, y.qs);
-    pack_high_bits(q, y.qh);
-}
-
-// d = (max - min) / 31, m = min, q = (uint8)((x - min)*id + 0.5) (GGML does
-// not clamp to 31 here; f32 rounding never takes it past 31.5 + 0.5).
+void quantize_block<QuantType::Q4_1>(const float* x, BlockQ4_1& y) { quantize_offset(x, y); }
 template <>
-void quantize_block<QuantType::Q5_1>(const float* x, BlockQ5_1& y) {
-    float mn, mx;
-    min_max(x, mn, mx);
-    const float d = (mx - mn) / 31.0f;
-    const float id = inverse_or_zero(d);
-    y.d = fp32_to_fp16(d);
-    y.m = fp32_to_fp16(mn);
-    int q[kQK];
-    for (int j = 0; j < kQK; ++j) q[j] = trunc_u8((x[j] - mn) * id + 0.5f);
-    pack_nibbles(q, y.qs);
-    pack_high_bits(q, y.qh);
-}
+void quantize_block<QuantType::Q5_1>(const float* x, BlockQ5_1& y) { quantize_offset(x, y); }
 
 template <>
 void quantize_block<QuantType::Q8_0>(const float* x, BlockQ8_0& y) {

@@ -47,6 +47,21 @@ public:
     std::map<std::pair<const void*, std::string>, LoadedFunction> functions;
     std::map<std::pair<const void*, std::string>, std::vector<unsigned char>> constants;  // image_constant
     std::string deferred_error;
+
+    // KernelLists resolved on this device (RocmDevice::resolve): a slot per
+    // (list, image), published with `list` last, so that readers need no
+    // lock; each entry is published by its `ready` flag.
+    struct ResolvedSlot {
+        std::atomic<bool> ready{false};
+        ResolvedKernel value;
+    };
+    struct ResolvedList {
+        std::atomic<const KernelList*> list{nullptr};
+        const void* image = nullptr;
+        std::unique_ptr<ResolvedSlot[]> slots;
+    };
+    static constexpr int kMaxResolvedLists = 4;
+    ResolvedList resolved[kMaxResolvedLists];
 };
 
 int context_ordinal(const DeviceContext& ctx) noexcept { return ctx.ordinal; }
@@ -228,7 +243,7 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
     std::lock_guard<std::mutex> lock(ctx_->mutex);
     const auto key = std::make_pair(image.data, name);
     if (auto it = ctx_->functions.find(key); it != ctx_->functions.end())
-        return Function(it->second.handle, name, &it->second.shared_allowed);
+        return Function(it->second.handle, it->first.second.c_str(), &it->second.shared_allowed);
 
     const hipModule_t mod = loaded_module(*ctx_, *this, image);
     hipFunction_t fn{};
@@ -238,9 +253,54 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
         HIPQUANT_FAIL(errc::not_found, "kernel '" + name + "' is not in code object '" + image.name +
                                            "' (" + hipGetErrorName(e) + ")");
     }
-    auto& loaded = ctx_->functions[key];
-    loaded.handle = fn;
-    return Function(fn, name, &loaded.shared_allowed);
+    const auto it = ctx_->functions.try_emplace(key).first;
+    it->second.handle = fn;
+    return Function(fn, it->first.second.c_str(), &it->second.shared_allowed);
+}
+
+const ResolvedKernel& RocmDevice::resolve(const KernelList& list, std::size_t index, const CodeObject& image) const {
+    HIPQUANT_REQUIRE(index < list.size, errc::invalid_value,
+                     "resolve: kernel " + std::to_string(index) + " of a list of " + std::to_string(list.size));
+    for (auto& r : ctx_->resolved) {
+        if (r.list.load(std::memory_order_acquire) == &list && r.image == image.data) {
+            auto& slot = r.slots[index];
+            if (slot.ready.load(std::memory_order_acquire)) return slot.value;
+            break;
+        }
+    }
+    const KernelListEntry& entry = list.entries[index];
+    HIPQUANT_REQUIRE(entry.geometry_bytes <= ResolvedKernel::kMaxGeometryBytes, errc::invalid_value,
+                     std::string("resolve: the geometry of '") + entry.name + "' is larger than a ResolvedKernel holds");
+    // Loaded outside the lock below: both take the context's mutex.
+    ResolvedKernel value;
+    value.function = get_or_load_func(entry.name, image);
+    if (entry.geometry_bytes > 0) read_image_constant(entry.geometry, value.geometry, entry.geometry_bytes, image);
+
+    std::lock_guard<std::mutex> lock(ctx_->mutex);
+    detail::DeviceContext::ResolvedList* found = nullptr;
+    for (auto& r : ctx_->resolved) {
+        const KernelList* held = r.list.load(std::memory_order_relaxed);
+        if (held == &list && r.image == image.data) {
+            found = &r;
+            break;
+        }
+        if (held == nullptr) {
+            r.slots = std::make_unique<detail::DeviceContext::ResolvedSlot[]>(list.size);
+            r.image = image.data;
+            r.list.store(&list, std::memory_order_release);
+            found = &r;
+            break;
+        }
+    }
+    HIPQUANT_REQUIRE(found != nullptr, errc::invalid_value,
+                     "resolve: more than " + std::to_string(detail::DeviceContext::kMaxResolvedLists) +
+                         " kernel lists on one device");
+    auto& slot = found->slots[index];
+    if (!slot.ready.load(std::memory_order_relaxed)) {
+        slot.value = value;
+        slot.ready.store(true, std::memory_order_release);
+    }
+    return slot.value;
 }
 
 void RocmDevice::read_image_constant(const std::string& name, void* out, std::size_t bytes,

@@ -7,17 +7,22 @@ void ArgBuilder::launch(const LaunchConfig& cfg, hipStream_t stream) {
     const Dim3& g = cfg.grid_dim;
     const Dim3& b = cfg.block_dim;
     HIPQUANT_REQUIRE(g.x > 0 && g.y > 0 && g.z > 0 && b.x > 0 && b.y > 0 && b.z > 0, errc::invalid_value,
-                     "launch of '" + fn_.name() + "': empty grid or block (" + std::to_string(g.x) + "x" +
+                     std::string("launch of '") + fn_.name() + "': empty grid or block (" + std::to_string(g.x) + "x" +
                          std::to_string(g.y) + "x" + std::to_string(g.z) + " blocks of " + std::to_string(b.x) +
                          "x" + std::to_string(b.y) + "x" + std::to_string(b.z) + ")");
-    std::vector<void*> params;
-    params.reserve(storage_.size());
-    for (auto& slot : storage_) params.push_back(slot.get());
+    void* params[kMaxArgs];
+    for (std::size_t i = 0; i < count_; ++i) params[i] = storage_ + offsets_[i];
     if (cfg.shared_mem_bytes > 0) fn_.allow_dynamic_shared(cfg.shared_mem_bytes);
     const unsigned grid[3] = {g.x, g.y, g.z};
     const unsigned block[3] = {b.x, b.y, b.z};
-    HIPQUANT_CHECK(platform::launch_kernel(fn_.handle(), grid, block, cfg.shared_mem_bytes, stream, params.data(),
+    HIPQUANT_CHECK(platform::launch_kernel(fn_.handle(), grid, block, cfg.shared_mem_bytes, stream, params,
                                            cfg.overlap_previous));
+}
+
+void ArgBuilder::too_many_args() const {
+    HIPQUANT_FAIL(errc::invalid_value, std::string("launch of '") + fn_.name() + "': more than " +
+                                           std::to_string(kMaxArgs) + " arguments or " +
+                                           std::to_string(kMaxArgBytes) + " bytes of them");
 }
 
 void Function::allow_dynamic_shared(std::uint32_t bytes) const {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/selftest.hpp"
@@ -27,7 +28,7 @@ std::string shape_seed(const char* type, std::size_t rows, std::size_t cols, std
 // Kernels HIPQUANT_SELFTEST_INJECT_FAULT may compile wrong. The kernel
 // change that does it also defines an empty kernel named
 // hq_injected_fault_<name without "hq_">, so the image says so itself.
-const char* const kFaultableKernels[] = {"hq_dequantize_f32_Q4_0"};
+const char* const kFaultableKernels[] = {hq::kernel_name(hq::KernelId::dequantize_f32_Q4_0)};
 
 // Lengths off the tiles: whole blocks, but not a multiple of 512 values
 // (the activation padding), of the 8 blocks a dequantize thread block
@@ -47,6 +48,19 @@ constexpr std::size_t kNarrowCheckBatch = 17;
 constexpr std::size_t kMidCheckBatch = hq::kMatMulMidBatch + 3;
 constexpr std::size_t kWideCheckBatch = hq::kMatMulWideBatch + 3;
 
+// The kernel a product of `batch` rows runs (the table's tile product, or
+// with integer_dot the portable one above kMaxMatVecBatch).
+std::string product_name(hq::QuantType type, std::size_t batch, bool integer_dot) {
+    return batch > hq::kMaxMatVecBatch ? hq::kernel_name(hq::mul_mat_kernel(type, hq::matmul_tiling(batch), integer_dot))
+                                       : hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(type, batch));
+}
+// One line covers the f32 path's kernels of every batch: their name less
+// the batch suffix.
+std::string f32_family_name(hq::QuantType type) {
+    const std::string b1 = hq::kernel_name(hq::mul_mat_vec_f32_kernel(type, 1));
+    return b1.substr(0, b1.size() - 3);  // "_b1"
+}
+
 }  // namespace
 
 CheckResult check_quantize_q8_1(const RocmDevice& device, std::size_t rows, std::size_t cols, std::uint32_t seed) {
@@ -62,7 +76,8 @@ CheckResult check_quantize_q8_1(const RocmDevice& device, std::size_t rows, std:
     std::memset(static_cast<void*>(poison.data()), 0x5a, poison.size() * sizeof(hq::BlockQ8_1));
     device.memcpy_htod(poison, dy.span());
     hq::quantize_q8_1(device, dx.span(), rows, cols, dy.span(), device.stream());
-    CheckResult r = compare_quantize_q8_1("hq_quantize_q8_1", device.memcpy_dtov(dy), x, rows, cols);
+    CheckResult r = compare_quantize_q8_1(hq::kernel_name(hq::KernelId::quantize_q8_1), device.memcpy_dtov(dy), x,
+                                          rows, cols);
     r.detail = shape_seed(nullptr, rows, cols, seed) + ": " + r.detail;
     return r;
 }
@@ -76,9 +91,9 @@ std::vector<CheckResult> check_dequantize(const RocmDevice& device, hq::QuantTyp
     const auto expect = hq::reference::dequantize_matrix(type, bytes.data(), rows, cols);
     const std::string where = shape_seed(tname, rows, cols, seed) + ": ";
     std::vector<CheckResult> out;
-    out.push_back(
-        compare_dequantize_f32(std::string("hq_dequantize_f32_") + tname, device.memcpy_dtov(t.dequantize()), expect));
-    out.push_back(compare_dequantize_f16(std::string("hq_dequantize_f16_") + tname,
+    out.push_back(compare_dequantize_f32(hq::kernel_name(hq::conversion_kernel(hq::Conversion::dequantize_f32, type)),
+                                         device.memcpy_dtov(t.dequantize()), expect));
+    out.push_back(compare_dequantize_f16(hq::kernel_name(hq::conversion_kernel(hq::Conversion::dequantize_f16, type)),
                                          device.memcpy_dtov(t.dequantize_f16()), expect));
     for (auto& r : out) r.detail = where + r.detail;
     return out;
@@ -104,10 +119,7 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     device.memcpy_htod(poison, dy.span());
     std::string name;
     const std::string b = std::to_string(batch);
-    const bool mat_mat = batch > hq::kMaxMatVecBatch;
-    const std::string tiling = hq::matmul_tiling_suffix(batch);
-    const std::string product = mat_mat ? std::string("hq_mul_mat_q8_1_") + tname + tiling
-                                        : std::string("hq_mul_mat_vec_q8_1_") + tname + "_b" + b;
+    const std::string product = product_name(t.type(), batch, false);
     if (input == MatVecInput::kQ8_1Host) {
         const auto blocks = q8_1_blocks(x, batch, cols);
         xq = q8_1_decoded(x, batch, cols);
@@ -118,14 +130,14 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     } else {
         auto dx = device.memcpy_stod(x);
         hq::MatVecPath path = hq::MatVecPath::kDequantize;
-        name = std::string("hq_mul_mat_vec_f32_") + tname;
+        name = f32_family_name(t.type());
+        const std::string quantize = hq::kernel_name(hq::KernelId::quantize_q8_1);
         if (input == MatVecInput::kQ8_1Device) {
             path = hq::MatVecPath::kQ8_1;
-            name = "hq_quantize_q8_1+" + product;
+            name = quantize + "+" + product;
         } else if (input == MatVecInput::kQ8_1DeviceIntegerDot) {
             path = hq::MatVecPath::kQ8_1IntegerDot;
-            name = "hq_quantize_q8_1+" +
-                   (mat_mat ? std::string("hq_mul_mat_q8_1_dot4_") + tname + tiling : product);
+            name = quantize + "+" + product_name(t.type(), batch, true);
         }
         if (path != hq::MatVecPath::kDequantize) xq = q8_1_decoded(x, batch, cols);
         t.matmul(dx.span(), batch, dy.span(), device.stream(), path);
@@ -198,9 +210,9 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
         std::vector<CheckResult> parts;
         for (const auto& s : {std::pair<std::size_t, std::size_t>{1, 32}, {7, 1000}, {33, 577}})
             parts.push_back(check_quantize_q8_1(device, s.first, s.second, seed++));
-        emit(merge("hq_quantize_q8_1", parts));
+        emit(merge(hq::kernel_name(hq::KernelId::quantize_q8_1), parts));
     } catch (const std::exception& e) {
-        emit(failed("hq_quantize_q8_1", e));
+        emit(failed(hq::kernel_name(hq::KernelId::quantize_q8_1), e));
     }
 
     for (const auto& info : hq::kQuantTypes) {
@@ -208,7 +220,9 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
         try {
             for (auto& r : check_dequantize(device, info.type, kRows, awkward_cols(info), seed++)) emit(std::move(r));
         } catch (const std::exception& e) {
-            emit(failed(std::string("hq_dequantize_{f32,f16}_") + info.name, e));
+            emit(failed(std::string(hq::kernel_name(hq::conversion_kernel(hq::Conversion::dequantize_f32, info.type))) +
+                            " (and f16)",
+                        e));
         }
     }
 
@@ -219,14 +233,14 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
         try {
             w.emplace(make_mat_vec_weights(device, info.type, kRows, mat_vec_cols(info), seed++));
         } catch (const std::exception& e) {
-            emit(failed("hq_mul_mat_vec_*_" + tname, e));
+            emit(failed(product_name(info.type, 1, false) + " (weights)", e));
             continue;
         }
         for (std::uint32_t b = 1; b <= hq::kMaxMatVecBatch; ++b) {
             try {
                 emit(check_mat_vec(device, *w, b, MatVecInput::kQ8_1Host, seed++));
             } catch (const std::exception& e) {
-                emit(failed("hq_mul_mat_vec_q8_1_" + tname + "_b" + std::to_string(b), e));
+                emit(failed(product_name(info.type, b, false), e));
             }
         }
         // The mat-mat kernels: the table's tile product and the portable one,
@@ -234,8 +248,7 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
         for (const std::size_t batch : {kNarrowCheckBatch, kMidCheckBatch, kWideCheckBatch}) {
             for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
                 const std::string kernel =
-                    std::string(input == MatVecInput::kQ8_1Host ? "hq_mul_mat_q8_1_" : "hq_mul_mat_q8_1_dot4_") +
-                    tname + hq::matmul_tiling_suffix(batch);
+                    product_name(info.type, batch, input == MatVecInput::kQ8_1DeviceIntegerDot);
                 try {
                     CheckResult r = check_mat_vec(device, *w, batch, input, seed++);
                     r.name = kernel;
@@ -250,9 +263,9 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
             std::vector<CheckResult> parts;
             for (std::uint32_t b = 1; b <= hq::kMaxMatVecBatch; ++b)
                 parts.push_back(check_mat_vec(device, *w, b, MatVecInput::kF32, seed++));
-            emit(merge("hq_mul_mat_vec_f32_" + tname, parts));
+            emit(merge(f32_family_name(info.type), parts));
         } catch (const std::exception& e) {
-            emit(failed("hq_mul_mat_vec_f32_" + tname, e));
+            emit(failed(f32_family_name(info.type), e));
         }
     }
     return results;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gpu_test_util.hpp"
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/selftest.hpp"
@@ -58,16 +59,16 @@ hipquant::DeviceMemory<T> poisoned(const hipquant::RocmDevice& device, std::size
 // Both gathers of `indices` from `w` against the reference, bit for bit.
 void expect_gathers_equal_reference(const hipquant::RocmDevice& device, const Weights& w,
                                     const std::vector<std::int32_t>& indices) {
-    const char* tname = hq::quant_type_name(w.tensor.type());
+    const hq::QuantType type = w.tensor.type();
     const auto expect = gather(w, indices);
     const auto d_indices = device.memcpy_stod(indices);
     auto out = poisoned<float>(device, expect.size());
     auto out_f16 = poisoned<std::uint16_t>(device, expect.size());
     w.tensor.get_rows(d_indices.span(), out.span(), device.stream());
     w.tensor.get_rows_f16(d_indices.span(), out_f16.span(), device.stream());
-    const auto r32 = selftest::compare_dequantize_f32(std::string("hq_get_rows_f32_") + tname,
+    const auto r32 = selftest::compare_dequantize_f32(hq::kernel_name(hq::conversion_kernel(hq::Conversion::get_rows_f32, type)),
                                                       device.memcpy_dtov(out), expect);
-    const auto r16 = selftest::compare_dequantize_f16(std::string("hq_get_rows_f16_") + tname,
+    const auto r16 = selftest::compare_dequantize_f16(hq::kernel_name(hq::conversion_kernel(hq::Conversion::get_rows_f16, type)),
                                                       device.memcpy_dtov(out_f16), expect);
     EXPECT_TRUE(r32.passed) << r32.name << ": " << r32.detail;
     EXPECT_TRUE(r16.passed) << r16.name << ": " << r16.detail;

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include "gpu_test_util.hpp"
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/selftest.hpp"
@@ -77,9 +79,9 @@ TEST_F(GpuTest, EmptyKSlicesAddNothing) {
 // above run with it.
 TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
     for (const auto type : hipquant::test::weight_types(hq::kKernelMulMat)) {
-        for (const char* family : {"hq_mul_mat_q8_1_", "hq_mul_mat_q8_1_dot4_"}) {
-            for (const char* tiling : {"_wide", "_mid", "_narrow"}) {
-                const std::string kernel = family + std::string(hq::quant_type_name(type)) + tiling;
+        for (const bool integer_dot : {false, true}) {
+            for (const int tiling : {0, 1, 2}) {
+                const std::string kernel = hq::kernel_name(hq::mul_mat_kernel(type, tiling, integer_dot));
                 const auto g = device().image_constant<hq::MatMulGeometry>(kernel + "_geometry");
                 std::printf("%-34s %4u threads, %u per CU, %6u B shared, %3u x %3u tiles\n", kernel.c_str(),
                             g.threads, g.blocks_per_cu, g.shared_bytes, g.tile_rows, g.tile_cols);
@@ -87,11 +89,11 @@ TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
                 EXPECT_GE(g.blocks_per_cu, 1u) << kernel;
                 EXPECT_TRUE(g.tile_rows % 16 == 0 && g.tile_rows > 0 && g.tile_cols % 16 == 0 && g.tile_cols > 0)
                     << kernel << ": " << g.tile_rows << " x " << g.tile_cols;
-                if (std::string(tiling) == "_narrow") EXPECT_EQ(g.tile_cols, hq::kMatMulNarrowCols) << kernel;
-                if (std::string(tiling) == "_mid") EXPECT_EQ(g.tile_cols, hq::kMatMulMidCols) << kernel;
+                if (tiling == 0) EXPECT_EQ(g.tile_cols, hq::kMatMulNarrowCols) << kernel;
+                if (tiling == 1) EXPECT_EQ(g.tile_cols, hq::kMatMulMidCols) << kernel;
                 // The narrow kernels fit every GPU the image builds for (the
                 // host falls back to them where a wider one does not).
-                if (std::string(tiling) == "_narrow")
+                if (tiling == 0)
                     EXPECT_LE(g.shared_bytes, 99u * 1024) << kernel << " on " << device().name();
             }
         }
@@ -156,5 +158,23 @@ TEST_F(GpuTest, BroadcastViewEqualsThePackedProduct) {
             EXPECT_TRUE(std::equal(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(block),
                                    a.begin() + static_cast<std::ptrdiff_t>(block)));
         }
+    }
+}
+
+// Every kernel of the host's table (quant/kernels.hpp) is in the image and
+// resolves on the device, each product with the geometry it publishes.
+TEST_F(GpuTest, EveryKernelOfTheTableResolves) {
+    for (std::size_t i = 0; i < hq::kKernelCount; ++i) {
+        const auto id = static_cast<hq::KernelId>(i);
+        const hipquant::ResolvedKernel& k = hq::kernel(device(), id);
+        EXPECT_NE(k.function.handle(), nullptr) << hq::kernel_name(id);
+        EXPECT_STREQ(k.function.name(), hq::kernel_name(id));
+        if (hq::kKernels[i].geometry_bytes > 0) {
+            std::uint32_t threads = 0;  // the first field of both geometries
+            std::memcpy(&threads, k.geometry, sizeof threads);
+            EXPECT_TRUE(threads % 32 == 0 && threads >= 32 && threads <= 1024) << hq::kernel_name(id);
+        }
+        // Resolved once: the same record on every later call.
+        EXPECT_EQ(&hq::kernel(device(), id), &k) << hq::kernel_name(id);
     }
 }

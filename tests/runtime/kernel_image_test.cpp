@@ -12,6 +12,7 @@
 
 #include "gpu_test_util.hpp"
 #include "target_arch.hpp"
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/runtime/module.hpp"
 
 namespace {
@@ -92,6 +93,27 @@ TEST(KernelImage, HoldsCodeForEveryExpectedTarget) {
         EXPECT_NE(elf.find("hq_quantize_q8_1"), std::string::npos);
         EXPECT_NE(elf.find("hq_mul_mat_vec_q8_1_Q4_0_b1"), std::string::npos);
     }
+}
+
+// Every kernel of the host's table (quant/kernels.hpp) is a symbol of every
+// AMD code object in the bundle, so a kernel the host expects but a target
+// lacks fails here, in CI, not at a user's first call. (The NVIDIA fatbin's
+// cubins are checked on the GPU: EveryKernelOfTheTableResolves.)
+TEST(KernelImage, EveryAmdCodeObjectHoldsTheKernelTable) {
+    const auto& image = hipquant::kernel_image();
+    std::size_t checked = 0;
+    for (const auto& arch : image.architectures()) {
+        const std::string elf = bundle_entry(image, arch);
+        if (elf.empty()) continue;  // not an AMD bundle entry
+        SCOPED_TRACE(arch);
+        ++checked;
+        for (const auto& k : hipquant::quant::kKernels) {
+            // Symbol names are NUL-terminated in the string table.
+            EXPECT_NE(elf.find(std::string(k.name) + '\0'), std::string::npos) << k.name;
+            if (k.geometry) EXPECT_NE(elf.find(std::string(k.geometry) + '\0'), std::string::npos) << k.geometry;
+        }
+    }
+    if (checked == 0) GTEST_SKIP() << "the image is no AMD offload bundle (this is the NVIDIA build)";
 }
 
 TEST(KernelImage, EmbeddedBytesEqualTheBuiltImage) {

@@ -151,6 +151,14 @@ public:
     // Throws Error (errc::not_found) naming the kernel if the image lacks it.
     Function get_or_load_func(const std::string& name, const CodeObject& image = kernel_image()) const;
 
+    // Entry `index` of `list` (a fixed list of `image`'s kernels): its
+    // handle and published geometry, resolved on the first call for the
+    // entry and cached in the device. Later calls take no lock, allocate
+    // nothing and build no string: the launch path's lookup. Safe from any
+    // number of threads. Throws as get_or_load_func and image_constant do.
+    const ResolvedKernel& resolve(const KernelList& list, std::size_t index,
+                                  const CodeObject& image = kernel_image()) const;
+
     // The value of the device variable `name` in `image` (a record its
     // kernels publish, as the mat-mat kernels their launch geometry), read
     // once per device, image and name (the first read loads the image and

@@ -4,10 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "hipquant/runtime/error.hpp"
 #include "hipquant/runtime/memory.hpp"
@@ -46,7 +44,7 @@ struct LaunchConfig {
     // Lets the launch overlap the end of the kernel before it in the stream
     // where the GPU supports it (RocmDevice::overlapped_launch; NVIDIA
     // Hopper's programmatic dependent launch). Only for kernels written for
-    // it: they call wait_for_previous_kernel() (kernels/common.hpp) before
+    // it: they call wait_for_previous_kernel() (kernels/barrier.hpp) before
     // touching memory an earlier kernel may write.
     LaunchConfig& overlapping_previous(bool on = true) {
         overlap_previous = on;
@@ -60,23 +58,29 @@ struct LaunchConfig {
 };
 
 // Collects kernel arguments by value, then launches. Each argument is copied
-// into storage the builder owns, so a builder kept in a variable never points
-// at a dead temporary. Only trivially copyable values and device spans (which
-// pass their pointer) are accepted: anything else cannot cross to the GPU.
-// This is the one place argument types cannot be checked against the kernel's
-// signature, so each kernel gets one typed host wrapper that uses it.
+// into storage inside the builder (no heap allocation), so a builder kept in
+// a variable never points at a dead temporary. Only trivially copyable
+// values and device spans (which pass their pointer) are accepted: anything
+// else cannot cross to the GPU. This is the one place argument types cannot
+// be checked against the kernel's signature, so each kernel gets one typed
+// host wrapper that uses it.
 class ArgBuilder {
 public:
+    static constexpr std::size_t kMaxArgs = 16;
+    static constexpr std::size_t kMaxArgBytes = 512;
+
     explicit ArgBuilder(const Function& fn) : fn_(fn) {}
 
     template <typename T>
     ArgBuilder& arg(const T& value) {
         static_assert(std::is_trivially_copyable_v<T>, "kernel arguments must be trivially copyable");
         static_assert(alignof(T) <= alignof(std::max_align_t), "over-aligned kernel argument");
-        const std::size_t slots = (sizeof(T) + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t);
-        auto storage = std::make_unique<std::max_align_t[]>(slots);
-        std::memcpy(storage.get(), &value, sizeof(T));
-        storage_.push_back(std::move(storage));
+        const std::size_t at = (used_ + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
+                               alignof(std::max_align_t);
+        if (count_ == kMaxArgs || at + sizeof(T) > kMaxArgBytes) too_many_args();
+        std::memcpy(storage_ + at, &value, sizeof(T));
+        offsets_[count_++] = static_cast<std::uint16_t>(at);
+        used_ = at + sizeof(T);
         return *this;
     }
     template <typename T>
@@ -95,11 +99,16 @@ public:
     // Queues the kernel on `stream`; checks the launch's result at once.
     void launch(const LaunchConfig& cfg, hipStream_t stream);
 
-    std::size_t arg_count() const noexcept { return storage_.size(); }
+    std::size_t arg_count() const noexcept { return count_; }
 
 private:
+    [[noreturn]] void too_many_args() const;
+
     Function fn_;
-    std::vector<std::unique_ptr<std::max_align_t[]>> storage_;
+    std::size_t count_ = 0;
+    std::size_t used_ = 0;
+    std::uint16_t offsets_[kMaxArgs] = {};
+    alignas(std::max_align_t) unsigned char storage_[kMaxArgBytes];
 };
 
 inline ArgBuilder Function::builder() const { return ArgBuilder(*this); }

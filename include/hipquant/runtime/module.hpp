@@ -60,16 +60,18 @@ namespace errc {
 inline constexpr int no_binary_for_gpu = 209;
 }  // namespace errc
 
-// A kernel of a loaded module on one device. Cheap to copy; valid as long
-// as the RocmDevice that loaded it.
+// A kernel of a loaded module on one device. Cheap to copy (no allocation);
+// valid as long as the RocmDevice that loaded it.
 class Function {
 public:
+    Function() = default;
+    // `name` must outlive every copy (the loader's cache holds it).
     // `shared_allowed`, where given, is the loader's record (shared by every
     // copy of this function) of the dynamic shared memory it already allows.
-    Function(hipFunction_t handle, std::string name, std::atomic<std::uint32_t>* shared_allowed = nullptr)
-        : handle_(handle), name_(std::move(name)), shared_allowed_(shared_allowed) {}
+    Function(hipFunction_t handle, const char* name, std::atomic<std::uint32_t>* shared_allowed = nullptr)
+        : handle_(handle), name_(name), shared_allowed_(shared_allowed) {}
     hipFunction_t handle() const noexcept { return handle_; }
-    const std::string& name() const noexcept { return name_; }
+    const char* name() const noexcept { return name_; }
     // Starts a launch: fn.builder().arg(x).arg(n).launch(cfg, stream).
     ArgBuilder builder() const;
     // Makes launches with `bytes` of dynamic shared memory possible
@@ -78,9 +80,31 @@ public:
     void allow_dynamic_shared(std::uint32_t bytes) const;
 
 private:
-    hipFunction_t handle_;
-    std::string name_;
-    std::atomic<std::uint32_t>* shared_allowed_;
+    hipFunction_t handle_{};
+    const char* name_ = "";
+    std::atomic<std::uint32_t>* shared_allowed_ = nullptr;
+};
+
+// A fixed list of kernels of one image, each named at compile time, and
+// for each the bytes of the launch geometry it publishes as the device
+// variable <name>_geometry (0: none). The list and its strings live as
+// long as the program (quant/kernels.hpp generates hipquant's).
+struct KernelListEntry {
+    const char* name;
+    const char* geometry;  // "<name>_geometry", or null
+    std::uint32_t geometry_bytes;
+};
+struct KernelList {
+    const KernelListEntry* entries;
+    std::size_t size;
+};
+
+// One entry of a KernelList on one device: its handle and the geometry
+// record it publishes (geometry_bytes of it; the rest zero).
+struct ResolvedKernel {
+    static constexpr std::size_t kMaxGeometryBytes = 32;
+    Function function;
+    alignas(8) unsigned char geometry[kMaxGeometryBytes] = {};
 };
 
 }  // namespace hipquant

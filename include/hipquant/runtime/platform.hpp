@@ -26,7 +26,7 @@ inline std::size_t max_dynamic_shared(const hipDeviceProp_t& prop) { return prop
 // it (see launch_kernel): not on AMD.
 inline bool overlapped_launch_supported(const hipDeviceProp_t&) { return false; }
 // Whether kernels copy global memory to shared memory asynchronously (and
-// take dynamic shared memory for it): kernels/common.hpp's HQ_ASYNC_COPY.
+// take dynamic shared memory for it): kernels/arch.hpp's HQ_ASYNC_COPY.
 inline constexpr bool kAsyncSharedCopy = false;
 // Lets `f` be launched with `bytes` of dynamic shared memory: nothing to do
 // on AMD (a block may use all of a CU's LDS without opting in).
@@ -183,7 +183,7 @@ inline hipError_t module_global(hipModule_t module, const char* name, void** add
 // Launches `f`. With `overlap_previous` (only where
 // overlapped_launch_supported), the launch may begin while the kernel
 // before it in the stream is still finishing (programmatic dependent
-// launch): the kernel must wait (kernels/common.hpp,
+// launch): the kernel must wait (kernels/barrier.hpp,
 // wait_for_previous_kernel) before it reads or writes memory that kernel
 // may touch; memory no kernel writes it may read at once.
 inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], const unsigned (&block)[3],

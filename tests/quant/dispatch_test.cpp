@@ -1,21 +1,45 @@
-// The host's choice of mat-mat tiling: by batch, and narrower where the GPU
-// cannot give a block the shared memory a kernel's geometry asks for.
+// The host's choice of kernels: the mat-mat tiling by batch (narrower where
+// the GPU cannot give a block the shared memory a kernel's geometry asks
+// for), and the typed kernel table's names.
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <set>
 #include <string>
 
-#include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/dispatch.hpp"
+#include "hipquant/quant/kernels.hpp"
 
 namespace hq = hipquant::quant;
 
 TEST(MatMulTiling, ByBatch) {
-    EXPECT_EQ(std::string(hq::matmul_tiling_suffix(9)), "_narrow");
-    EXPECT_EQ(std::string(hq::matmul_tiling_suffix(hq::kMatMulMidBatch - 1)), "_narrow");
-    EXPECT_EQ(std::string(hq::matmul_tiling_suffix(hq::kMatMulMidBatch)), "_mid");
-    EXPECT_EQ(std::string(hq::matmul_tiling_suffix(hq::kMatMulWideBatch - 1)), "_mid");
-    EXPECT_EQ(std::string(hq::matmul_tiling_suffix(hq::kMatMulWideBatch)), "_wide");
-    EXPECT_EQ(std::string(hq::matmul_tiling_suffix(512)), "_wide");
+    EXPECT_EQ(hq::matmul_tiling(9), 0);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulMidBatch - 1), 0);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulMidBatch), 1);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulWideBatch - 1), 1);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulWideBatch), 2);
+    EXPECT_EQ(hq::matmul_tiling(512), 2);
+}
+
+// The typed lookups name the kernels the kernel files define (the same
+// symbol macros), one name per kernel.
+TEST(KernelTable, TypedLookupsNameTheirKernels) {
+    EXPECT_STREQ(hq::kernel_name(hq::KernelId::quantize_q8_1), "hq_quantize_q8_1");
+    EXPECT_STREQ(hq::kernel_name(hq::conversion_kernel(hq::Conversion::dequantize_f16, hq::QuantType::BF16)),
+                 "hq_dequantize_f16_BF16");
+    EXPECT_STREQ(hq::kernel_name(hq::conversion_kernel(hq::Conversion::get_rows_f32, hq::QuantType::Q8_K)),
+                 "hq_get_rows_f32_Q8_K");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(hq::QuantType::Q4_0, 1)), "hq_mul_mat_vec_q8_1_Q4_0_b1");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(hq::QuantType::Q6_K, 8)), "hq_mul_mat_vec_q8_1_Q6_K_b8");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_vec_f32_kernel(hq::QuantType::Q5_1, 4)), "hq_mul_mat_vec_f32_Q5_1_b4");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q2_K, 0, true)), "hq_mul_mat_q8_1_dot4_Q2_K_narrow");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q3_K, 2, false)), "hq_mul_mat_q8_1_Q3_K_wide");
+    std::set<std::string> names;
+    for (const auto& k : hq::kKernels) {
+        EXPECT_TRUE(names.insert(k.name).second) << k.name << " twice";
+        if (k.geometry) EXPECT_EQ(std::string(k.geometry), std::string(k.name) + "_geometry");
+    }
+    EXPECT_EQ(names.size(), hq::kKernelCount);
 }
 
 // Shared memory per block of the narrow, mid and wide kernels as an H100

@@ -5,6 +5,8 @@
 
 #include "hipquant/quant/ops.hpp"
 
+#include "hipquant/quant/kernels.hpp"
+
 namespace hipquant::quant {
 
 namespace {
@@ -71,8 +73,8 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
                                 static_cast<std::uint32_t>(row_blocks),
                                 {x.shape[0], x.shape[1], x.shape[2]},
                                 {x.strides[0], x.strides[1], x.strides[2]}};
-    device.get_or_load_func("hq_quantize_q8_1")
-        .builder()
+    kernel(device, KernelId::quantize_q8_1)
+        .function.builder()
         .arg(x.data)
         .arg(y)
         .arg(args)

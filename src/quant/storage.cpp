@@ -1,10 +1,12 @@
-// QuantizedTensor: upload, dequantize and the mat-vec dispatch.
+// QuantizedTensor: upload, dequantize and the product dispatch.
 #include "hipquant/quant/storage.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string>
 
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
 
@@ -12,11 +14,13 @@ namespace hipquant::quant {
 
 namespace {
 
-
-// Kernel names are built from the type table's names: the kernels are
-// instantiated with the same X-macro, so a name lookup cannot drift.
-std::string kernel_name(const char* family, QuantType type) {
-    return std::string(family) + quant_type_name(type);
+// The launch geometry a resolved kernel publishes.
+template <typename G>
+G geometry_of(const ResolvedKernel& k) {
+    static_assert(sizeof(G) <= ResolvedKernel::kMaxGeometryBytes, "fits the resolved record");
+    G g;
+    std::memcpy(&g, k.geometry, sizeof g);
+    return g;
 }
 
 std::string shape_str(std::size_t rows, std::size_t cols) {
@@ -79,17 +83,17 @@ QuantizedTensor QuantizedTensor::quantize(const RocmDevice& device, QuantType ty
 
 namespace {
 
-// Both dequantize ops: one thread per value, kernel hq_dequantize_<to>_<type>.
+// Both dequantize ops: one thread per value.
 template <typename Out>
 void launch_dequantize(const RocmDevice& device, QuantType type, DeviceSpan<const std::uint8_t> data,
-                       std::size_t rows, std::size_t cols, DeviceSpan<Out> out, const char* op, const char* family,
+                       std::size_t rows, std::size_t cols, DeviceSpan<Out> out, const char* op, Conversion conversion,
                        hipStream_t stream) {
     HIPQUANT_REQUIRE(out.size() == rows * cols, errc::invalid_value,
                      std::string(op) + ": out has " + std::to_string(out.size()) + " values but the tensor is " +
                          shape_str(rows, cols) + " = " + std::to_string(rows * cols));
     const DequantizeArgs args{rows * cols};
-    device.get_or_load_func(kernel_name(family, type))
-        .builder()
+    kernel(device, conversion_kernel(conversion, type))
+        .function.builder()
         .arg(data)
         .arg(out)
         .arg(args)
@@ -99,11 +103,11 @@ void launch_dequantize(const RocmDevice& device, QuantType type, DeviceSpan<cons
 }  // namespace
 
 void QuantizedTensor::dequantize(DeviceSpan<float> out, hipStream_t stream) const {
-    launch_dequantize(device_, type_, data(), rows_, cols_, out, "dequantize", "hq_dequantize_f32_", stream);
+    launch_dequantize(device_, type_, data(), rows_, cols_, out, "dequantize", Conversion::dequantize_f32, stream);
 }
 
 void QuantizedTensor::dequantize_f16(DeviceSpan<std::uint16_t> out, hipStream_t stream) const {
-    launch_dequantize(device_, type_, data(), rows_, cols_, out, "dequantize_f16", "hq_dequantize_f16_", stream);
+    launch_dequantize(device_, type_, data(), rows_, cols_, out, "dequantize_f16", Conversion::dequantize_f16, stream);
 }
 
 DeviceMemory<float> QuantizedTensor::dequantize() const {
@@ -142,20 +146,13 @@ void check_matmul(const QuantizedTensor& t, std::size_t batch, std::size_t y_siz
                          std::to_string(batch * t.rows()));
 }
 
-// One block per row group; for batch <= 2 at most kMatVecBlocksPerCu per
-// CU, which then loop over the groups (persistent). Larger batches need more
-// registers, fewer blocks fit, and a capped grid would run in two waves.
-LaunchConfig matvec_q8_1_config(std::size_t rows, std::size_t batch, std::uint32_t rows_per_block,
-                                int compute_units) {
-    const std::size_t groups = (rows + rows_per_block - 1) / rows_per_block;
-    const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * kMatVecBlocksPerCu;
-    const std::size_t blocks = batch <= kMatVecPersistentBatch && groups > resident ? resident : groups;
-    return LaunchConfig({static_cast<std::uint32_t>(blocks), 1, 1}, {kMatVecWarps * 32, 1, 1}, 0);
-}
-
-LaunchConfig matvec_config(std::size_t rows, std::uint32_t rows_per_block, std::uint32_t threads) {
-    return LaunchConfig({static_cast<std::uint32_t>((rows + rows_per_block - 1) / rows_per_block), 1, 1},
-                        {threads, 1, 1}, 0);
+// One block per row group, or (blocks_per_cu > 0) a persistent grid of at
+// most that many blocks per CU that loop over the groups.
+LaunchConfig matvec_config(std::size_t rows, const MatVecGeometry& g, int compute_units) {
+    const std::size_t groups = (rows + g.rows_per_block - 1) / g.rows_per_block;
+    const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
+    const std::size_t blocks = g.blocks_per_cu > 0 && groups > resident ? resident : groups;
+    return LaunchConfig({static_cast<std::uint32_t>(blocks), 1, 1}, {g.threads, 1, 1}, 0);
 }
 
 // The mat-mat grid is persistent (blocks loop over the output tiles): the
@@ -214,19 +211,15 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
     MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
                     static_cast<std::uint32_t>(batch), row_blocks};
     if (batch <= kMaxMatVecBatch) {
-        // Overlapped with the kernel before only on the persistent grids
-        // (batch <= 2), where it was measured to help; at batch 4 two H100
-        // runs were 30 % slower with it, once each.
-        const bool overlap = device_.overlapped_launch() && batch <= kMatVecPersistentBatch;
-        device_.get_or_load_func(kernel_name("hq_mul_mat_vec_q8_1_", type_) + "_b" + std::to_string(batch))
-            .builder()
+        const ResolvedKernel& k = kernel(device_, mul_mat_vec_q8_1_kernel(type_, batch));
+        const auto g = geometry_of<MatVecGeometry>(k);
+        k.function.builder()
             .arg(data_)
             .arg(xq)
             .arg(y)
             .arg(args)
-            .launch(matvec_q8_1_config(rows_, batch, matvec_rows_per_block(static_cast<std::uint32_t>(batch)),
-                                       device_.multiprocessor_count())
-                        .overlapping_previous(overlap),
+            .launch(matvec_config(rows_, g, device_.multiprocessor_count())
+                        .overlapping_previous(device_.overlapped_launch() && g.overlapped != 0),
                     stream);
         return;
     }
@@ -235,25 +228,25 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                      "matmul: rows of " + std::to_string(cols_) + " values are too long for the mat-mat kernels (" +
                          std::to_string(row_bytes_) + " weight bytes a row; at most " +
                          std::to_string(kMaxMatMulRowBytes - 1) + ")");
-    const char* family = path == MatVecPath::kQ8_1IntegerDot ? "hq_mul_mat_q8_1_dot4_" : "hq_mul_mat_q8_1_";
+    const bool integer_dot = path == MatVecPath::kQ8_1IntegerDot;
     // The batch's tiling, or a narrower one where the GPU cannot give a block
-    // the shared memory the kernel takes (its geometry says how much; read
-    // only for the tilings tried, so one lookup where the first fits).
+    // the shared memory the kernel takes (its geometry says how much).
     MatMulGeometry geometries[3] = {};
     const auto shared = [&](int t) {
-        const std::string kernel = kernel_name(family, type_) + kMatMulTilings[t];
-        geometries[t] = device_.image_constant<MatMulGeometry>(kernel + "_geometry");
+        geometries[t] = geometry_of<MatMulGeometry>(kernel(device_, mul_mat_kernel(type_, t, integer_dot)));
         const MatMulGeometry& g = geometries[t];
         HIPQUANT_REQUIRE(g.threads > 0 && g.blocks_per_cu > 0 && g.tile_rows > 0 && g.tile_cols > 0,
-                         errc::invalid_image, "matmul: kernel '" + kernel + "' publishes an empty launch geometry");
+                         errc::invalid_image,
+                         std::string("matmul: kernel '") + kernel_name(mul_mat_kernel(type_, t, integer_dot)) +
+                             "' publishes an empty launch geometry");
         return g.shared_bytes;
     };
     const int tiling = matmul_tiling_within(batch, shared, device_.max_dynamic_shared_bytes());
     HIPQUANT_REQUIRE(tiling >= 0, errc::not_supported,
-                     "matmul: " + kernel_name(family, type_) + "_narrow takes " +
+                     std::string("matmul: ") + kernel_name(mul_mat_kernel(type_, 0, integer_dot)) + " takes " +
                          std::to_string(geometries[0].shared_bytes) + " bytes of shared memory per block, but " +
                          device_.name() + " gives at most " + std::to_string(device_.max_dynamic_shared_bytes()));
-    const std::string kernel = kernel_name(family, type_) + kMatMulTilings[tiling];
+    const ResolvedKernel& mm = kernel(device_, mul_mat_kernel(type_, tiling, integer_dot));
     const MatMulGeometry& geometry = geometries[tiling];
     const std::uint32_t k_slices =
         matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
@@ -270,8 +263,7 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
         if (!partial_.valid() || partial_.size() < k_slices * n) partial_ = device_.alloc<float>(k_slices * n);
         out = partial_.slice(0, k_slices * n);
     }
-    device_.get_or_load_func(kernel)
-        .builder()
+    mm.function.builder()
         .arg(data_)
         .arg(xq)
         .arg(out)
@@ -280,8 +272,8 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                     .overlapping_previous(device_.overlapped_launch()),
                 stream);
     if (k_slices > 1) {
-        device_.get_or_load_func("hq_sum_k_slices")
-            .builder()
+        kernel(device_, KernelId::sum_k_slices)
+            .function.builder()
             .arg(out)
             .arg(y)
             .arg(n)
@@ -324,13 +316,14 @@ void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipSt
                     const std::size_t out_row = (i0 * x.shape[1] + i1) * x.shape[2] + i2;
                     const MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
                                           static_cast<std::uint32_t>(n), x.strides[2]};
-                    device_.get_or_load_func(kernel_name("hq_mul_mat_vec_f32_", type_) + "_b" + std::to_string(n))
-                        .builder()
+                    const ResolvedKernel& k = kernel(device_, mul_mat_vec_f32_kernel(type_, n));
+                    k.function.builder()
                         .arg(data_)
                         .arg(x.data.slice(first, (n - 1) * x.strides[2] + cols_))
                         .arg(y.slice(out_row * rows_, n * rows_))
                         .arg(args)
-                        .launch(matvec_config(rows_, kMatVecF32RowsPerBlock, kMatVecF32RowsPerBlock * 32), stream);
+                        .launch(matvec_config(rows_, geometry_of<MatVecGeometry>(k), device_.multiprocessor_count()),
+                                stream);
                 }
             }
         }

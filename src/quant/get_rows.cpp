@@ -7,6 +7,8 @@
 
 #include "hipquant/quant/storage.hpp"
 
+#include "hipquant/quant/kernels.hpp"
+
 namespace hipquant::quant {
 
 namespace {
@@ -29,11 +31,12 @@ struct GatherTarget {
     DeviceMemory<std::int32_t>& status;
 };
 
-// Both get_rows ops: shape checks on the host, then kernel hq_get_rows_<to>_<type>
-// (`family`), then the device's verdict on the indices, read back on `stream`.
+// Both get_rows ops: shape checks on the host, then the kernel of
+// `conversion` for the type, then the device's verdict on the indices, read
+// back on `stream`.
 template <typename Out>
 void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, DeviceSpan<Out> out,
-                 const char* op, const char* family, hipStream_t stream) {
+                 const char* op, Conversion conversion, hipStream_t stream) {
     const char* tname = quant_type_name(t.type);
     HIPQUANT_REQUIRE(quant_type_info(t.type).has_kernel(kKernelDequantize), errc::not_supported,
                      std::string(op) + ": no dequantize kernel for weight type " + tname);
@@ -57,8 +60,8 @@ void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, 
     const LaunchConfig cfg({static_cast<std::uint32_t>(std::min(n, kGetRowsMaxGrid)),
                             static_cast<std::uint32_t>(std::min(col_chunks, kGetRowsMaxGrid)), 1},
                            {kGetRowsThreads, 1, 1}, 0);
-    t.device.get_or_load_func(std::string(family) + tname)
-        .builder()
+    kernel(t.device, conversion_kernel(conversion, t.type))
+        .function.builder()
         .arg(t.data)
         .arg(indices)
         .arg(out)
@@ -85,13 +88,13 @@ void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, 
 void QuantizedTensor::get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out,
                                hipStream_t stream) const {
     gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, gather_status_}, indices, out,
-                "get_rows", "hq_get_rows_f32_", stream);
+                "get_rows", Conversion::get_rows_f32, stream);
 }
 
 void QuantizedTensor::get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out,
                                    hipStream_t stream) const {
     gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, gather_status_}, indices, out,
-                "get_rows_f16", "hq_get_rows_f16_", stream);
+                "get_rows_f16", Conversion::get_rows_f16, stream);
 }
 
 }  // namespace hipquant::quant

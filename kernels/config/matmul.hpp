@@ -1,0 +1,154 @@
+// The mat-mat tuning table: per tile product (the architecture family's,
+// kernels/mma.hpp) the narrow, mid and wide tilings as rows with named
+// fields (TilingRow, kernels/tiling.hpp), and per weight format the rows
+// where a format departs from them. Why each value: bench/NOTES.md.
+#pragma once
+
+#include "../mma.hpp"
+#include "../tiling.hpp"
+#include "hipquant/quant/types.hpp"
+
+namespace hipquant::kernels {
+
+using quant::QuantType;
+
+// Q6_K's 16-value scale groups per loop step: 2 on NVIDIA, 1 on AMD (clang
+// 21 put the unrolled kernels in scratch).
+#if defined(HQ_ARCH_NVIDIA)
+inline constexpr int kUnroll16 = 2;
+#else
+inline constexpr int kUnroll16 = 1;
+#endif
+
+// ---- The integer-dot product (any GPU) and WMMA (RDNA3/4) -----------------
+// 64-row tiles: with 128, clang 17 and 21 spilled on gfx90a and gfx1100.
+struct Dot4Narrow : TilingRow {
+    static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
+    static constexpr int unroll_16 = kUnroll16;
+};
+struct Dot4Wide : TilingRow {
+    static constexpr int tile_rows = 64, tile_cols = 64, parts = 4;
+    static constexpr int group_tiles_m = 1, group_tiles_n = 2;
+    static constexpr int unroll_16 = kUnroll16;
+};
+
+// ---- MFMA (CDNA) ----------------------------------------------------------
+// 128 rows spilled with clang 17 on gfx90a.
+struct MfmaNarrow : TilingRow {
+    static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
+    static constexpr int group_tiles_m = 2, group_tiles_n = 1;
+};
+struct MfmaWide : TilingRow {
+    static constexpr int tile_rows = 64, tile_cols = 64, parts = 4;
+    static constexpr int group_tiles_m = 2, group_tiles_n = 2;
+};
+
+// ---- mma.sync (NVIDIA) ----------------------------------------------------
+#if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
+// Two sets of tiles where a block may take 227 KB (sm_90); producer warps
+// where warps can trade registers (sm_90a) and there are two sets.
+inline constexpr int kNvWideSets = kBlockSharedMax >= 227 * 1024 ? 2 : 1;
+inline constexpr int kNvProducers = kWarpRegisters && kNvWideSets == 2 ? 128 : 0;
+
+struct NvNarrow : TilingRow {
+    static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
+    using min_product = MinMmaTf32;
+    static constexpr int unroll_16 = kUnroll16;
+};
+struct NvMid : TilingRow {
+    static constexpr int tile_rows = 128, tile_cols = 64, parts = 4;
+    static constexpr int group_tiles_m = 2, group_tiles_n = 2;
+    using min_product = MinMmaTf32;
+    static constexpr int unroll_16 = kUnroll16;
+};
+// 8 warps of 64 x 32 outputs, one block per SM (up to 255 registers a
+// thread); on sm_90a 4 producer warps beside them.
+struct NvWide : TilingRow {
+    static constexpr int tile_rows = 128, tile_cols = 128, parts = 4;
+    static constexpr int group_tiles_m = 4, group_tiles_n = 2;
+    static constexpr int blocks_per_cu = 1, sets = kNvWideSets;
+    static constexpr int scale_rows = kNvWideSets == 2 ? 4 : 1;
+    using min_product = MinMmaTf32;
+    static constexpr int unroll_16 = 4;
+    static constexpr int unroll_32 = kNvProducers > 0 ? 2 : kNvWideSets == 2 ? 4 : 2;
+    static constexpr int unroll_32_min = 2;
+    static constexpr int producer_threads = kNvProducers;
+};
+#endif
+
+// The tilings of each tile product, narrowest first: the host picks one by
+// batch (quant::matmul_tiling).
+template <typename Mma>
+struct MatMulTilings {
+    using Narrow = MatMulTiling<Dot4Narrow>;
+    using Mid = MatMulTiling<Dot4Wide>;
+    using Wide = MatMulTiling<Dot4Wide>;
+};
+#if HQ_MATRIX_CORE == HQ_MATRIX_MFMA
+template <>
+struct MatMulTilings<TileMmaMfma> {
+    using Narrow = MatMulTiling<MfmaNarrow>;
+    using Mid = MatMulTiling<MfmaWide>;
+    using Wide = MatMulTiling<MfmaWide>;
+};
+#endif
+#if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
+template <>
+struct MatMulTilings<TileMmaNv> {
+    using Narrow = MatMulTiling<NvNarrow>;
+    using Mid = MatMulTiling<NvMid>;
+    using Wide = MatMulTiling<NvWide>;
+};
+#endif
+
+// The tilings by name, in the host's numbering (quant::matmul_tiling).
+enum class Tiling { narrow, mid, wide };
+template <typename Mma, Tiling t>
+using TilingOf = std::conditional_t<
+    t == Tiling::narrow, typename MatMulTilings<Mma>::Narrow,
+    std::conditional_t<t == Tiling::mid, typename MatMulTilings<Mma>::Mid, typename MatMulTilings<Mma>::Wide>>;
+
+// ---- Per-format rows --------------------------------------------------------
+// producer_warps: the format runs the tiling's producer warps (Q5_1's
+// warp-specialized kernel spilled at every register split tried).
+// copies_two_ahead: producers copy chunk c + 2 once chunk c is decoded,
+// rather than chunk c + 1 before (Q8_0 and Q4_K measured slower so).
+// producer_registers: what a producer thread keeps under setmaxnreg (the
+// multiplying warps take the rest).
+struct MatMulFormatRow {
+    static constexpr bool producer_warps = true;
+    static constexpr bool copies_two_ahead = true;
+    static constexpr int producer_registers = 104;
+};
+template <QuantType T>
+struct MatMulFormat : MatMulFormatRow {};
+template <>
+struct MatMulFormat<QuantType::Q5_1> : MatMulFormatRow {
+    static constexpr bool producer_warps = false;
+};
+template <>
+struct MatMulFormat<QuantType::Q8_0> : MatMulFormatRow {
+    static constexpr bool copies_two_ahead = false;
+};
+template <>
+struct MatMulFormat<QuantType::Q4_K> : MatMulFormatRow {
+    static constexpr bool copies_two_ahead = false;
+};
+template <>
+struct MatMulFormat<QuantType::Q4_1> : MatMulFormatRow {
+    static constexpr int producer_registers = 136;
+};
+template <>
+struct MatMulFormat<QuantType::Q5_0> : MatMulFormatRow {
+    static constexpr int producer_registers = 136;
+};
+template <>
+struct MatMulFormat<QuantType::Q6_K> : MatMulFormatRow {
+    static constexpr int producer_registers = 136;
+};
+
+// The tiling format T runs for the table's tiling L.
+template <QuantType T, typename L>
+using TilingFor = std::conditional_t<MatMulFormat<T>::producer_warps, L, typename L::WithoutProducers>;
+
+}  // namespace hipquant::kernels
