@@ -62,9 +62,8 @@ __device__ __forceinline__ int subtract_offset(int q, int offset) {
 
 // Each activation block's d and -kBias * d (exact: d is an f16, kBias
 // 3 * 2^22), which the scale step reads together: as one float2 where the
-// table says so (kPairedScales: NVIDIA, where the H100 measured it 2-5 %
-// faster at batch 512), else in two arrays (gfx906 with clang 21 spilled the
-// interleaved form to scratch).
+// table says so (kPairedScales: NVIDIA, where it measured faster), else in
+// two arrays (gfx906 with clang 21 spilled the interleaved form).
 template <bool kPaired, int kParts, int kCols>
 struct ActivationScales {
     float2 d_bias[kParts][kCols];
@@ -124,9 +123,8 @@ struct MatMulTiles {
     // Where row m's weight scales and mins sit: with kScaleRows = R > 1,
     // in each 8R rows, rows m, m + 8, ..., m + 8(R - 1) side by side (the
     // rows an NVIDIA thread's products hold in R / 2 neighbouring 16 x 16
-    // tiles, read as one 4R-byte load), where the tiling says so (H100,
-    // batch 512: R = 2 with 128 x 64 tiles made Q4_K, Q5_K 3-4 % faster and
-    // spilled in the formats without mins; bench/NOTES.md for R = 4).
+    // tiles, read as one 4R-byte load), where the tiling says so
+    // (bench/NOTES.md, "scale rows").
     static constexpr int kScaleRows = L::kScaleRows;
     static_assert(kScaleRows == 1 || kScaleRows == 2 || kScaleRows == 4, "rows read 1, 2 or 4 at a time");
     static_assert(2 * L::kGroupTilesM % kScaleRows == 0, "a thread's rows fill its row vectors");
@@ -373,10 +371,9 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     }
     // The activation items: with one per part (kXItems == kParts: the
     // producer warps), an aligned source and 32-value blocks without mins,
-    // a thread takes column t's whole chunk, 16 bytes at a time (H100,
-    // batch 512: Q8_0 285 -> 279 us, Q4_0 and Q5_0 as fast; Q4_1 324
-    // against 336 but it spilled, the K formats as fast or slower); else
-    // items t, t + kThreads, ... of the tile. Item r: tile column n_of(r),
+    // a thread takes column t's whole chunk, 16 bytes at a time (faster for
+    // Q8_0; with mins it spilled, bench/NOTES.md); else items t,
+    // t + kThreads, ... of the tile. Item r: tile column n_of(r),
     // part kx_of(r).
     constexpr bool kXColumn = Source::kAlignedColumns && F::kBlockElems == 32 && !kHasMin<T> &&
                               kXItems == L::kParts && 9 * kXItems % 4 == 0;
@@ -849,8 +846,7 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
                 // copied; half the warps multiply first, so that decoding and
                 // multiplying overlap. Warp w issues from the SM's scheduler
                 // w % 4, so the halves alternate every 4 warps: each scheduler
-                // holds warps of both (H100, batch 512, 8 warps: 0-5 % faster
-                // than alternating every warp, which gave a scheduler one half).
+                // holds warps of both.
                 stage.copy(it.first_part);
                 stage.copy(it.first_part + Tiles::kParts);
                 wait_async_copies<1>();

@@ -30,10 +30,8 @@ __device__ __forceinline__ std::uint64_t row_offset(const quant::QuantizeQ8_1Arg
 // + gridDim.y, ...). Values past `cols` (the padding) read as 0, so a
 // padding block gets d = s = 0, qs = 0. Arithmetic matches
 // reference::quantize_row_q8_1 step by step (same f32 division, reciprocal
-// and round-half-away), so the bytes are identical.
-// (H100, 512 rows of 14336 values, the matmul's whole op less the product
-// alone: about 65 us with a lane a value and the index divisions per value,
-// 20 with 4 values a lane, 15 with 8 or 16; bench/NOTES.md.)
+// and round-half-away), so the bytes are identical. (Lanes per block:
+// bench/NOTES.md, eleventh session.)
 HQ_KERNEL void HIPQUANT_SYMBOL_QUANTIZE_Q8_1(const float* __restrict__ x, quant::BlockQ8_1* __restrict__ y,
                                 quant::QuantizeQ8_1Args args) {
     const std::uint32_t block = (blockIdx.x * blockDim.x + threadIdx.x) / kQuantizeLanes;  // in its row

@@ -12,15 +12,10 @@ namespace hipquant::kernels {
 inline constexpr int kWarp = 32;
 static_assert(kWaveSize % kWarp == 0, "a wavefront holds whole logical warps");
 
-__device__ __forceinline__ float shfl_xor(float v, int lane_mask) {
-#if defined(HIPQUANT_PLATFORM_AMD)
-    return __shfl_xor(v, lane_mask, kWarp);
-#else
-    return __shfl_xor_sync(0xffffffffu, v, lane_mask, kWarp);
-#endif
-}
-
-__device__ __forceinline__ int shfl_xor(int v, int lane_mask) {
+// Lane i gets lane (i ^ lane_mask)'s v, within the logical warp (int or
+// float).
+template <typename T>
+__device__ __forceinline__ T shfl_xor(T v, int lane_mask) {
 #if defined(HIPQUANT_PLATFORM_AMD)
     return __shfl_xor(v, lane_mask, kWarp);
 #else

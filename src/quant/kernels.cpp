@@ -9,32 +9,30 @@ namespace {
 
 // The typed lookups (kernels.hpp) land on the enumerators of the same
 // kernels, for every type and variant.
-#define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern)                                           \
-    static_assert(conversion_kernel(Conversion::dequantize_f32, QuantType::NAME) == KernelId::dequantize_f32_##NAME); \
-    static_assert(conversion_kernel(Conversion::dequantize_f16, QuantType::NAME) == KernelId::dequantize_f16_##NAME); \
-    static_assert(conversion_kernel(Conversion::get_rows_f32, QuantType::NAME) == KernelId::get_rows_f32_##NAME);     \
-    static_assert(conversion_kernel(Conversion::get_rows_f16, QuantType::NAME) == KernelId::get_rows_f16_##NAME);
+#define HIPQUANT_CONV(OP, TO, NAME) \
+    static_assert(conversion_kernel(Conversion::OP##_##TO, QuantType::NAME) == KernelId::OP##_##TO##_##NAME);
+#define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern) HIPQUANT_CONVERSIONS(HIPQUANT_CONV, NAME)
 HIPQUANT_QUANT_TYPES(HIPQUANT_X)
 #undef HIPQUANT_X
+#undef HIPQUANT_CONV
 #define HIPQUANT_MMVQ(NAME, B) \
     static_assert(mul_mat_vec_q8_1_kernel(QuantType::NAME, B) == KernelId::mul_mat_vec_q8_1_##NAME##_b##B);
 #define HIPQUANT_MMVF(NAME, B) \
     static_assert(mul_mat_vec_f32_kernel(QuantType::NAME, B) == KernelId::mul_mat_vec_f32_##NAME##_b##B);
-#define HIPQUANT_MMQ(NAME, TILING)                                                                         \
-    static_assert(mul_mat_kernel(QuantType::NAME, static_cast<int>(Tiling::TILING), false) ==              \
-                  KernelId::mul_mat_q8_1_##NAME##_##TILING);                                                \
-    static_assert(mul_mat_kernel(QuantType::NAME, static_cast<int>(Tiling::TILING), true) ==               \
+#define HIPQUANT_MMQ(NAME, TILING)                                                            \
+    static_assert(mul_mat_kernel(QuantType::NAME, static_cast<int>(Tiling::TILING), false) == \
+                  KernelId::mul_mat_q8_1_##NAME##_##TILING);
+#define HIPQUANT_MMQ_DOT4(NAME, TILING)                                                      \
+    static_assert(mul_mat_kernel(QuantType::NAME, static_cast<int>(Tiling::TILING), true) == \
                   KernelId::mul_mat_q8_1_dot4_##NAME##_##TILING);
-enum class Tiling { narrow, mid, wide };
-#define HIPQUANT_X(NAME)                              \
-    HIPQUANT_MATVEC_Q8_1_BATCHES(HIPQUANT_MMVQ, NAME) \
-    HIPQUANT_MATVEC_F32_BATCHES(HIPQUANT_MMVF, NAME)  \
-    HIPQUANT_MATMUL_TILINGS(HIPQUANT_MMQ, NAME)
+enum class Tiling { narrow, mid, wide };  // matmul_tiling's numbering
+#define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
 HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMVQ
 #undef HIPQUANT_MMVF
 #undef HIPQUANT_MMQ
+#undef HIPQUANT_MMQ_DOT4
 
 KernelListEntry entry(const KernelInfo& k) { return {k.name, k.geometry, k.geometry_bytes}; }
 

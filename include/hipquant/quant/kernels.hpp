@@ -31,6 +31,12 @@
     X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4) X(NAME, 5) X(NAME, 6) X(NAME, 7) X(NAME, 8)
 #define HIPQUANT_MATVEC_F32_BATCHES(X, NAME) X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4)
 #define HIPQUANT_MATMUL_TILINGS(X, NAME) X(NAME, narrow) X(NAME, mid) X(NAME, wide)
+// A type's conversions, and a weight format's products, in KernelId order.
+#define HIPQUANT_CONVERSIONS(X, NAME) \
+    X(dequantize, f32, NAME) X(dequantize, f16, NAME) X(get_rows, f32, NAME) X(get_rows, f16, NAME)
+#define HIPQUANT_PRODUCTS(MMVQ, MMVF, MMQ, MMQ_DOT4, NAME)                                               \
+    HIPQUANT_MATVEC_Q8_1_BATCHES(MMVQ, NAME) HIPQUANT_MATVEC_F32_BATCHES(MMVF, NAME)                     \
+    HIPQUANT_MATMUL_TILINGS(MMQ, NAME) HIPQUANT_MATMUL_TILINGS(MMQ_DOT4, NAME)
 
 #define HIPQUANT_STRINGIFY_(x) #x
 #define HIPQUANT_STRINGIFY(x) HIPQUANT_STRINGIFY_(x)
@@ -48,19 +54,16 @@ enum class KernelId : std::uint16_t {
     quantize_q8_1,
     sum_k_slices,
     bench_stream_read,
-#define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern) \
-    dequantize_f32_##NAME, dequantize_f16_##NAME, get_rows_f32_##NAME, get_rows_f16_##NAME,
+#define HIPQUANT_CONV(OP, TO, NAME) OP##_##TO##_##NAME,
+#define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern) HIPQUANT_CONVERSIONS(HIPQUANT_CONV, NAME)
     HIPQUANT_QUANT_TYPES(HIPQUANT_X)
 #undef HIPQUANT_X
+#undef HIPQUANT_CONV
 #define HIPQUANT_MMVQ(NAME, B) mul_mat_vec_q8_1_##NAME##_b##B,
 #define HIPQUANT_MMVF(NAME, B) mul_mat_vec_f32_##NAME##_b##B,
 #define HIPQUANT_MMQ(NAME, TILING) mul_mat_q8_1_##NAME##_##TILING,
 #define HIPQUANT_MMQ_DOT4(NAME, TILING) mul_mat_q8_1_dot4_##NAME##_##TILING,
-#define HIPQUANT_X(NAME)                                   \
-    HIPQUANT_MATVEC_Q8_1_BATCHES(HIPQUANT_MMVQ, NAME)      \
-    HIPQUANT_MATVEC_F32_BATCHES(HIPQUANT_MMVF, NAME)       \
-    HIPQUANT_MATMUL_TILINGS(HIPQUANT_MMQ, NAME)            \
-    HIPQUANT_MATMUL_TILINGS(HIPQUANT_MMQ_DOT4, NAME)
+#define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
     HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMVQ
@@ -82,13 +85,15 @@ inline constexpr KernelInfo kKernels[] = {
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_QUANTIZE_Q8_1), nullptr, 0},
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_SUM_K_SLICES), nullptr, 0},
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_BENCH_STREAM_READ), nullptr, 0},
-#define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern)                     \
-    {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_DEQUANTIZE(f32, NAME)), nullptr, 0},           \
-        {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_DEQUANTIZE(f16, NAME)), nullptr, 0},       \
-        {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_GET_ROWS(f32, NAME)), nullptr, 0},         \
-        {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_GET_ROWS(f16, NAME)), nullptr, 0},
+#define HIPQUANT_SYMBOL_dequantize HIPQUANT_SYMBOL_DEQUANTIZE
+#define HIPQUANT_SYMBOL_get_rows HIPQUANT_SYMBOL_GET_ROWS
+#define HIPQUANT_CONV(OP, TO, NAME) {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_##OP(TO, NAME)), nullptr, 0},
+#define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern) HIPQUANT_CONVERSIONS(HIPQUANT_CONV, NAME)
     HIPQUANT_QUANT_TYPES(HIPQUANT_X)
 #undef HIPQUANT_X
+#undef HIPQUANT_CONV
+#undef HIPQUANT_SYMBOL_dequantize
+#undef HIPQUANT_SYMBOL_get_rows
 #define HIPQUANT_MMV(ACT, NAME, B)                                                       \
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_VEC(ACT, NAME, B)),                    \
      HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_VEC(ACT, NAME, B)) "_geometry",        \
@@ -101,11 +106,7 @@ inline constexpr KernelInfo kKernels[] = {
      sizeof(MatMulGeometry)},
 #define HIPQUANT_MMQ(NAME, TILING) HIPQUANT_MM(q8_1, NAME, TILING)
 #define HIPQUANT_MMQ_DOT4(NAME, TILING) HIPQUANT_MM(q8_1_dot4, NAME, TILING)
-#define HIPQUANT_X(NAME)                                   \
-    HIPQUANT_MATVEC_Q8_1_BATCHES(HIPQUANT_MMVQ, NAME)      \
-    HIPQUANT_MATVEC_F32_BATCHES(HIPQUANT_MMVF, NAME)       \
-    HIPQUANT_MATMUL_TILINGS(HIPQUANT_MMQ, NAME)            \
-    HIPQUANT_MATMUL_TILINGS(HIPQUANT_MMQ_DOT4, NAME)
+#define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
     HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMV
