@@ -10,6 +10,7 @@
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/quant/storage.hpp"
+#include "hipquant/quant/workspace.hpp"
 #include "hipquant/selftest.hpp"
 #include "hipquant/quant/types.hpp"
 #include "hipquant/runtime/device.hpp"
@@ -18,3 +19,4 @@
 #include "hipquant/runtime/launch.hpp"
 #include "hipquant/runtime/memory.hpp"
 #include "hipquant/runtime/module.hpp"
+#include "hipquant/runtime/stream.hpp"

@@ -4,10 +4,11 @@
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include "hipquant/quant/storage.hpp"
+#include <type_traits>
 
 #include "hipquant/quant/kernels.hpp"
+#include "hipquant/quant/storage.hpp"
+#include "hipquant/quant/workspace.hpp"
 
 namespace hipquant::quant {
 
@@ -19,8 +20,8 @@ constexpr std::uint32_t kGetRowsThreads = 256;
 // blocks x threads far below AMD's 2^32 work-items per dimension).
 constexpr std::size_t kGetRowsMaxGrid = LaunchConfig::kMaxGridYZ;
 
-// Everything the launch needs from the tensor; `status` is the tensor's
-// gather_status_ word, allocated here on first use.
+// Everything the launch needs from the tensor, and the call's status word
+// (the lowest bad position) in its scratch.
 struct GatherTarget {
     const RocmDevice& device;
     QuantType type;
@@ -28,7 +29,7 @@ struct GatherTarget {
     std::size_t rows;
     std::size_t cols;
     std::size_t row_bytes;
-    DeviceMemory<std::int32_t>& status;
+    DeviceSpan<std::int32_t> status;
 };
 
 // Both get_rows ops: shape checks on the host, then the kernel of
@@ -52,7 +53,6 @@ void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, 
 
     // The lowest bad position, reset to -1 ("none", all bits set: the kernel
     // takes an unsigned minimum) in stream order before the gather.
-    if (!t.status.valid()) t.status = t.device.alloc<std::int32_t>(1);
     HIPQUANT_CHECK(hipMemsetAsync(t.status.data(), 0xff, sizeof(std::int32_t), stream));
 
     const GetRowsArgs args{n, t.rows, t.row_bytes, t.cols};
@@ -87,14 +87,50 @@ void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, 
 
 void QuantizedTensor::get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out,
                                hipStream_t stream) const {
-    gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, gather_status_}, indices, out,
-                "get_rows", Conversion::get_rows_f32, stream);
+    gather(indices, out, stream, nullptr);
 }
 
 void QuantizedTensor::get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out,
                                    hipStream_t stream) const {
-    gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, gather_status_}, indices, out,
-                "get_rows_f16", Conversion::get_rows_f16, stream);
+    gather(indices, out, stream, nullptr);
+}
+
+void QuantizedTensor::get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out, hipStream_t stream,
+                               Workspace& ws) const {
+    gather(indices, out, stream, &ws);
+}
+
+void QuantizedTensor::get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out,
+                                   hipStream_t stream, Workspace& ws) const {
+    gather(indices, out, stream, &ws);
+}
+
+template <typename Out>
+void QuantizedTensor::gather(DeviceSpan<const std::int32_t> indices, DeviceSpan<Out> out, hipStream_t stream,
+                             Workspace* ws) const {
+    constexpr bool kF16 = std::is_same_v<Out, std::uint16_t>;
+    const char* op = kF16 ? "get_rows_f16" : "get_rows";
+    DeviceSpan<std::int32_t> status;
+    void* pooled = nullptr;
+    if (ws) {
+        HIPQUANT_REQUIRE(ws->size_bytes() >= kGatherStatusBytes, errc::invalid_value,
+                         std::string(op) + ": the workspace has " + std::to_string(ws->size_bytes()) +
+                             " bytes but the call needs " + std::to_string(kGatherStatusBytes));
+        status = DeviceSpan<std::int32_t>::wrap_unchecked(reinterpret_cast<std::int32_t*>(ws->span().data()), 1);
+    } else {
+        pooled = device_.alloc_async(kGatherStatusBytes, stream);
+        status = DeviceSpan<std::int32_t>::wrap_unchecked(static_cast<std::int32_t*>(pooled), 1);
+    }
+    struct FreePooled {
+        const RocmDevice& device;
+        void* p;
+        hipStream_t s;
+        ~FreePooled() {
+            if (p) device.free_async(p, s);
+        }
+    } free_pooled{device_, pooled, stream};
+    gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, status}, indices, out, op,
+                kF16 ? Conversion::get_rows_f16 : Conversion::get_rows_f32, stream);
 }
 
 }  // namespace hipquant::quant

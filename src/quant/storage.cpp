@@ -191,15 +191,126 @@ bool rows_aligned_16(const ActivationView& x) {
 
 }  // namespace
 
-void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
-                                  hipStream_t stream) const {
-    launch_q8_1(xq, batch, y, stream, MatVecPath::kQ8_1);
+// The mat-mat launch of a batch: the tiling (the batch's own, or a narrower
+// one where the GPU cannot give a block the shared memory the kernel takes),
+// its geometry and how many slices the shared dimension is cut into.
+struct QuantizedTensor::MatMulPlan {
+    const ResolvedKernel* kernel;
+    MatMulGeometry geometry;
+    std::uint32_t k_slices;
+    std::size_t partial_floats;  // k-slice partial sums (0: one slice writes y)
+};
+
+QuantizedTensor::MatMulPlan QuantizedTensor::plan_mat_mul(std::size_t batch, MatVecPath path) const {
+    const bool integer_dot = path == MatVecPath::kQ8_1IntegerDot;
+    MatMulGeometry geometries[3] = {};
+    const auto shared = [&](int t) {
+        geometries[t] = geometry_of<MatMulGeometry>(kernel(device_, mul_mat_kernel(type_, t, integer_dot)));
+        const MatMulGeometry& g = geometries[t];
+        HIPQUANT_REQUIRE(g.threads > 0 && g.blocks_per_cu > 0 && g.tile_rows > 0 && g.tile_cols > 0,
+                         errc::invalid_image,
+                         std::string("matmul: kernel '") + kernel_name(mul_mat_kernel(type_, t, integer_dot)) +
+                             "' publishes an empty launch geometry");
+        return g.shared_bytes;
+    };
+    const int tiling = matmul_tiling_within(batch, shared, device_.max_dynamic_shared_bytes());
+    HIPQUANT_REQUIRE(tiling >= 0, errc::not_supported,
+                     std::string("matmul: ") + kernel_name(mul_mat_kernel(type_, 0, integer_dot)) + " takes " +
+                         std::to_string(geometries[0].shared_bytes) + " bytes of shared memory per block, but " +
+                         device_.name() + " gives at most " + std::to_string(device_.max_dynamic_shared_bytes()));
+    MatMulPlan plan{&kernel(device_, mul_mat_kernel(type_, tiling, integer_dot)), geometries[tiling], 1, 0};
+    plan.k_slices = matmul_k_slices(rows_, batch, plan.geometry, static_cast<std::uint32_t>(cols_ / kQK),
+                                    device_.multiprocessor_count());
+    if (plan.k_slices > 1) plan.partial_floats = plan.k_slices * batch * rows_;
+    return plan;
 }
 
-void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
-                                  hipStream_t stream, MatVecPath path) const {
+namespace {
+
+constexpr std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }
+
+// Where a call's scratch goes: the Q8_1 activations first, then the k-slice
+// partial sums, then get_rows' status word, each 16-byte aligned.
+struct ScratchLayout {
+    std::size_t q8_1_bytes, partial_bytes;
+    std::size_t partial_offset() const { return align16(q8_1_bytes); }
+    std::size_t total() const { return align16(q8_1_bytes) + align16(partial_bytes); }
+};
+
+// Scratch from the device's stream-ordered pool, freed in stream order
+// after the call's kernels (the simple calls' scratch, graph-capturable).
+class PoolScratch {
+public:
+    PoolScratch(const RocmDevice& device, std::size_t bytes, hipStream_t stream)
+        : device_(device), stream_(stream), bytes_(bytes) {
+        if (bytes_ > 0) ptr_ = device_.alloc_async(bytes_, stream_);
+    }
+    ~PoolScratch() {
+        if (ptr_) device_.free_async(ptr_, stream_);
+    }
+    PoolScratch(const PoolScratch&) = delete;
+    PoolScratch& operator=(const PoolScratch&) = delete;
+    DeviceSpan<std::uint8_t> span() const {
+        return DeviceSpan<std::uint8_t>::wrap_unchecked(static_cast<std::uint8_t*>(ptr_), bytes_);
+    }
+
+private:
+    const RocmDevice& device_;
+    hipStream_t stream_;
+    std::size_t bytes_;
+    void* ptr_ = nullptr;
+};
+
+template <typename T>
+DeviceSpan<T> scratch_as(DeviceSpan<std::uint8_t> scratch, std::size_t offset, std::size_t count) {
+    return DeviceSpan<T>::wrap_unchecked(reinterpret_cast<T*>(scratch.data() + offset), count);
+}
+
+void require_workspace(const Workspace& ws, std::size_t need, const char* op) {
+    HIPQUANT_REQUIRE(ws.size_bytes() >= need, errc::invalid_value,
+                     std::string(op) + ": the workspace has " + std::to_string(ws.size_bytes()) +
+                         " bytes but the call needs " + std::to_string(need) + " (QuantizedTensor::workspace_bytes)");
+}
+
+}  // namespace
+
+std::size_t QuantizedTensor::workspace_bytes(std::size_t batch, MatVecPath path) const {
+    check_matmul(*this, batch, batch * rows_, path);
+    const std::size_t q8_1 = path == MatVecPath::kDequantize ? 0 : batch * q8_1_row_blocks(cols_) * sizeof(BlockQ8_1);
+    const std::size_t partial =
+        batch <= kMaxMatVecBatch ? 0 : plan_mat_mul(batch, path).partial_floats * sizeof(float);
+    return std::max<std::size_t>(ScratchLayout{q8_1, partial}.total(), kGatherStatusBytes);
+}
+
+void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
+                                  hipStream_t stream) const {
+    matmul(QuantizedActivations{xq, batch, cols_}, y, stream);
+}
+
+void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream) const {
+    check_matmul(*this, x.rows, y.size(), MatVecPath::kQ8_1);
+    const std::size_t partial = x.rows <= kMaxMatVecBatch ? 0 : plan_mat_mul(x.rows, MatVecPath::kQ8_1).partial_floats;
+    const PoolScratch scratch(device_, partial * sizeof(float), stream);
+    launch_q8_1(x, y, stream, MatVecPath::kQ8_1, scratch.span());
+}
+
+void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
+                             Workspace& ws) const {
+    check_matmul(*this, x.rows, y.size(), MatVecPath::kQ8_1);
+    const std::size_t partial = x.rows <= kMaxMatVecBatch ? 0 : plan_mat_mul(x.rows, MatVecPath::kQ8_1).partial_floats;
+    require_workspace(ws, partial * sizeof(float), "matmul");
+    launch_q8_1(x, y, stream, MatVecPath::kQ8_1, ws.span());
+}
+
+void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
+                                  MatVecPath path, DeviceSpan<std::uint8_t> scratch) const {
+    const std::size_t batch = x.rows;
+    const DeviceSpan<const BlockQ8_1> xq = x.blocks;
     check_matmul(*this, batch, y.size(), path);
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
+    HIPQUANT_REQUIRE(x.cols == cols_, errc::invalid_value,
+                     "matmul: the quantized activations have " + std::to_string(x.cols) +
+                         " values a row but the weight has " + std::to_string(cols_) + " columns");
     HIPQUANT_REQUIRE(xq.size() == batch * row_blocks, errc::invalid_value,
                      "matmul_q8_1: xq has " + std::to_string(xq.size()) + " blocks but batch " +
                          std::to_string(batch) + " of " + std::to_string(cols_) + " values needs " +
@@ -228,80 +339,77 @@ void QuantizedTensor::launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
                      "matmul: rows of " + std::to_string(cols_) + " values are too long for the mat-mat kernels (" +
                          std::to_string(row_bytes_) + " weight bytes a row; at most " +
                          std::to_string(kMaxMatMulRowBytes - 1) + ")");
-    const bool integer_dot = path == MatVecPath::kQ8_1IntegerDot;
-    // The batch's tiling, or a narrower one where the GPU cannot give a block
-    // the shared memory the kernel takes (its geometry says how much).
-    MatMulGeometry geometries[3] = {};
-    const auto shared = [&](int t) {
-        geometries[t] = geometry_of<MatMulGeometry>(kernel(device_, mul_mat_kernel(type_, t, integer_dot)));
-        const MatMulGeometry& g = geometries[t];
-        HIPQUANT_REQUIRE(g.threads > 0 && g.blocks_per_cu > 0 && g.tile_rows > 0 && g.tile_cols > 0,
-                         errc::invalid_image,
-                         std::string("matmul: kernel '") + kernel_name(mul_mat_kernel(type_, t, integer_dot)) +
-                             "' publishes an empty launch geometry");
-        return g.shared_bytes;
-    };
-    const int tiling = matmul_tiling_within(batch, shared, device_.max_dynamic_shared_bytes());
-    HIPQUANT_REQUIRE(tiling >= 0, errc::not_supported,
-                     std::string("matmul: ") + kernel_name(mul_mat_kernel(type_, 0, integer_dot)) + " takes " +
-                         std::to_string(geometries[0].shared_bytes) + " bytes of shared memory per block, but " +
-                         device_.name() + " gives at most " + std::to_string(device_.max_dynamic_shared_bytes()));
-    const ResolvedKernel& mm = kernel(device_, mul_mat_kernel(type_, tiling, integer_dot));
-    const MatMulGeometry& geometry = geometries[tiling];
-    const std::uint32_t k_slices =
-        matmul_k_slices(rows_, batch, geometry, args.parts_per_row, device_.multiprocessor_count());
-    args.slice_parts = matmul_slice_parts(args.parts_per_row, k_slices);
-    const std::size_t work_items = matmul_tiles(rows_, batch, geometry) * k_slices;
+    const MatMulPlan plan = plan_mat_mul(batch, path);
+    args.slice_parts = matmul_slice_parts(args.parts_per_row, plan.k_slices);
+    const std::size_t work_items = matmul_tiles(rows_, batch, plan.geometry) * plan.k_slices;
     HIPQUANT_REQUIRE(work_items <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
                      "matmul: " + std::to_string(rows_) + " rows x batch " + std::to_string(batch) + " make " +
                          std::to_string(work_items) + " work items, more than the kernels count (2^32 - 1)");
     args.work_items = static_cast<std::uint32_t>(work_items);
     const std::uint64_t n = batch * rows_;  // outputs
     DeviceSpan<float> out = y;
-    if (k_slices > 1) {  // the slices' partial sums go to a workspace first
-        claim_workspaces(stream);
-        if (!partial_.valid() || partial_.size() < k_slices * n) partial_ = device_.alloc<float>(k_slices * n);
-        out = partial_.slice(0, k_slices * n);
+    if (plan.k_slices > 1) {  // the slices' partial sums go to the scratch first
+        HIPQUANT_REQUIRE(scratch.size() >= plan.partial_floats * sizeof(float), errc::invalid_value,
+                         "matmul: scratch of " + std::to_string(scratch.size()) + " bytes, not the " +
+                             std::to_string(plan.partial_floats * sizeof(float)) + " the partial sums take");
+        out = scratch_as<float>(scratch, 0, plan.partial_floats);
     }
-    mm.function.builder()
+    plan.kernel->function.builder()
         .arg(data_)
         .arg(xq)
         .arg(out)
         .arg(args)
-        .launch(matmul_config(device_.multiprocessor_count(), geometry)
+        .launch(matmul_config(device_.multiprocessor_count(), plan.geometry)
                     .overlapping_previous(device_.overlapped_launch()),
                 stream);
-    if (k_slices > 1) {
+    if (plan.k_slices > 1) {
         kernel(device_, KernelId::sum_k_slices)
             .function.builder()
             .arg(out)
             .arg(y)
             .arg(n)
-            .arg(k_slices)
+            .arg(plan.k_slices)
             .launch(LaunchConfig::for_num_elems(n, 256), stream);
     }
 }
 
-void QuantizedTensor::claim_workspaces(hipStream_t stream) const {
-    if (workspace_used_ && workspace_stream_ != stream) HIPQUANT_CHECK(hipStreamSynchronize(workspace_stream_));
-    workspace_stream_ = stream;
-    workspace_used_ = true;
+void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
+                             MatVecPath path) const {
+    check_matmul_input(x.size(), batch);
+    matmul(ActivationView::matrix(x, batch, cols_), y, stream, path);
 }
 
 void QuantizedTensor::matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
-                             MatVecPath path) const {
-    check_matmul(*this, batch, y.size(), path);
-    HIPQUANT_REQUIRE(x.size() == batch * cols_, errc::invalid_value,
-                     "matmul: x has " + std::to_string(x.size()) + " values but batch x cols = " +
+                             Workspace& ws, MatVecPath path) const {
+    check_matmul_input(x.size(), batch);
+    matmul(ActivationView::matrix(x, batch, cols_), y, stream, ws, path);
+}
+
+void QuantizedTensor::check_matmul_input(std::size_t x_size, std::size_t batch) const {
+    HIPQUANT_REQUIRE(batch > 0, errc::invalid_value, "matmul: batch is 0");
+    HIPQUANT_REQUIRE(x_size == batch * cols_, errc::invalid_value,
+                     "matmul: x has " + std::to_string(x_size) + " values but batch x cols = " +
                          std::to_string(batch) + " x " + std::to_string(cols_) + " = " +
                          std::to_string(batch * cols_));
-    matmul(ActivationView::matrix(x, batch, cols_), y, stream, path);
 }
 
 void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream,
                              MatVecPath path) const {
+    check_matmul(*this, x.rows(), y.size(), path);
+    const PoolScratch scratch(device_, path == MatVecPath::kDequantize ? 0 : workspace_bytes(x.rows(), path), stream);
+    product(x, y, stream, path, scratch.span());
+}
+
+void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, Workspace& ws,
+                             MatVecPath path) const {
+    check_matmul(*this, x.rows(), y.size(), path);
+    if (path != MatVecPath::kDequantize) require_workspace(ws, workspace_bytes(x.rows(), path), "matmul");
+    product(x, y, stream, path, path == MatVecPath::kDequantize ? DeviceSpan<std::uint8_t>{} : ws.span());
+}
+
+void QuantizedTensor::product(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
+                              DeviceSpan<std::uint8_t> scratch) const {
     const std::size_t batch = x.rows();
-    check_matmul(*this, batch, y.size(), path);
     check_activation_view(x, cols_, "matmul");
 
     if (path == MatVecPath::kDequantize) {
@@ -330,14 +438,13 @@ void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipSt
         return;
     }
 
-    // Q8_1 paths: quantize x into the workspace, then integer products.
-    const std::size_t row_blocks = q8_1_row_blocks(cols_);
-    claim_workspaces(stream);
-    if (!workspace_.valid() || workspace_.size() < batch * row_blocks)
-        workspace_ = device_.alloc<BlockQ8_1>(std::max<std::size_t>(batch, kMaxMatVecBatch) * row_blocks);
-    auto xq = workspace_.slice(0, batch * row_blocks);
+    // Q8_1 paths: quantize x into the scratch, then integer products.
+    const std::size_t blocks = batch * q8_1_row_blocks(cols_);
+    const auto xq = scratch_as<BlockQ8_1>(scratch, 0, blocks);
     quantize_q8_1(device_, x, cols_, xq, stream);
-    launch_q8_1(xq, batch, y, stream, path);
+    const ScratchLayout layout{blocks * sizeof(BlockQ8_1), 0};
+    launch_q8_1(QuantizedActivations{xq, batch, cols_}, y, stream, path,
+                scratch.slice(layout.partial_offset(), scratch.size() - layout.partial_offset()));
 }
 
 }  // namespace hipquant::quant

@@ -258,6 +258,26 @@ Function RocmDevice::get_or_load_func(const std::string& name, const CodeObject&
     return Function(fn, it->first.second.c_str(), &it->second.shared_allowed);
 }
 
+void* RocmDevice::alloc_async(std::size_t bytes, hipStream_t stream) const {
+    HIPQUANT_CHECK(hipSetDevice(ctx_->ordinal));
+    void* p = nullptr;
+    const hipError_t e = hipMallocAsync(&p, bytes, stream);
+    if (e != hipSuccess) {
+        (void)hipGetLastError();
+        HIPQUANT_FAIL(errc::out_of_memory, "alloc_async of " + std::to_string(bytes) + " bytes on device " +
+                                               std::to_string(ctx_->ordinal) + " failed: " + hipGetErrorName(e));
+    }
+    return p;
+}
+
+void RocmDevice::free_async(void* p, hipStream_t stream) const noexcept {
+    if (hipFreeAsync(p, stream) != hipSuccess) {
+        (void)hipGetLastError();
+        std::lock_guard<std::mutex> lock(ctx_->mutex);
+        if (ctx_->deferred_error.empty()) ctx_->deferred_error = "hipFreeAsync of a call's scratch failed";
+    }
+}
+
 const ResolvedKernel& RocmDevice::resolve(const KernelList& list, std::size_t index, const CodeObject& image) const {
     HIPQUANT_REQUIRE(index < list.size, errc::invalid_value,
                      "resolve: kernel " + std::to_string(index) + " of a list of " + std::to_string(list.size));

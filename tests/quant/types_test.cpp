@@ -1,6 +1,8 @@
 // The QuantType table: ids, names, block geometry, look-up errors.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "hipquant/quant/types.hpp"
 #include "hipquant/runtime/error.hpp"
 
@@ -57,5 +59,18 @@ TEST(QuantTypes, RowSizeNeedsWholeBlocks) {
         const std::string m = e.what();
         EXPECT_NE(m.find("100"), std::string::npos) << m;
         EXPECT_NE(m.find("256"), std::string::npos) << m;
+    }
+}
+
+// Errors from the library name its files relative to the source tree
+// (-fmacro-prefix-map), never by the build machine's absolute path.
+TEST(QuantTypes, ErrorsNameSourceFilesWithoutTheBuildPath) {
+    try {
+        (void)hq::parse_quant_type("Q9_9");
+        ADD_FAILURE() << "expected an Error";
+    } catch (const hipquant::Error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("[src/quant/types.cpp:"), std::string::npos) << what;
+        EXPECT_EQ(what.find(HIPQUANT_SOURCE_DIR), std::string::npos) << what;
     }
 }

@@ -11,6 +11,7 @@
 #include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/types.hpp"
+#include "hipquant/quant/workspace.hpp"
 #include "hipquant/runtime/device.hpp"
 
 namespace hipquant::quant {
@@ -27,6 +28,11 @@ enum class MatVecPath {
                   // activations (batch 1..8 only)
 };
 
+// Immutable once loaded: every const method may be called from any number
+// of threads and streams at once. Scratch belongs to the call: pass a
+// Workspace (sized by workspace_bytes; nothing is allocated then), or let
+// the call take it from the device's stream-ordered pool (hipMallocAsync,
+// freed in stream order after the call's kernels).
 class QuantizedTensor {
 public:
     // All-zero blocks (every value decodes to 0).
@@ -63,28 +69,34 @@ public:
     // y[b][r] = sum_c W[r][c] * x[b][c] for b < batch: x is batch x cols,
     // y is batch x rows, both row-major f32. Batch 1..8 (kMaxMatVecBatch)
     // runs the mat-vec kernels, larger batches the tiled mat-mat kernels
-    // (on the matrix cores where the GPU has them). Queued on `stream`.
-    // The Q8_1 paths quantize x into a workspace the tensor keeps and
-    // reuses; a call on a different stream than the previous one first
-    // waits for the previous stream, so the workspace is never shared
-    // between two streams in flight (nor may two host threads use one
-    // tensor at once: the workspace and get_rows' status word are shared).
+    // (on the matrix cores where the GPU has them). Queued on `stream`;
+    // nothing waits. The Q8_1 paths first quantize x into the scratch.
     void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
-    // The product alone on activations already quantized by quantize_q8_1:
-    // xq is batch x q8_1_row_blocks(cols) blocks. Lets a caller quantize an
-    // activation once and multiply it by several weights.
+    void matmul(DeviceSpan<const float> x, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
+                Workspace& ws, MatVecPath path = MatVecPath::kAuto) const;
+    // Broadcast product: y[i0][i1][i2][r] = sum_c W[r][c] * x[i0][i1][i2][c],
+    // y contiguous (b0 * b1 * batch x rows). All b0 * b1 * batch activation
+    // rows are quantized once and multiplied as one batch.
+    void matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream,
+                MatVecPath path = MatVecPath::kAuto) const;
+    void matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, Workspace& ws,
+                MatVecPath path = MatVecPath::kAuto) const;
+    // The product alone on activations quantized once for several weights
+    // (QuantizedActivationBuffer::quantize): x.rows x rows of y. The
+    // workspace (or the pool) only holds the k-slice partial sums.
+    void matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream) const;
+    void matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream, Workspace& ws) const;
+    // The same over a span of batch x q8_1_row_blocks(cols) blocks.
     void matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
                      hipStream_t stream) const;
     // The same on owning buffers, which also checks that x and y live on
     // the tensor's device (spans cannot tell).
     void matmul(const DeviceMemory<float>& x, std::size_t batch, DeviceMemory<float>& y, hipStream_t stream,
                 MatVecPath path = MatVecPath::kAuto) const;
-    // Broadcast product: y[i0][i1][i2][r] = sum_c W[r][c] * x[i0][i1][i2][c],
-    // y contiguous (b0 * b1 * batch x rows). All b0 * b1 * batch activation
-    // rows are quantized once and multiplied as one batch.
-    void matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream,
-                MatVecPath path = MatVecPath::kAuto) const;
+    // Bytes of Workspace a product of `batch` activation rows (on `path`)
+    // and a get_rows take on this tensor's device.
+    std::size_t workspace_bytes(std::size_t batch, MatVecPath path = MatVecPath::kAuto) const;
 
     // Row gather (an embedding lookup): out[i][c] = W[indices[i]][c] for
     // i < indices.size(), decoded to f32 (get_rows) or f16 bits
@@ -95,15 +107,26 @@ public:
     void get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out, hipStream_t stream) const;
     void get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out,
                       hipStream_t stream) const;
+    void get_rows(DeviceSpan<const std::int32_t> indices, DeviceSpan<float> out, hipStream_t stream,
+                  Workspace& ws) const;
+    void get_rows_f16(DeviceSpan<const std::int32_t> indices, DeviceSpan<std::uint16_t> out, hipStream_t stream,
+                      Workspace& ws) const;
 
 private:
+    struct MatMulPlan;
     QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);
-    // matmul_q8_1 with the path's choice of mat-mat tile product.
-    void launch_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y, hipStream_t stream,
-                     MatVecPath path) const;
-    // Before a call's kernels use workspace_ or partial_ on `stream`: waits
-    // for the stream that used them last if it is another one.
-    void claim_workspaces(hipStream_t stream) const;
+    MatMulPlan plan_mat_mul(std::size_t batch, MatVecPath path) const;
+    void check_matmul_input(std::size_t x_size, std::size_t batch) const;
+    // The f32 view's product with its scratch (the Q8_1 activations, then
+    // the partial sums).
+    void product(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
+                 DeviceSpan<std::uint8_t> scratch) const;
+    // The product on quantized activations, with the path's choice of
+    // mat-mat tile product; `scratch` holds the partial sums.
+    void launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
+                     DeviceSpan<std::uint8_t> scratch) const;
+    template <typename Out>
+    void gather(DeviceSpan<const std::int32_t> indices, DeviceSpan<Out> out, hipStream_t stream, Workspace* ws) const;
 
     RocmDevice device_;
     QuantType type_;
@@ -111,16 +134,13 @@ private:
     std::size_t cols_;
     std::size_t row_bytes_;
     DeviceMemory<std::uint8_t> data_;  // rows * row_bytes_, then zeroed padding (kWeightPaddingBytes)
-    mutable DeviceMemory<BlockQ8_1> workspace_;  // quantized activations, grown on demand
-    mutable DeviceMemory<float> partial_;        // mat-mat k-slice partial sums, grown on demand
-    mutable hipStream_t workspace_stream_ = nullptr;  // the stream that used the workspaces last
-    mutable bool workspace_used_ = false;
-    mutable DeviceMemory<std::int32_t> gather_status_;  // get_rows: first bad index position, or -1
 };
 
 // Zeroed bytes after the last row, so kernels may read whole tiles past the
 // end: the mat-vec kernels copy 16-byte vectors from an aligned start, so
 // they may read up to 31 bytes past a row's last block.
 inline constexpr std::size_t kWeightPaddingBytes = 2048;
+// get_rows' share of a workspace: its status word, 16-byte aligned.
+inline constexpr std::size_t kGatherStatusBytes = 16;
 
 }  // namespace hipquant::quant

@@ -130,6 +130,13 @@ public:
     std::vector<T> memcpy_dtov(const DeviceMemory<T>& src) const {
         return memcpy_dtov(src.span());
     }
+    // `bytes` of device memory from the device's stream-ordered pool
+    // (hipMallocAsync), usable by work queued on `stream` after this call;
+    // free_async(p, stream) returns it once that work is done. Neither
+    // waits; both can be captured into a graph. For a call's scratch.
+    void* alloc_async(std::size_t bytes, hipStream_t stream) const;
+    void free_async(void* p, hipStream_t stream) const noexcept;
+
     // Device-to-device copy of equal-sized spans, queued on stream().
     template <typename T>
     void memcpy_dtod(DeviceSpan<const T> src, DeviceSpan<T> dst) const {

@@ -1,0 +1,76 @@
+// Scratch memory and quantized activations, owned by the caller: weights
+// hold neither, so one weight serves any number of threads and streams.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "hipquant/quant/blocks.hpp"
+#include "hipquant/quant/ops.hpp"
+#include "hipquant/runtime/device.hpp"
+
+namespace hipquant::quant {
+
+// Device scratch for the products and gathers of one stream at a time: the
+// activations quantized to Q8_1, the k-slice partial sums, get_rows' status
+// word. Size it with QuantizedTensor::workspace_bytes(batch) (the largest
+// over the calls it will serve); a call given a smaller one throws, naming
+// both sizes, and never allocates. Calls on different streams in flight at
+// once need different workspaces; calls in stream order may share one.
+class Workspace {
+public:
+    Workspace() = default;
+    Workspace(const RocmDevice& device, std::size_t bytes) { reserve(device, bytes); }
+
+    // Grows to at least `bytes` (allocates: not for the launch path; waits
+    // for the device when it replaces a buffer, as hipFree does).
+    void reserve(const RocmDevice& device, std::size_t bytes) {
+        if (!buffer_.valid() || buffer_.size() < bytes) buffer_ = device.alloc<std::uint8_t>(bytes > 0 ? bytes : 1);
+    }
+    std::size_t size_bytes() const noexcept { return buffer_.valid() ? buffer_.size() : 0; }
+    DeviceSpan<std::uint8_t> span() const {
+        HIPQUANT_REQUIRE(buffer_.valid(), errc::invalid_value, "Workspace: empty (reserve it first)");
+        return DeviceSpan<std::uint8_t>::wrap_unchecked(buffer_.data(), buffer_.size());
+    }
+
+private:
+    DeviceMemory<std::uint8_t> buffer_;
+};
+
+// Activations quantized to Q8_1 once, for every weight that takes them
+// (a layer's Q, K and V, or gate and up): rows x q8_1_row_blocks(cols)
+// blocks. A view: the blocks live in memory the caller owns (a
+// QuantizedActivationBuffer, or a framework's).
+struct QuantizedActivations {
+    DeviceSpan<const BlockQ8_1> blocks;
+    std::size_t rows = 0;
+    std::size_t cols = 0;
+};
+
+// An owning buffer for quantized activations of up to `rows` x `cols`.
+class QuantizedActivationBuffer {
+public:
+    QuantizedActivationBuffer(const RocmDevice& device, std::size_t rows, std::size_t cols)
+        : device_(device), rows_(rows), cols_(cols), blocks_(device.alloc<BlockQ8_1>(rows * q8_1_row_blocks(cols))) {}
+
+    // Quantizes every row of x (x.rows() <= rows(), `cols` values each) on
+    // `stream`; the result stays valid until the next quantize.
+    QuantizedActivations quantize(const ActivationView& x, hipStream_t stream) {
+        HIPQUANT_REQUIRE(x.rows() <= rows_, errc::invalid_value,
+                         "QuantizedActivationBuffer: x has " + std::to_string(x.rows()) +
+                             " rows but the buffer holds " + std::to_string(rows_));
+        auto out = blocks_.slice(0, x.rows() * q8_1_row_blocks(cols_));
+        quantize_q8_1(device_, x, cols_, out, stream);
+        return QuantizedActivations{out, x.rows(), cols_};
+    }
+    std::size_t rows() const noexcept { return rows_; }
+    std::size_t cols() const noexcept { return cols_; }
+
+private:
+    RocmDevice device_;
+    std::size_t rows_, cols_;
+    DeviceMemory<BlockQ8_1> blocks_;
+};
+
+}  // namespace hipquant::quant

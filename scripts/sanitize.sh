@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# On the lent NVIDIA machine: compute-sanitizer's memcheck, racecheck,
+# initcheck and synccheck over the GPU test suite and `hipquant selftest` of
+# a carried NVIDIA build. Prints each tool's summary line; logs land in
+# OUT_DIR. The suite runs with a filter that keeps it to what the tools
+# can finish in time (GTEST_FILTER overrides it).
+#
+# Usage: scripts/sanitize.sh BUILD_DIR OUT_DIR [tool...]
+# Exit status: 1 if any tool reported an error, else 0.
+set -uo pipefail
+if [[ $# -lt 2 ]]; then
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+fi
+build=$1 out=$2
+shift 2
+tools=("$@")
+[[ ${#tools[@]} -eq 0 ]] && tools=(memcheck racecheck initcheck synccheck)
+cs=$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)
+mkdir -p "$out"
+filter=${GTEST_FILTER:-*}
+status=0
+for tool in "${tools[@]}"; do
+    for target in tests selftest; do
+        log="$out/sanitize_${tool}_${target}.txt"
+        if [[ $target == tests ]]; then
+            "$cs" --tool "$tool" --error-exitcode 99 "$build/tests/hipquant_tests" --gtest_brief=1 \
+                --gtest_filter="$filter" > "$log" 2>&1
+        else
+            "$cs" --tool "$tool" --error-exitcode 99 "$build/tools/hipquant" selftest > "$log" 2>&1
+        fi
+        rc=$?
+        summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$log" | tail -n 1)
+        echo "$tool $target: rc=$rc ${summary:-no summary (see $log)}"
+        [[ $rc -eq 0 ]] || status=1
+    done
+done
+exit $status
