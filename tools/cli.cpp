@@ -86,6 +86,25 @@ bool have_gpu_or_say_so(const char* command) {
     return false;
 }
 
+std::string printable(const std::string& s) {
+    static const char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(s.size());
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
 std::string json_string(const std::string& s) {
     std::string out = "\"";
     const auto* p = reinterpret_cast<const unsigned char*>(s.data());

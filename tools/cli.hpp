@@ -71,5 +71,9 @@ std::string join(const std::vector<std::string>& v, const char* sep);
 // `s` as a JSON string literal, quotes included. Invalid UTF-8 bytes become
 // U+FFFD, so the output is always valid JSON.
 std::string json_string(const std::string& s);
+// `s` for a terminal: control characters (bytes below 0x20, and 0x7f) as
+// \xNN and backslashes doubled, so names and strings read from a file
+// cannot move the cursor, clear the screen or fake a line.
+std::string printable(const std::string& s);
 
 }  // namespace hipquant::cli

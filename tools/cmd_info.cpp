@@ -97,20 +97,21 @@ void print_json(const GgufFile& f, const std::vector<const TensorInfo*>& tensors
 
 void print_text(const GgufFile& f, const std::vector<const TensorInfo*>& tensors, bool with_metadata,
                 std::size_t max_array) {
-    std::printf("file       %s (%llu bytes)\n", f.name().c_str(), static_cast<unsigned long long>(f.file_size()));
+    std::printf("file       %s (%llu bytes)\n", printable(f.name()).c_str(),
+                static_cast<unsigned long long>(f.file_size()));
     std::printf("version    %u\n", f.version());
     std::printf("alignment  %u bytes\n", f.alignment());
     std::printf("data       at byte %llu\n", static_cast<unsigned long long>(f.data_offset()));
     if (with_metadata) {
         std::size_t kw = 3, tw = 4;
         for (const auto& [key, v] : f.metadata().entries()) {
-            kw = std::max(kw, key.size());
+            kw = std::max(kw, printable(key).size());
             tw = std::max(tw, type_label(v).size());
         }
         std::printf("\nmetadata (%zu keys)\n", f.metadata().size());
         for (const auto& [key, v] : f.metadata().entries())
-            std::printf("  %s  %s  %s\n", pad(key, kw).c_str(), pad(type_label(v), tw).c_str(),
-                        v.to_string(max_array).c_str());
+            std::printf("  %s  %s  %s\n", pad(printable(key), kw).c_str(), pad(type_label(v), tw).c_str(),
+                        v.to_string(max_array).c_str());  // escapes strings itself
     }
     std::uint64_t total = 0;
     for (const TensorInfo* t : tensors) total += t->n_bytes;
@@ -118,8 +119,8 @@ void print_text(const GgufFile& f, const std::vector<const TensorInfo*>& tensors
     if (tensors.empty()) return;
     std::vector<std::vector<std::string>> rows = {{"name", "type", "shape", "bytes", "offset"}};
     for (const TensorInfo* t : tensors)
-        rows.push_back({t->name, quant::quant_type_name(t->type), t->shape_string(), std::to_string(t->n_bytes),
-                        std::to_string(t->offset)});
+        rows.push_back({printable(t->name), quant::quant_type_name(t->type), t->shape_string(),
+                        std::to_string(t->n_bytes), std::to_string(t->offset)});
     std::vector<std::size_t> w(rows[0].size(), 0);
     for (const auto& r : rows)
         for (std::size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());

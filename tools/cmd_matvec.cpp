@@ -102,9 +102,7 @@ int cmd_matvec(const std::vector<std::string>& args) {
     const ArgParser p(args, {"cpu", "check"}, {"batch", "seed", "reps", "device"});
     p.expect_positionals(2, "FILE TENSOR");
     const std::uint64_t batch = p.uint_value("batch", 1);
-    if (batch < 1 || batch > hq::kMaxMatVecBatch)
-        throw UsageError("--batch must be 1.." + std::to_string(hq::kMaxMatVecBatch) + ", not " +
-                         std::to_string(batch));
+    if (batch < 1) throw UsageError("--batch must be at least 1");
     const bool cpu = p.flag("cpu"), check = p.flag("check");
     if (cpu && check) throw UsageError("--cpu and --check exclude each other (--check runs both)");
     const std::uint64_t seed = p.uint_value("seed", 42), reps = p.uint_value("reps", 20);

@@ -97,6 +97,10 @@ write("valid_zero_size_tensor.gguf", gguf([], [("empty", [0, 3], 0, None), ("b",
 write("valid_signalling_nan.gguf", struct.pack("<4sIQQ", b"GGUF", 3, 0, 2) +
       gstr("k32") + struct.pack("<II", F32, 0xFF94000D) + gstr("k64") + struct.pack("<IQ", F64, 0x7FF0000000000001))
 
+# Control characters in a key, a string value and a tensor name: `hipquant
+# info` must print them escaped.
+write("valid_control_chars.gguf", gguf([("evil\x1b[2Jkey", STR, "line\nbreak\x07")],
+                                       [("w\rname", [8], 0, None)]))
 write("bad_magic.gguf", b"GGJT" + gguf([], [])[4:])
 write("bad_version.gguf", gguf([], [], version=1))
 write("bad_truncated_header.gguf", gguf([], [])[:13])
