@@ -29,8 +29,9 @@ public:
         if (!buffer_.valid() || buffer_.size() < bytes) buffer_ = device.alloc<std::uint8_t>(bytes > 0 ? bytes : 1);
     }
     std::size_t size_bytes() const noexcept { return buffer_.valid() ? buffer_.size() : 0; }
+    // Empty until reserved (the calls that need no scratch accept that).
     DeviceSpan<std::uint8_t> span() const {
-        HIPQUANT_REQUIRE(buffer_.valid(), errc::invalid_value, "Workspace: empty (reserve it first)");
+        if (!buffer_.valid()) return {};
         return DeviceSpan<std::uint8_t>::wrap_unchecked(buffer_.data(), buffer_.size());
     }
 
