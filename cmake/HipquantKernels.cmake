@@ -55,7 +55,8 @@ function(hipquant_add_kernel_image out_var)
     list(GET HIPQUANT_GPU_TARGETS -1 newest)
     string(REGEX REPLACE "[af]$" "" newest "${newest}")
     list(APPEND arch_flags -gencode=arch=compute_${newest},code=compute_${newest})
-    set(compile ${HIPQUANT_KERNEL_COMPILER} -fatbin -x cu ${arch_flags} ${common_flags}
+    # --threads 0: one nvcc thread per target architecture.
+    set(compile ${HIPQUANT_KERNEL_COMPILER} -fatbin -x cu --threads 0 ${arch_flags} ${common_flags}
         -DHIPQUANT_PLATFORM_NVIDIA=1 --fmad=false -Xptxas=-v
         ${out_dir}/all_kernels.hip -o ${image})
   endif()

@@ -24,14 +24,18 @@ nvidia-smi -L || true
 "$build/tools/hipquant" selftest 2>&1 | tee "$out/selftest.txt" | tail -n 5
 [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 
+if [[ -x "$build/bench/hipquant-host-bench" ]]; then
+    "$build/bench/hipquant-host-bench" 2>&1 | tee "$out/host_bench.txt"
+fi
+
 bench() {  # bench LABEL BINARY
     "$2" --json "$out/bench_$1.json" "${@:3}" > "$out/bench_$1.txt" 2>&1 || echo "bench $1 failed: $?"
 }
 if [[ "$base" != - ]]; then
-    bench base1 "$base" "$@"
-    bench new1 "$build/bench/hipquant-bench" "$@"
-    bench base2 "$base" "$@"
-    bench new2 "$build/bench/hipquant-bench" "$@"
+    for ((i = 1; i <= ${PAIRS:-2}; ++i)); do  # PAIRS: base/new rounds (default 2)
+        bench "base$i" "$base" "$@"
+        bench "new$i" "$build/bench/hipquant-bench" "$@"
+    done
 else
     bench new1 "$build/bench/hipquant-bench" "$@"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what hipquant needs on Debian 12 from Debian's own packages:
 # the build tools, GoogleTest, ROCm's hipcc + HIP runtime + device libraries
-# (AMD kernels build without an AMD GPU), clang's fuzzer runtime, and
+# (AMD kernels build without an AMD GPU), clang's fuzzer runtime, Python
+# with NumPy, pytest and pybind11 (the Python module and its tests), and
 # debootstrap, with which CI makes Debian 13 / unstable roots to build with
 # their newer ROCm toolchains (scripts/ci-rocm-root.sh).
 set -euo pipefail
@@ -12,6 +13,7 @@ packages=(
   hipcc libamdhip64-dev rocm-device-libs
   clang-14 libclang-rt-14-dev
   debootstrap
+  python3-dev python3-numpy python3-pytest pybind11-dev
 )
 
 missing=()

@@ -2,8 +2,8 @@
 # On the lent NVIDIA machine: compute-sanitizer's memcheck, racecheck,
 # initcheck and synccheck over the GPU test suite and `hipquant selftest` of
 # a carried NVIDIA build. Prints each tool's summary line; logs land in
-# OUT_DIR. The suite runs with a filter that keeps it to what the tools
-# can finish in time (GTEST_FILTER overrides it).
+# OUT_DIR. GTEST_FILTER narrows the suite; TARGETS ("tests selftest" by
+# default) picks what runs; LIMIT_S (default 600) bounds each run.
 #
 # Usage: scripts/sanitize.sh BUILD_DIR OUT_DIR [tool...]
 # Exit status: 1 if any tool reported an error, else 0.
@@ -21,13 +21,14 @@ mkdir -p "$out"
 filter=${GTEST_FILTER:-*}
 status=0
 for tool in "${tools[@]}"; do
-    for target in tests selftest; do
+    for target in ${TARGETS:-tests selftest}; do
         log="$out/sanitize_${tool}_${target}.txt"
         if [[ $target == tests ]]; then
-            "$cs" --tool "$tool" --error-exitcode 99 "$build/tests/hipquant_tests" --gtest_brief=1 \
+            timeout "${LIMIT_S:-600}" "$cs" --tool "$tool" --error-exitcode 99 "$build/tests/hipquant_tests" --gtest_brief=1 \
                 --gtest_filter="$filter" > "$log" 2>&1
         else
-            "$cs" --tool "$tool" --error-exitcode 99 "$build/tools/hipquant" selftest > "$log" 2>&1
+            timeout "${LIMIT_S:-600}" "$cs" --tool "$tool" --error-exitcode 99 "$build/tools/hipquant" selftest \
+                > "$log" 2>&1
         fi
         rc=$?
         summary=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$log" | tail -n 1)

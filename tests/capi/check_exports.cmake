@@ -1,0 +1,22 @@
+# ctest script: libhipquant.so (LIB) exports the hq_* C functions and nothing
+# else, no C++ symbol of the library or of the runtime linked into it.
+# Run with -DNM=<nm> -DLIB=<path>.
+execute_process(COMMAND ${NM} -D --defined-only ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} -D --defined-only ${LIB} failed (${rc})")
+endif()
+string(REGEX MATCHALL "[^\n]+" lines "${out}")
+set(exported 0)
+set(foreign)
+foreach(line IN LISTS lines)
+  if(line MATCHES " hq_[A-Za-z0-9_]+$")
+    math(EXPR exported "${exported} + 1")
+  else()
+    list(APPEND foreign "${line}")
+  endif()
+endforeach()
+if(foreign OR exported EQUAL 0)
+  string(REPLACE ";" "\n  " foreign "${foreign}")
+  message(FATAL_ERROR "${LIB}: ${exported} hq_* symbols; exported besides them:\n  ${foreign}")
+endif()
+message(STATUS "${LIB}: exports ${exported} hq_* symbols and nothing else")
