@@ -45,6 +45,25 @@ inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], cons
     return hipModuleLaunchKernel(f, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared_bytes, stream,
                                  params, nullptr);
 }
+// Calls fn(data) on a host thread once the work queued on `stream` is done:
+// the stream callback (HIP 5.2's library lacks hipLaunchHostFunc).
+inline hipError_t call_when_done(hipStream_t stream, void (*fn)(void*), void* data) {
+    struct Call {
+        void (*fn)(void*);
+        void* data;
+    };
+    auto* call = new Call{fn, data};
+    const hipError_t e = hipStreamAddCallback(
+        stream,
+        [](hipStream_t, hipError_t, void* p) {
+            auto* c = static_cast<Call*>(p);
+            c->fn(c->data);
+            delete c;
+        },
+        call, 0);
+    if (e != hipSuccess) delete call;
+    return e;
+}
 }  // namespace hipquant::platform
 
 #elif defined(HIPQUANT_PLATFORM_NVIDIA)
@@ -97,8 +116,6 @@ inline hipError_t hipEventRecord(hipEvent_t e, hipStream_t s) { return cudaEvent
 inline hipError_t hipEventSynchronize(hipEvent_t e) { return cudaEventSynchronize(e); }
 inline hipError_t hipEventElapsedTime(float* ms, hipEvent_t a, hipEvent_t b) { return cudaEventElapsedTime(ms, a, b); }
 inline hipError_t hipGetLastError() { return cudaGetLastError(); }
-using hipHostFn_t = cudaHostFn_t;
-inline hipError_t hipLaunchHostFunc(hipStream_t s, hipHostFn_t fn, void* data) { return cudaLaunchHostFunc(s, fn, data); }
 inline hipError_t hipStreamWaitEvent(hipStream_t s, hipEvent_t e, unsigned flags) {
     return cudaStreamWaitEvent(s, e, flags);
 }
@@ -230,6 +247,10 @@ inline hipError_t launch_kernel(hipFunction_t f, const unsigned (&grid)[3], cons
     config.attrs = &attribute;
     config.numAttrs = 1;
     return detail::from_driver(fn(&config, f, params, nullptr));
+}
+// Calls fn(data) on a host thread once the work queued on `stream` is done.
+inline hipError_t call_when_done(hipStream_t stream, void (*fn)(void*), void* data) {
+    return cudaLaunchHostFunc(stream, fn, data);
 }
 }  // namespace hipquant::platform
 

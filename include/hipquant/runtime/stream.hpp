@@ -50,7 +50,7 @@ inline void stream_wait(hipStream_t waiter, hipStream_t producer) {
 // Calls fn(data) on a host thread once the work queued on `stream` so far is
 // done. fn must not call the GPU runtime (nor block on it).
 inline void call_when_done(hipStream_t stream, void (*fn)(void*), void* data) {
-    HIPQUANT_CHECK(hipLaunchHostFunc(stream, fn, data));
+    HIPQUANT_CHECK(platform::call_when_done(stream, fn, data));
 }
 
 // The work that `record(stream)` queues on `stream`, captured once (nothing
