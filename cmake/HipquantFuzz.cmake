@@ -15,8 +15,9 @@ if(HIPQUANT_BUILD_FUZZERS)
   endif()
   set(hq_fuzz_sanitizers -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
 
-  file(GLOB hq_fuzz_sources CONFIGURE_DEPENDS
-    ${PROJECT_SOURCE_DIR}/src/gguf/*.cpp ${PROJECT_SOURCE_DIR}/src/quant/*.cpp)
+  # The CPU library's sources (hq_core_sources, the top level's list: src/
+  # mirrors include/, so src/quant and src/gguf also hold GPU-side files).
+  list(TRANSFORM hq_core_sources PREPEND ${PROJECT_SOURCE_DIR}/ OUTPUT_VARIABLE hq_fuzz_sources)
   add_library(hipquant_core_fuzz STATIC ${hq_fuzz_sources})
   target_include_directories(hipquant_core_fuzz PUBLIC ${PROJECT_SOURCE_DIR}/include)
   target_compile_features(hipquant_core_fuzz PUBLIC cxx_std_17)
