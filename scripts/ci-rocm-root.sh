@@ -98,7 +98,7 @@ mounted="$root/proc"
 in_root cmake -S /src/hipquant -B /src/build -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DHIPQUANT_BUILD_EXAMPLES=OFF -DHIPQUANT_BUILD_TOOLS=OFF \
   "-DHIPQUANT_EXPECT_GPU_TARGETS=$expected"
-in_root cmake --build /src/build --target hipquant hipquant_core_tests hipquant_tests
+in_root cmake --build /src/build --target hipquant hipquant_core_tests hipquant_tests hipquant_shared capi_test
 # CPU tests and the kernel image checks (bundle contents, no scratch, no
 # spills); the device tests would only skip in a root without a GPU.
 in_root ctest --test-dir /src/build -L core
