@@ -9,6 +9,7 @@
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/quant/workspace.hpp"
+#include "scratch.hpp"
 
 namespace hipquant::quant {
 
@@ -110,25 +111,9 @@ void QuantizedTensor::gather(DeviceSpan<const std::int32_t> indices, DeviceSpan<
                              Workspace* ws) const {
     constexpr bool kF16 = std::is_same_v<Out, std::uint16_t>;
     const char* op = kF16 ? "get_rows_f16" : "get_rows";
-    DeviceSpan<std::int32_t> status;
-    void* pooled = nullptr;
-    if (ws) {
-        HIPQUANT_REQUIRE(ws->size_bytes() >= kGatherStatusBytes, errc::invalid_value,
-                         std::string(op) + ": the workspace has " + std::to_string(ws->size_bytes()) +
-                             " bytes but the call needs " + std::to_string(kGatherStatusBytes));
-        status = DeviceSpan<std::int32_t>::wrap_unchecked(reinterpret_cast<std::int32_t*>(ws->span().data()), 1);
-    } else {
-        pooled = device_.alloc_async(kGatherStatusBytes, stream);
-        status = DeviceSpan<std::int32_t>::wrap_unchecked(static_cast<std::int32_t*>(pooled), 1);
-    }
-    struct FreePooled {
-        const RocmDevice& device;
-        void* p;
-        hipStream_t s;
-        ~FreePooled() {
-            if (p) device.free_async(p, s);
-        }
-    } free_pooled{device_, pooled, stream};
+    if (ws) detail::require_workspace(*ws, kGatherStatusBytes, op);
+    const detail::PoolScratch pooled(device_, ws ? 0 : kGatherStatusBytes, stream);
+    const auto status = detail::scratch_as<std::int32_t>(ws ? ws->span() : pooled.span(), 0, 1);
     gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, status}, indices, out, op,
                 kF16 ? Conversion::get_rows_f16 : Conversion::get_rows_f32, stream);
 }

@@ -9,6 +9,7 @@
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
+#include "scratch.hpp"
 
 namespace hipquant::quant {
 
@@ -225,61 +226,32 @@ QuantizedTensor::MatMulPlan QuantizedTensor::plan_mat_mul(std::size_t batch, Mat
     return plan;
 }
 
-namespace {
-
-constexpr std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }
-
-// Where a call's scratch goes: the Q8_1 activations first, then the k-slice
-// partial sums, then get_rows' status word, each 16-byte aligned.
-struct ScratchLayout {
-    std::size_t q8_1_bytes, partial_bytes;
-    std::size_t partial_offset() const { return align16(q8_1_bytes); }
-    std::size_t total() const { return align16(q8_1_bytes) + align16(partial_bytes); }
+// Everything a call decides before it launches, decided once: the checked
+// shape, the mat-mat plan (above kMaxMatVecBatch) and the scratch it takes
+// (with `quantizes`, the Q8_1 activations too).
+struct QuantizedTensor::CallPlan {
+    bool mat_mat = false;
+    MatMulPlan mm{};
+    detail::ScratchLayout scratch;
 };
 
-// Scratch from the device's stream-ordered pool, freed in stream order
-// after the call's kernels (the simple calls' scratch, graph-capturable).
-class PoolScratch {
-public:
-    PoolScratch(const RocmDevice& device, std::size_t bytes, hipStream_t stream)
-        : device_(device), stream_(stream), bytes_(bytes) {
-        if (bytes_ > 0) ptr_ = device_.alloc_async(bytes_, stream_);
+QuantizedTensor::CallPlan QuantizedTensor::plan_call(std::size_t batch, std::size_t y_size, MatVecPath path,
+                                                     bool quantizes) const {
+    check_matmul(*this, batch, y_size, path);
+    CallPlan p;
+    if (quantizes && path != MatVecPath::kDequantize)
+        p.scratch.q8_1_bytes = batch * q8_1_row_blocks(cols_) * sizeof(BlockQ8_1);
+    p.mat_mat = batch > kMaxMatVecBatch;
+    if (p.mat_mat) {
+        p.mm = plan_mat_mul(batch, path);
+        p.scratch.partial_bytes = p.mm.partial_floats * sizeof(float);
     }
-    ~PoolScratch() {
-        if (ptr_) device_.free_async(ptr_, stream_);
-    }
-    PoolScratch(const PoolScratch&) = delete;
-    PoolScratch& operator=(const PoolScratch&) = delete;
-    DeviceSpan<std::uint8_t> span() const {
-        return DeviceSpan<std::uint8_t>::wrap_unchecked(static_cast<std::uint8_t*>(ptr_), bytes_);
-    }
-
-private:
-    const RocmDevice& device_;
-    hipStream_t stream_;
-    std::size_t bytes_;
-    void* ptr_ = nullptr;
-};
-
-template <typename T>
-DeviceSpan<T> scratch_as(DeviceSpan<std::uint8_t> scratch, std::size_t offset, std::size_t count) {
-    return DeviceSpan<T>::wrap_unchecked(reinterpret_cast<T*>(scratch.data() + offset), count);
+    return p;
 }
 
-void require_workspace(const Workspace& ws, std::size_t need, const char* op) {
-    HIPQUANT_REQUIRE(ws.size_bytes() >= need, errc::invalid_value,
-                     std::string(op) + ": the workspace has " + std::to_string(ws.size_bytes()) +
-                         " bytes but the call needs " + std::to_string(need) + " (QuantizedTensor::workspace_bytes)");
-}
-
-}  // namespace
 
 std::size_t QuantizedTensor::workspace_bytes(std::size_t batch, MatVecPath path) const {
-    check_matmul(*this, batch, batch * rows_, path);
-    const std::size_t q8_1 = path == MatVecPath::kDequantize ? 0 : batch * q8_1_row_blocks(cols_) * sizeof(BlockQ8_1);
-    const std::size_t partial =
-        batch <= kMaxMatVecBatch ? 0 : plan_mat_mul(batch, path).partial_floats * sizeof(float);
-    return std::max<std::size_t>(ScratchLayout{q8_1, partial}.total(), kGatherStatusBytes);
+    return std::max<std::size_t>(plan_call(batch, batch * rows_, path, true).scratch.total(), kGatherStatusBytes);
 }
 
 void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t batch, DeviceSpan<float> y,
@@ -288,25 +260,22 @@ void QuantizedTensor::matmul_q8_1(DeviceSpan<const BlockQ8_1> xq, std::size_t ba
 }
 
 void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream) const {
-    check_matmul(*this, x.rows, y.size(), MatVecPath::kQ8_1);
-    const std::size_t partial = x.rows <= kMaxMatVecBatch ? 0 : plan_mat_mul(x.rows, MatVecPath::kQ8_1).partial_floats;
-    const PoolScratch scratch(device_, partial * sizeof(float), stream);
-    launch_q8_1(x, y, stream, MatVecPath::kQ8_1, scratch.span());
+    const CallPlan p = plan_call(x.rows, y.size(), MatVecPath::kQ8_1, false);
+    const detail::PoolScratch scratch(device_, p.scratch.total(), stream);
+    launch_q8_1(x, y, stream, scratch.span(), p);
 }
 
 void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
                              Workspace& ws) const {
-    check_matmul(*this, x.rows, y.size(), MatVecPath::kQ8_1);
-    const std::size_t partial = x.rows <= kMaxMatVecBatch ? 0 : plan_mat_mul(x.rows, MatVecPath::kQ8_1).partial_floats;
-    require_workspace(ws, partial * sizeof(float), "matmul");
-    launch_q8_1(x, y, stream, MatVecPath::kQ8_1, ws.span());
+    const CallPlan p = plan_call(x.rows, y.size(), MatVecPath::kQ8_1, false);
+    detail::require_workspace(ws, p.scratch.total(), "matmul");
+    launch_q8_1(x, y, stream, ws.span(), p);
 }
 
 void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
-                                  MatVecPath path, DeviceSpan<std::uint8_t> scratch) const {
+                                  DeviceSpan<std::uint8_t> scratch, const CallPlan& p) const {
     const std::size_t batch = x.rows;
     const DeviceSpan<const BlockQ8_1> xq = x.blocks;
-    check_matmul(*this, batch, y.size(), path);
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
     HIPQUANT_REQUIRE(x.cols == cols_, errc::invalid_value,
                      "matmul: the quantized activations have " + std::to_string(x.cols) +
@@ -321,7 +290,7 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
                      "matmul: batch " + std::to_string(batch) + " is too large");
     MatVecArgs args{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK),
                     static_cast<std::uint32_t>(batch), row_blocks};
-    if (batch <= kMaxMatVecBatch) {
+    if (!p.mat_mat) {
         const ResolvedKernel& k = kernel(device_, mul_mat_vec_q8_1_kernel(type_, batch));
         const auto g = geometry_of<MatVecGeometry>(k);
         k.function.builder()
@@ -339,7 +308,7 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
                      "matmul: rows of " + std::to_string(cols_) + " values are too long for the mat-mat kernels (" +
                          std::to_string(row_bytes_) + " weight bytes a row; at most " +
                          std::to_string(kMaxMatMulRowBytes - 1) + ")");
-    const MatMulPlan plan = plan_mat_mul(batch, path);
+    const MatMulPlan& plan = p.mm;
     args.slice_parts = matmul_slice_parts(args.parts_per_row, plan.k_slices);
     const std::size_t work_items = matmul_tiles(rows_, batch, plan.geometry) * plan.k_slices;
     HIPQUANT_REQUIRE(work_items <= std::numeric_limits<std::uint32_t>::max(), errc::invalid_value,
@@ -352,7 +321,7 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
         HIPQUANT_REQUIRE(scratch.size() >= plan.partial_floats * sizeof(float), errc::invalid_value,
                          "matmul: scratch of " + std::to_string(scratch.size()) + " bytes, not the " +
                              std::to_string(plan.partial_floats * sizeof(float)) + " the partial sums take");
-        out = scratch_as<float>(scratch, 0, plan.partial_floats);
+        out = detail::scratch_as<float>(scratch, 0, plan.partial_floats);
     }
     plan.kernel->function.builder()
         .arg(data_)
@@ -395,20 +364,20 @@ void QuantizedTensor::check_matmul_input(std::size_t x_size, std::size_t batch) 
 
 void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream,
                              MatVecPath path) const {
-    check_matmul(*this, x.rows(), y.size(), path);
-    const PoolScratch scratch(device_, path == MatVecPath::kDequantize ? 0 : workspace_bytes(x.rows(), path), stream);
-    product(x, y, stream, path, scratch.span());
+    const CallPlan p = plan_call(x.rows(), y.size(), path, true);
+    const detail::PoolScratch scratch(device_, path == MatVecPath::kDequantize ? 0 : p.scratch.total(), stream);
+    product(x, y, stream, path, scratch.span(), p);
 }
 
 void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, Workspace& ws,
                              MatVecPath path) const {
-    check_matmul(*this, x.rows(), y.size(), path);
-    if (path != MatVecPath::kDequantize) require_workspace(ws, workspace_bytes(x.rows(), path), "matmul");
-    product(x, y, stream, path, path == MatVecPath::kDequantize ? DeviceSpan<std::uint8_t>{} : ws.span());
+    const CallPlan p = plan_call(x.rows(), y.size(), path, true);
+    if (path != MatVecPath::kDequantize) detail::require_workspace(ws, p.scratch.total(), "matmul");
+    product(x, y, stream, path, path == MatVecPath::kDequantize ? DeviceSpan<std::uint8_t>{} : ws.span(), p);
 }
 
 void QuantizedTensor::product(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
-                              DeviceSpan<std::uint8_t> scratch) const {
+                              DeviceSpan<std::uint8_t> scratch, const CallPlan& p) const {
     const std::size_t batch = x.rows();
     check_activation_view(x, cols_, "matmul");
 
@@ -440,11 +409,11 @@ void QuantizedTensor::product(const ActivationView& x, DeviceSpan<float> y, hipS
 
     // Q8_1 paths: quantize x into the scratch, then integer products.
     const std::size_t blocks = batch * q8_1_row_blocks(cols_);
-    const auto xq = scratch_as<BlockQ8_1>(scratch, 0, blocks);
+    const auto xq = detail::scratch_as<BlockQ8_1>(scratch, 0, blocks);
     quantize_q8_1(device_, x, cols_, xq, stream);
-    const ScratchLayout layout{blocks * sizeof(BlockQ8_1), 0};
-    launch_q8_1(QuantizedActivations{xq, batch, cols_}, y, stream, path,
-                scratch.slice(layout.partial_offset(), scratch.size() - layout.partial_offset()));
+    const std::size_t partials = p.scratch.partial_offset();
+    launch_q8_1(QuantizedActivations{xq, batch, cols_}, y, stream, scratch.slice(partials, scratch.size() - partials),
+                p);
 }
 
 }  // namespace hipquant::quant
@@ -453,8 +422,8 @@ namespace hipquant::quant {
 
 void QuantizedTensor::matmul(const DeviceMemory<float>& x, std::size_t batch, DeviceMemory<float>& y,
                              hipStream_t stream, MatVecPath path) const {
-    detail::check_same_device("matmul: x", x.device_ordinal(), device_.ordinal());
-    detail::check_same_device("matmul: y", y.device_ordinal(), device_.ordinal());
+    hipquant::detail::check_same_device("matmul: x", x.device_ordinal(), device_.ordinal());
+    hipquant::detail::check_same_device("matmul: y", y.device_ordinal(), device_.ordinal());
     matmul(x.span(), batch, y.span(), stream, path);
 }
 

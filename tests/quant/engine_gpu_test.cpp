@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <thread>
 #include <vector>
 
@@ -13,19 +12,13 @@
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/quant/workspace.hpp"
 #include "hipquant/runtime/stream.hpp"
+#include "hipquant/selftest.hpp"
 
 namespace hq = hipquant::quant;
+using hipquant::selftest::random_values;
 using hipquant::test::GpuTest;
 
 namespace {
-
-std::vector<float> random_values(std::size_t n, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
-}
 
 // 4096 rows: at batch 16 and 512 the mat-mat cuts the shared dimension into
 // k-slices (partial sums in the scratch) on GPUs with many CUs.

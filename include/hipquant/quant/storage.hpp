@@ -114,17 +114,20 @@ public:
 
 private:
     struct MatMulPlan;
+    struct CallPlan;
     QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);
     MatMulPlan plan_mat_mul(std::size_t batch, MatVecPath path) const;
+    // Checks a product's shapes and plans its launch and scratch, once per call.
+    CallPlan plan_call(std::size_t batch, std::size_t y_size, MatVecPath path, bool quantizes) const;
     void check_matmul_input(std::size_t x_size, std::size_t batch) const;
     // The f32 view's product with its scratch (the Q8_1 activations, then
     // the partial sums).
     void product(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
-                 DeviceSpan<std::uint8_t> scratch) const;
-    // The product on quantized activations, with the path's choice of
-    // mat-mat tile product; `scratch` holds the partial sums.
-    void launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
-                     DeviceSpan<std::uint8_t> scratch) const;
+                 DeviceSpan<std::uint8_t> scratch, const CallPlan& plan) const;
+    // The product on quantized activations as `plan` says (its mat-mat
+    // kernel is the path's tile product); `scratch` holds the partial sums.
+    void launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
+                     DeviceSpan<std::uint8_t> scratch, const CallPlan& plan) const;
     template <typename Out>
     void gather(DeviceSpan<const std::int32_t> indices, DeviceSpan<Out> out, hipStream_t stream, Workspace* ws) const;
 

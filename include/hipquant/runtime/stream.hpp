@@ -35,18 +35,6 @@ private:
     hipStream_t stream_ = nullptr;
 };
 
-// Makes `waiter` wait (on the device, not the host) for the work queued on
-// `producer` so far.
-inline void stream_wait(hipStream_t waiter, hipStream_t producer) {
-    if (waiter == producer) return;
-    hipEvent_t e = nullptr;
-    HIPQUANT_CHECK(hipEventCreateWithFlags(&e, hipEventDisableTiming));
-    const hipError_t rec = hipEventRecord(e, producer);
-    const hipError_t wait = rec == hipSuccess ? hipStreamWaitEvent(waiter, e, 0) : rec;
-    (void)hipEventDestroy(e);  // released once the wait has passed it
-    HIPQUANT_CHECK(wait);
-}
-
 // Calls fn(data) on a host thread once the work queued on `stream` so far is
 // done. fn must not call the GPU runtime (nor block on it).
 inline void call_when_done(hipStream_t stream, void (*fn)(void*), void* data) {

@@ -1,0 +1,60 @@
+// A call's device scratch (internal to src/quant): where it comes from and
+// how it is laid out.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "hipquant/quant/workspace.hpp"
+#include "hipquant/runtime/device.hpp"
+
+namespace hipquant::quant::detail {
+
+constexpr std::size_t align16(std::size_t n) { return (n + 15) / 16 * 16; }
+
+// A product's scratch: the Q8_1 activations first, then the k-slice
+// partial sums, each 16-byte aligned.
+struct ScratchLayout {
+    std::size_t q8_1_bytes = 0, partial_bytes = 0;
+    std::size_t partial_offset() const { return align16(q8_1_bytes); }
+    std::size_t total() const { return align16(q8_1_bytes) + align16(partial_bytes); }
+};
+
+// Scratch from the device's stream-ordered pool, freed in stream order
+// after the call's kernels (the simple calls' scratch, graph-capturable).
+class PoolScratch {
+public:
+    PoolScratch(const RocmDevice& device, std::size_t bytes, hipStream_t stream)
+        : device_(device), stream_(stream), bytes_(bytes) {
+        if (bytes_ > 0) ptr_ = device_.alloc_async(bytes_, stream_);
+    }
+    ~PoolScratch() {
+        if (ptr_) device_.free_async(ptr_, stream_);
+    }
+    PoolScratch(const PoolScratch&) = delete;  // owns the allocation
+    PoolScratch& operator=(const PoolScratch&) = delete;
+    DeviceSpan<std::uint8_t> span() const {
+        return DeviceSpan<std::uint8_t>::wrap_unchecked(static_cast<std::uint8_t*>(ptr_), bytes_);
+    }
+
+private:
+    const RocmDevice& device_;
+    hipStream_t stream_;
+    std::size_t bytes_;
+    void* ptr_ = nullptr;
+};
+
+// `count` values of T at byte `offset` of the scratch (16-byte aligned).
+template <typename T>
+DeviceSpan<T> scratch_as(DeviceSpan<std::uint8_t> scratch, std::size_t offset, std::size_t count) {
+    return DeviceSpan<T>::wrap_unchecked(reinterpret_cast<T*>(scratch.data() + offset), count);
+}
+
+inline void require_workspace(const Workspace& ws, std::size_t need, const char* op) {
+    HIPQUANT_REQUIRE(ws.size_bytes() >= need, errc::invalid_value,
+                     std::string(op) + ": the workspace has " + std::to_string(ws.size_bytes()) +
+                         " bytes but the call needs " + std::to_string(need) + " (QuantizedTensor::workspace_bytes)");
+}
+
+}  // namespace hipquant::quant::detail
