@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dlpack.hpp"
@@ -69,13 +70,24 @@ void on_done(void* tensor) {
     g_done.push_back(static_cast<dl::ManagedTensor*>(tensor));
 }
 
+void require_device(std::int32_t type, std::int32_t id, const RocmDevice& device, const char* what) {
+    if (type != kDeviceType || id != device.ordinal())
+        fail(std::string(what) + ": the array is on DLPack device (" + std::to_string(type) + ", " + std::to_string(id) +
+             "), not on GPU " + std::to_string(device.ordinal()) + " (" + std::to_string(kDeviceType) + ", " +
+             std::to_string(device.ordinal()) + ")");
+}
+
 class Imported {
 public:
     // Takes x's tensor through x.__dlpack__(stream=...): the producer orders
     // its pending writes before `stream`.
     Imported(const py::object& x, hipStream_t stream, const RocmDevice& device, const char* what) {
-        if (!py::hasattr(x, "__dlpack__"))
+        if (!py::hasattr(x, "__dlpack__") || !py::hasattr(x, "__dlpack_device__"))
             throw py::type_error(std::string(what) + ": expected a device array with __dlpack__ (torch, CuPy, JAX)");
+        // The device first, as the protocol asks: a producer may refuse a
+        // stream for memory that is not on a GPU.
+        const auto where = x.attr("__dlpack_device__")().cast<std::pair<std::int32_t, std::int32_t>>();
+        require_device(where.first, where.second, device, what);
         py::object capsule = x.attr("__dlpack__")(py::arg("stream") = exchange_id(stream));
         auto* t = static_cast<dl::ManagedTensor*>(PyCapsule_GetPointer(capsule.ptr(), dl::kCapsuleName));
         if (!t) throw py::error_already_set();
@@ -84,9 +96,7 @@ public:
         const dl::Tensor& d = t->dl_tensor;
         if (d.device.device_type != kDeviceType || d.device.device_id != device.ordinal()) {
             release();
-            fail(std::string(what) + ": the array is on DLPack device (" + std::to_string(d.device.device_type) +
-                 ", " + std::to_string(d.device.device_id) + "), not on GPU " + std::to_string(device.ordinal()) +
-                 " (" + std::to_string(kDeviceType) + ", " + std::to_string(device.ordinal()) + ")");
+            require_device(d.device.device_type, d.device.device_id, device, what);
         }
     }
     Imported(const Imported&) = delete;
