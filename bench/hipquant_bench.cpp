@@ -91,14 +91,15 @@ void print_usage(std::FILE* out) {
                  "of a dense f16 GEMM of the same shape (M = rows, N = batch, K = cols; f16 operands and result,\n"
                  "f32 accumulation) by the vendor BLAS (%s), loaded at run time and timed in the same run;\n"
                  "without it the run prints \"dense f16 baseline: unavailable (reason)\" and leaves those\n"
-                 "columns empty.\n"
+                 "columns empty. After the table, per type, shape and path with a batch-1 row: op_us of each\n"
+                 "batch / op_us of batch 1, and batch 1's op_us / bound_us.\n"
                  "\n"
                  "Options:\n"
                  "  --types LIST      weight types, comma separated\n"
                  "                    (default Q4_0,Q4_1,Q5_0,Q5_1,Q8_0,Q2_K,Q3_K,Q4_K,Q5_K,Q6_K)\n"
-                 "  --shape RxC       weight rows x cols; repeatable (default 4096x14336)\n"
+                 "  --shape RxC       weight rows x cols; repeatable (default 4096x14336 and 16384x14336)\n"
                  "  --batch LIST      activation vectors per call, comma separated, 1..%zu\n"
-                 "                    (default 1,2,4,8,128,512)\n"
+                 "                    (default 1,2,3,4,8,16,32,64,128,512)\n"
                  "  --path LIST       comma separated, of (default q8_1):\n"
                  "                      q8_1         activations quantized to Q8_1, integer products (above batch\n"
                  "                                   %u on the matrix cores where the GPU has them)\n"
@@ -128,6 +129,8 @@ void print_usage(std::FILE* out) {
                  "                     \"op\"); mat-mat rows are rated by op_us\n"
                  "  bytes              weight bytes + activation bytes the kernel reads (q8_1 paths: Q8_1\n"
                  "                     blocks; dequantize: f32), the table's MB read\n"
+                 "  bound_us           every row: bytes / the read bandwidth (read_bw_gbps), microseconds: the\n"
+                 "                     op's time were it bound by reading them once\n"
                  "  gbps               mat-vec: bytes / kernel_us (1e9 B/s); mat-mat: n.a.\n"
                  "  fraction_of_read_bw  mat-vec: gbps / the read bandwidth (read_bw_gbps); mat-mat: n.a.\n"
                  "  tflops             mat-mat: 2 x rows x cols x batch / op_us (1e12 per second); mat-vec: n.a.\n"
@@ -276,8 +279,8 @@ Options parse_options(int argc, char** argv) {
     if (opt.types.empty())
         for (const char* t : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
             opt.types.push_back(parse_type(t));
-    if (opt.shapes.empty()) opt.shapes.push_back({4096, 14336});
-    if (opt.batches.empty()) opt.batches = {1, 2, 4, 8, 128, 512};
+    if (opt.shapes.empty()) opt.shapes = {{4096, 14336}, {16384, 14336}};
+    if (opt.batches.empty()) opt.batches = {1, 2, 3, 4, 8, 16, 32, 64, 128, 512};
     if (opt.paths.empty()) opt.paths = {hq::MatVecPath::kQ8_1};
     return opt;
 }
@@ -415,6 +418,7 @@ void run_case(Section& sec, const std::vector<hq::QuantizedTensor>& weights, Sha
                                ? batch * ((s.cols + hq::kQK - 1) / hq::kQK) * sizeof(hq::BlockQ8_1)
                                : batch * s.cols * sizeof(float);
     row.bytes = row.weight_bytes + row.activation_bytes;
+    row.bound_us = static_cast<double>(row.bytes) / (sec.info.read_bw_gbps * 1e3);
     if (mat_mat) {
         row.tflops = hb::tflops(s.rows, s.cols, batch, op_us);
         if (const hb::DenseCase* d = sec.dense.find(s.rows, s.cols, batch)) {
@@ -560,6 +564,7 @@ int run(const Options& opt) {
     measure_dense_baseline(sec, dense);
     hb::print_dense_baseline(stdout, info, dense);
     run_cases(sec);
+    hb::print_batch_scaling(stdout, rows);
 
     if (!skipped.empty()) {
         std::printf("\nNot measured:\n");

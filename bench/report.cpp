@@ -92,7 +92,8 @@ void json_row(std::ostringstream& o, const RunInfo& info, const CaseRow& r) {
       << ", \"section\": " << json_string(r.section) << ", \"type\": " << json_string(r.type)
       << ", \"rows\": " << r.rows << ", \"cols\": " << r.cols << ", \"batch\": " << r.batch
       << ", \"path\": " << json_string(r.path) << ", \"kernel_us\": " << json_number(r.kernel_us)
-      << ", \"op_us\": " << json_number(r.op_us) << ", \"bytes\": " << r.bytes << ", \"gbps\": " << json_number(r.gbps)
+      << ", \"op_us\": " << json_number(r.op_us) << ", \"bound_us\": " << json_number(r.bound_us)
+      << ", \"bytes\": " << r.bytes << ", \"gbps\": " << json_number(r.gbps)
       << ", \"fraction_of_read_bw\": " << json_number(r.fraction_of_read_bw)
       << ", \"read_bw_gbps\": " << json_number(info.read_bw_gbps) << ", \"tflops\": " << json_number(r.tflops)
       << ", \"dense_f16_tflops\": " << json_number(r.dense_f16_tflops)
@@ -154,10 +155,12 @@ void print_table_header(std::FILE* out) {
                  "kernel_us the product alone on the q8_1 path (else op_us); TFLOP/s = 2 x rows x cols x batch / "
                  "op_us;\n"
                  "%% dense = TFLOP/s / the dense f16 baseline's above.\n"
+                 "All rows: bound_us = bytes / read bandwidth above, the time to read them once.\n"
                  "Times are medians; - : not applicable to the row, or not measured.\n",
                  kMatVecBatch, kMatVecBatch);
-    std::fprintf(out, "%-6s %-12s %5s %-11s %10s %10s %8s %9s %9s %8s %10s %8s\n", "type", "rows x cols", "batch",
-                 "path", "kernel_us", "op_us", "MB read", "GB/s", "% read BW", "TFLOP/s", "dense TF/s", "% dense");
+    std::fprintf(out, "%-6s %-12s %5s %-11s %10s %10s %9s %8s %9s %9s %8s %10s %8s\n", "type", "rows x cols",
+                 "batch", "path", "kernel_us", "op_us", "bound_us", "MB read", "GB/s", "% read BW", "TFLOP/s",
+                 "dense TF/s", "% dense");
 }
 
 void print_row(std::FILE* out, const CaseRow& row) {
@@ -165,13 +168,33 @@ void print_row(std::FILE* out, const CaseRow& row) {
     // Above the streaming-read bandwidth means the kernel read less than it
     // should (or the weights stayed in a cache): flag it rather than hide it.
     const char* flag = row.fraction_of_read_bw > 1.05 ? "  (!) above read bandwidth" : "";
-    std::fprintf(out, "%-6s %-12s %5zu %-11s %10.2f %10.2f %8.2f %9s %9s %8s %10s %8s%s\n", row.type.c_str(),
+    std::fprintf(out, "%-6s %-12s %5zu %-11s %10.2f %10.2f %9s %8.2f %9s %9s %8s %10s %8s%s\n", row.type.c_str(),
                  shape.c_str(), row.batch, row.path.c_str(), row.kernel_us, row.op_us,
-                 static_cast<double>(row.bytes) / 1e6, table_number(row.gbps, 1).c_str(),
-                 table_percent(row.fraction_of_read_bw).c_str(), table_number(row.tflops, 1).c_str(),
+                 table_number(row.bound_us, 2).c_str(), static_cast<double>(row.bytes) / 1e6,
+                 table_number(row.gbps, 1).c_str(), table_percent(row.fraction_of_read_bw).c_str(),
+                 table_number(row.tflops, 1).c_str(),
                  table_number(row.dense_f16_tflops, 1).c_str(), table_percent(row.fraction_of_dense_f16).c_str(),
                  flag);
     std::fflush(out);
+}
+
+void print_batch_scaling(std::FILE* out, const std::vector<CaseRow>& rows) {
+    const auto is_b1 = [](const CaseRow& r) { return r.batch == 1; };
+    if (std::none_of(rows.begin(), rows.end(), is_b1)) return;
+    std::fprintf(out,
+                 "\nop/op(b1): op_us at each batch / op_us at batch 1, per type, shape and path; "
+                 "b1 op/bound: batch 1 op_us / bound_us\n");
+    // Rows come shape by shape, type by type, so the lines do too.
+    for (const CaseRow& b1 : rows) {
+        if (!is_b1(b1)) continue;
+        std::string line;
+        for (const CaseRow& r : rows)
+            if (!is_b1(r) && r.rows == b1.rows && r.cols == b1.cols && r.type == b1.type && r.path == b1.path)
+                line += "  b" + std::to_string(r.batch) + " " + table_number(r.op_us / b1.op_us, 2);
+        const std::string shape = std::to_string(b1.rows) + "x" + std::to_string(b1.cols);
+        std::fprintf(out, "%-6s %-12s %-11s op/op(b1):%s   b1 op/bound %s\n", b1.type.c_str(), shape.c_str(),
+                     b1.path.c_str(), line.c_str(), table_number(b1.op_us / b1.bound_us, 2).c_str());
+    }
 }
 
 void write_json(const std::string& path, const RunInfo& info, const DenseBaseline& dense,
@@ -226,7 +249,7 @@ void write_csv(const std::string& path, const RunInfo& info, const std::vector<C
     std::ostringstream o;
     o << "device,arch,type,rows,cols,batch,path,kernel_us,op_us,bytes,gbps,fraction_of_read_bw,read_bw_gbps,"
          "weight_bytes,activation_bytes,kernel_timing,weight_copies,reps,section,tflops,dense_f16_tflops,"
-         "fraction_of_dense_f16\n";
+         "fraction_of_dense_f16,bound_us\n";
     for (const CaseRow& r : rows) {
         o << csv_field(info.device) << ',' << csv_field(info.arch) << ',' << csv_field(r.type) << ',' << r.rows
           << ',' << r.cols << ',' << r.batch << ',' << csv_field(r.path) << ',' << csv_number(r.kernel_us) << ','
@@ -234,7 +257,8 @@ void write_csv(const std::string& path, const RunInfo& info, const std::vector<C
           << csv_number(r.fraction_of_read_bw) << ',' << csv_number(info.read_bw_gbps) << ',' << r.weight_bytes
           << ',' << r.activation_bytes << ',' << csv_field(r.kernel_timing) << ',' << r.weight_copies << ','
           << r.reps << ',' << csv_field(r.section) << ',' << csv_number(r.tflops) << ','
-          << csv_number(r.dense_f16_tflops) << ',' << csv_number(r.fraction_of_dense_f16) << '\n';
+          << csv_number(r.dense_f16_tflops) << ',' << csv_number(r.fraction_of_dense_f16) << ','
+          << csv_number(r.bound_us) << '\n';
     }
     write_file(path, o.str());
 }

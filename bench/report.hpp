@@ -40,6 +40,7 @@ struct CaseRow {
     std::size_t weight_bytes = 0;     // rows * row bytes of the quantized type
     std::size_t activation_bytes = 0; // Q8_1 blocks (q8_1 paths) or f32 values (dequantize path)
     std::size_t bytes = 0;            // weight_bytes + activation_bytes: what the kernel must read
+    double bound_us = kNotApplicable; // every row: bytes / RunInfo::read_bw_gbps, microseconds
     double gbps = kNotApplicable;                  // mat-vec: bytes / kernel_us, 1e9 bytes per second
     double fraction_of_read_bw = kNotApplicable;   // mat-vec: gbps / RunInfo::read_bw_gbps
     double tflops = kNotApplicable;                // mat-mat: 2 rows cols batch / op_us, 1e12 per second
@@ -83,6 +84,9 @@ void print_run_info(std::FILE* out, const RunInfo& info);
 void print_dense_baseline(std::FILE* out, const RunInfo& info, const DenseBaseline& dense);
 void print_table_header(std::FILE* out);
 void print_row(std::FILE* out, const CaseRow& row);
+// One line per (shape, type, path) with a batch-1 row: op_us of each other
+// batch / op_us of batch 1, then batch 1's op_us / bound_us. Nothing without one.
+void print_batch_scaling(std::FILE* out, const std::vector<CaseRow>& rows);
 
 // Throw std::runtime_error naming the file if it cannot be written.
 void write_json(const std::string& path, const RunInfo& info, const DenseBaseline& dense,
