@@ -250,8 +250,9 @@ struct StagedBlocks {
     static constexpr int kWDepthAhead = kUnitParts == L::kParts ? 3 : 2;
     static constexpr bool kTwoAhead = L::kProducerThreads > 0 && MatMulFormat<T>::copies_two_ahead &&
                                       kWDepthAhead * kWBufferBytes + 3 * kXBufferBytes + kTilesBytes <= kBlockSharedMax;
-    static constexpr int kWDepth = kTwoAhead ? kWDepthAhead : 2;
-    static constexpr int kXDepth = kTwoAhead ? 3 : 2;
+    static constexpr int kWDepth = kTwoAhead ? kWDepthAhead : L::kCopiesAhead + 1;
+    static constexpr int kXDepth = kTwoAhead ? 3 : L::kCopiesAhead + 1;
+    static_assert(L::kCopiesAhead == 1 || kUnitParts == L::kParts, "deeper copies: a weight unit per chunk");
     static constexpr int kRawBytes = kWDepth * kWBufferBytes + kXDepth * kXBufferBytes;
     static_assert(kUnitParts % L::kParts == 0 && kUnitParts % F::kParts == 0, "units hold whole chunks and blocks");
     static_assert(kSlot % 16 == 0 && kXSlot % 16 == 0, "slots are whole 16-byte vectors");
@@ -842,24 +843,25 @@ __device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::Bl
             if constexpr (L::kSets == 2) {
                 constexpr int kSchedulers = 4;
                 // Between two barriers a warp decodes chunk c + 1 into one set
-                // and multiplies chunk c from the other, while chunk c + 2 is
-                // copied; half the warps multiply first, so that decoding and
-                // multiplying overlap. Warp w issues from the SM's scheduler
+                // and multiplies chunk c from the other, while chunks up to
+                // c + 1 + kCopiesAhead are copied; half the warps multiply
+                // first, so that decoding and multiplying overlap. Warp w issues from the SM's scheduler
                 // w % 4, so the halves alternate every 4 warps: each scheduler
                 // holds warps of both.
-                stage.copy(it.first_part);
-                stage.copy(it.first_part + Tiles::kParts);
-                wait_async_copies<1>();
+                constexpr int kAhead = L::kCopiesAhead;
+#pragma unroll
+                for (int c = 0; c <= kAhead; ++c) stage.copy(it.first_part + c * Tiles::kParts);
+                wait_async_copies<kAhead>();
                 __syncthreads();
                 if (it.first_part < it.end_part) stage.decode(it.first_part, sets[0]);  // (a last k-slice may be empty)
                 int cur = 0;  // chunk first's set
                 for (std::uint32_t first = it.first_part; first < it.end_part; first += Tiles::kParts) {
                     const std::uint32_t next = first + Tiles::kParts;
-                    wait_async_copies<0>();
+                    wait_async_copies<kAhead - 1>();
                     // Set cur decoded, chunk next copied; the other set and
                     // chunk first's raw copies free.
                     __syncthreads();
-                    stage.copy(next + Tiles::kParts);
+                    stage.copy(next + kAhead * Tiles::kParts);
                     if (group / kSchedulers % 2 == 0) {
                         if (next < it.end_part) stage.decode(next, sets[cur ^ 1]);
                         multiply_chunk<T, Mma, L>(sets[cur], lane, m_base, n_base, acc);
@@ -914,6 +916,7 @@ HQ_KERNEL void HIPQUANT_SYMBOL_SUM_K_SLICES(const float* __restrict__ partial, f
 // column counts.
 template <typename Mma>
 inline constexpr bool kTilingsAsTheHostPicks =
+    MatMulTilings<Mma>::Skinny::kTileCols == quant::kMatMulSkinnyCols &&
     MatMulTilings<Mma>::Narrow::kTileCols == quant::kMatMulNarrowCols &&
     MatMulTilings<Mma>::Mid::kTileCols == quant::kMatMulMidCols &&
     (MatMulTilings<Mma>::Wide::kTileCols == quant::kMatMulMidCols ||
@@ -933,7 +936,8 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
                                                           _geometry) = {                                          \
         HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MMQ_TILING(NAME, MMA, TILING)::kBlocksPerCu,          \
         matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                 \
-        HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols};                \
+        HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols,                 \
+        Tiling::TILING == Tiling::skinny ? MatMulFormat<QuantType::NAME>::skinny_from_batch : 0};                 \
     HQ_KERNEL __launch_bounds__((HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads), HQ_MIN_BLOCKS(MIN_BLOCKS)) void \
     HIPQUANT_SYMBOL_MUL_MAT(PRODUCT, NAME, TILING)(const std::uint8_t* w, const quant::BlockQ8_1* x, float* y,    \
                                                    quant::MatVecArgs args) {                                      \

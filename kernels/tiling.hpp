@@ -24,7 +24,9 @@ namespace hipquant::kernels {
 // MinMmaTf32; void: one multiply-add per output and min group). unroll_16,
 // unroll_32, unroll_32_min: scale groups per step of the group loop for
 // 16-value groups, 32-value groups, and 32-value groups of formats with
-// mins.
+// mins. copies_ahead: with two sets and no producers, how many chunks past
+// the one being decoded are being copied (raw buffers: one more); deeper
+// keeps more bytes in flight where few warps share an SM.
 struct TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 64, parts = 4;
     static constexpr int group_tiles_m = 1, group_tiles_n = 1;
@@ -32,6 +34,7 @@ struct TilingRow {
     using min_product = void;
     static constexpr int unroll_16 = 1, unroll_32 = 1, unroll_32_min = 1;
     static constexpr int producer_threads = 0;
+    static constexpr int copies_ahead = 1;
 };
 
 template <typename Row>
@@ -48,6 +51,8 @@ struct MatMulTiling {
     using MinProduct = typename Row::min_product;
     static constexpr bool kMinProduct = !std::is_void_v<MinProduct>;
     static constexpr int kUnroll16 = Row::unroll_16, kUnroll32 = Row::unroll_32, kUnroll32Min = Row::unroll_32_min;
+    static constexpr int kCopiesAhead = Row::copies_ahead;
+    static_assert(kCopiesAhead == 1 || (kSets == 2 && kProducerThreads == 0), "deeper copies: two sets, no producers");
 
     struct RowWithoutProducers : Row {
         static constexpr int producer_threads = 0;

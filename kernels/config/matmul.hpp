@@ -6,6 +6,7 @@
 
 #include "../mma.hpp"
 #include "../tiling.hpp"
+#include "hipquant/quant/dispatch.hpp"
 #include "hipquant/quant/types.hpp"
 
 namespace hipquant::kernels {
@@ -20,8 +21,20 @@ inline constexpr int kUnroll16 = 2;
 inline constexpr int kUnroll16 = 1;
 #endif
 
+// ---- Skinny tilings: batches up to 16 ------------------------------------
+// 16 activation columns, one 16 x 16 tile per thread group: the batches a
+// server decodes or a draft verifies, where reading the weights is the
+// cost and the products are not (on the H100 its time is flat from batch 2
+// to 16: bench/NOTES.md).
+struct SkinnyRow : TilingRow {
+    static constexpr int tile_rows = 64, tile_cols = 16, parts = 8;
+    static constexpr int threads = 128;
+    static constexpr int unroll_16 = kUnroll16;
+};
+
 // ---- The integer-dot product (any GPU) and WMMA (RDNA3/4) -----------------
 // 64-row tiles: with 128, clang 17 and 21 spilled on gfx90a and gfx1100.
+struct Dot4Skinny : SkinnyRow {};
 struct Dot4Narrow : TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
     static constexpr int unroll_16 = kUnroll16;
@@ -33,7 +46,11 @@ struct Dot4Wide : TilingRow {
 };
 
 // ---- MFMA (CDNA) ----------------------------------------------------------
-// 128 rows spilled with clang 17 on gfx90a.
+// 128 rows spilled with clang 17 on gfx90a. Two 64-lane groups of two
+// tiles each (the stagers' 128 threads take an activation block each).
+struct MfmaSkinny : SkinnyRow {
+    static constexpr int group_tiles_m = 2;
+};
 struct MfmaNarrow : TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
     static constexpr int group_tiles_m = 2, group_tiles_n = 1;
@@ -50,6 +67,10 @@ struct MfmaWide : TilingRow {
 inline constexpr int kNvWideSets = kBlockSharedMax >= 227 * 1024 ? 2 : 1;
 inline constexpr int kNvProducers = kWarpRegisters && kNvWideSets == 2 ? 128 : 0;
 
+struct NvSkinny : SkinnyRow {
+    static constexpr int sets = 2, blocks_per_cu = 2;
+    using min_product = MinMmaTf32;
+};
 struct NvNarrow : TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
     using min_product = MinMmaTf32;
@@ -80,6 +101,7 @@ struct NvWide : TilingRow {
 // batch (quant::matmul_tiling).
 template <typename Mma>
 struct MatMulTilings {
+    using Skinny = MatMulTiling<Dot4Skinny>;
     using Narrow = MatMulTiling<Dot4Narrow>;
     using Mid = MatMulTiling<Dot4Wide>;
     using Wide = MatMulTiling<Dot4Wide>;
@@ -87,6 +109,7 @@ struct MatMulTilings {
 #if HQ_MATRIX_CORE == HQ_MATRIX_MFMA
 template <>
 struct MatMulTilings<TileMmaMfma> {
+    using Skinny = MatMulTiling<MfmaSkinny>;
     using Narrow = MatMulTiling<MfmaNarrow>;
     using Mid = MatMulTiling<MfmaWide>;
     using Wide = MatMulTiling<MfmaWide>;
@@ -95,6 +118,7 @@ struct MatMulTilings<TileMmaMfma> {
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
 template <>
 struct MatMulTilings<TileMmaNv> {
+    using Skinny = MatMulTiling<NvSkinny>;
     using Narrow = MatMulTiling<NvNarrow>;
     using Mid = MatMulTiling<NvMid>;
     using Wide = MatMulTiling<NvWide>;
@@ -102,11 +126,13 @@ struct MatMulTilings<TileMmaNv> {
 #endif
 
 // The tilings by name, in the host's numbering (quant::matmul_tiling).
-enum class Tiling { narrow, mid, wide };
+enum class Tiling { skinny, narrow, mid, wide };
 template <typename Mma, Tiling t>
 using TilingOf = std::conditional_t<
-    t == Tiling::narrow, typename MatMulTilings<Mma>::Narrow,
-    std::conditional_t<t == Tiling::mid, typename MatMulTilings<Mma>::Mid, typename MatMulTilings<Mma>::Wide>>;
+    t == Tiling::skinny, typename MatMulTilings<Mma>::Skinny,
+    std::conditional_t<
+        t == Tiling::narrow, typename MatMulTilings<Mma>::Narrow,
+        std::conditional_t<t == Tiling::mid, typename MatMulTilings<Mma>::Mid, typename MatMulTilings<Mma>::Wide>>>;
 
 // ---- Per-format rows --------------------------------------------------------
 // producer_warps: the format runs the tiling's producer warps (Q5_1's
@@ -115,7 +141,10 @@ using TilingOf = std::conditional_t<
 // rather than chunk c + 1 before (Q8_0 and Q4_K measured slower so).
 // producer_registers: what a producer thread keeps under setmaxnreg (the
 // multiplying warps take the rest).
+// skinny_from_batch: from this batch on, the skinny tiling rather than
+// the mat-vec kernels (which take batches up to quant::kMaxMatVecBatch).
 struct MatMulFormatRow {
+    static constexpr int skinny_from_batch = quant::kMaxMatVecBatch + 1;
     static constexpr bool producer_warps = true;
     static constexpr bool copies_two_ahead = true;
     static constexpr int producer_registers = 104;

@@ -25,7 +25,7 @@ HIPQUANT_QUANT_TYPES(HIPQUANT_X)
 #define HIPQUANT_MMQ_DOT4(NAME, TILING)                                                      \
     static_assert(mul_mat_kernel(QuantType::NAME, static_cast<int>(Tiling::TILING), true) == \
                   KernelId::mul_mat_q8_1_dot4_##NAME##_##TILING);
-enum class Tiling { narrow, mid, wide };  // matmul_tiling's numbering
+enum class Tiling { skinny, narrow, mid, wide };  // matmul_tiling's numbering
 #define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
 HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X

@@ -204,7 +204,7 @@ struct QuantizedTensor::MatMulPlan {
 
 QuantizedTensor::MatMulPlan QuantizedTensor::plan_mat_mul(std::size_t batch, MatVecPath path) const {
     const bool integer_dot = path == MatVecPath::kQ8_1IntegerDot;
-    MatMulGeometry geometries[3] = {};
+    MatMulGeometry geometries[kMatMulTilingCount] = {};
     const auto shared = [&](int t) {
         geometries[t] = geometry_of<MatMulGeometry>(kernel(device_, mul_mat_kernel(type_, t, integer_dot)));
         const MatMulGeometry& g = geometries[t];
@@ -226,6 +226,15 @@ QuantizedTensor::MatMulPlan QuantizedTensor::plan_mat_mul(std::size_t batch, Mat
     return plan;
 }
 
+// The smallest batch the skinny tiling takes from the mat-vec kernels, as
+// the image's tuning table says for this format (at least 2: batch 1 is
+// the mat-vec's); none where the device cannot give it its shared memory.
+std::size_t QuantizedTensor::skinny_first_batch() const {
+    const auto g = geometry_of<MatMulGeometry>(kernel(device_, mul_mat_kernel(type_, 0, false)));
+    if (g.shared_bytes > device_.max_dynamic_shared_bytes()) return kMaxMatVecBatch + 1;
+    return std::max<std::size_t>(g.first_batch, 2);
+}
+
 // Everything a call decides before it launches, decided once: the checked
 // shape, the mat-mat plan (above kMaxMatVecBatch) and the scratch it takes
 // (with `quantizes`, the Q8_1 activations too).
@@ -241,7 +250,9 @@ QuantizedTensor::CallPlan QuantizedTensor::plan_call(std::size_t batch, std::siz
     CallPlan p;
     if (quantizes && path != MatVecPath::kDequantize)
         p.scratch.q8_1_bytes = batch * q8_1_row_blocks(cols_) * sizeof(BlockQ8_1);
-    p.mat_mat = batch > kMaxMatVecBatch;
+    p.mat_mat = batch > kMaxMatVecBatch ||
+                (batch > 1 && path != MatVecPath::kDequantize &&
+                 quant_type_info(type_).has_kernel(kKernelMulMat) && batch >= skinny_first_batch());
     if (p.mat_mat) {
         p.mm = plan_mat_mul(batch, path);
         p.scratch.partial_bytes = p.mm.partial_floats * sizeof(float);
@@ -249,6 +260,14 @@ QuantizedTensor::CallPlan QuantizedTensor::plan_call(std::size_t batch, std::siz
     return p;
 }
 
+
+const char* QuantizedTensor::product_kernel(std::size_t batch, MatVecPath path) const {
+    HIPQUANT_REQUIRE(batch > 0, errc::invalid_value, "product_kernel: batch is 0");
+    if (path == MatVecPath::kDequantize)
+        return kernel_name(mul_mat_vec_f32_kernel(type_, std::min<std::size_t>(batch, kMaxMatVecF32Batch)));
+    const CallPlan p = plan_call(batch, batch * rows_, path, false);
+    return p.mat_mat ? p.mm.kernel->function.name() : kernel_name(mul_mat_vec_q8_1_kernel(type_, batch));
+}
 
 std::size_t QuantizedTensor::workspace_bytes(std::size_t batch, MatVecPath path) const {
     return std::max<std::size_t>(plan_call(batch, batch * rows_, path, true).scratch.total(), kGatherStatusBytes);

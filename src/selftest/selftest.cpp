@@ -44,15 +44,20 @@ std::size_t mat_vec_cols(const hq::QuantTypeInfo& info) { return info.block_elem
 constexpr std::size_t kRows = 37;  // not a multiple of any rows-per-block
 // Mat-mat batches: above the mat-vec's 8 and not a multiple of any tile,
 // one for each tiling.
-constexpr std::size_t kNarrowCheckBatch = 17;
+constexpr std::size_t kSkinnyCheckBatch = 13;
+constexpr std::size_t kNarrowCheckBatch = hq::kMatMulNarrowBatch + 4;
 constexpr std::size_t kMidCheckBatch = hq::kMatMulMidBatch + 3;
 constexpr std::size_t kWideCheckBatch = hq::kMatMulWideBatch + 3;
 
-// The kernel a product of `batch` rows runs (the table's tile product, or
-// with integer_dot the portable one above kMaxMatVecBatch).
-std::string product_name(hq::QuantType type, std::size_t batch, bool integer_dot) {
-    return batch > hq::kMaxMatVecBatch ? hq::kernel_name(hq::mul_mat_kernel(type, hq::matmul_tiling(batch), integer_dot))
-                                       : hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(type, batch));
+// The kernel a product of `batch` rows runs on `t` (the tensor's choice:
+// the table's tile product, or with integer_dot the portable one), or if
+// even that fails, the kernel family's name for the batch.
+std::string product_name(const hq::QuantizedTensor& t, std::size_t batch, bool integer_dot) {
+    try {
+        return t.product_kernel(batch, integer_dot ? hq::MatVecPath::kQ8_1IntegerDot : hq::MatVecPath::kQ8_1);
+    } catch (const std::exception&) {
+        return std::string(hq::quant_type_name(t.type())) + " product, batch " + std::to_string(batch);
+    }
 }
 // One line covers the f32 path's kernels of every batch: their name less
 // the batch suffix.
@@ -119,7 +124,7 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     device.memcpy_htod(poison, dy.span());
     std::string name;
     const std::string b = std::to_string(batch);
-    const std::string product = product_name(t.type(), batch, false);
+    const std::string product = product_name(t, batch, false);
     if (input == MatVecInput::kQ8_1Host) {
         const auto blocks = q8_1_blocks(x, batch, cols);
         xq = q8_1_decoded(x, batch, cols);
@@ -137,7 +142,7 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
             name = quantize + "+" + product;
         } else if (input == MatVecInput::kQ8_1DeviceIntegerDot) {
             path = hq::MatVecPath::kQ8_1IntegerDot;
-            name = quantize + "+" + product_name(t.type(), batch, true);
+            name = quantize + "+" + product_name(t, batch, true);
         }
         if (path != hq::MatVecPath::kDequantize) xq = q8_1_decoded(x, batch, cols);
         t.matmul(dx.span(), batch, dy.span(), device.stream(), path);
@@ -233,22 +238,22 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
         try {
             w.emplace(make_mat_vec_weights(device, info.type, kRows, mat_vec_cols(info), seed++));
         } catch (const std::exception& e) {
-            emit(failed(product_name(info.type, 1, false) + " (weights)", e));
+            emit(failed(std::string(hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(info.type, 1))) + " (weights)", e));
             continue;
         }
         for (std::uint32_t b = 1; b <= hq::kMaxMatVecBatch; ++b) {
             try {
                 emit(check_mat_vec(device, *w, b, MatVecInput::kQ8_1Host, seed++));
             } catch (const std::exception& e) {
-                emit(failed(product_name(info.type, b, false), e));
+                emit(failed(product_name(w->tensor, b, false), e));
             }
         }
         // The mat-mat kernels: the table's tile product and the portable one,
-        // each in its three tilings.
-        for (const std::size_t batch : {kNarrowCheckBatch, kMidCheckBatch, kWideCheckBatch}) {
+        // each in its four tilings.
+        for (const std::size_t batch : {kSkinnyCheckBatch, kNarrowCheckBatch, kMidCheckBatch, kWideCheckBatch}) {
             for (const MatVecInput input : {MatVecInput::kQ8_1Host, MatVecInput::kQ8_1DeviceIntegerDot}) {
                 const std::string kernel =
-                    product_name(info.type, batch, input == MatVecInput::kQ8_1DeviceIntegerDot);
+                    product_name(w->tensor, batch, input == MatVecInput::kQ8_1DeviceIntegerDot);
                 try {
                     CheckResult r = check_mat_vec(device, *w, batch, input, seed++);
                     r.name = kernel;

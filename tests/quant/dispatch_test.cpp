@@ -13,12 +13,14 @@
 namespace hq = hipquant::quant;
 
 TEST(MatMulTiling, ByBatch) {
-    EXPECT_EQ(hq::matmul_tiling(9), 0);
-    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulMidBatch - 1), 0);
-    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulMidBatch), 1);
-    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulWideBatch - 1), 1);
-    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulWideBatch), 2);
-    EXPECT_EQ(hq::matmul_tiling(512), 2);
+    EXPECT_EQ(hq::matmul_tiling(2), 0);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulNarrowBatch - 1), 0);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulNarrowBatch), 1);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulMidBatch - 1), 1);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulMidBatch), 2);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulWideBatch - 1), 2);
+    EXPECT_EQ(hq::matmul_tiling(hq::kMatMulWideBatch), 3);
+    EXPECT_EQ(hq::matmul_tiling(512), 3);
 }
 
 // The typed lookups name the kernels the kernel files define (the same
@@ -32,8 +34,9 @@ TEST(KernelTable, TypedLookupsNameTheirKernels) {
     EXPECT_STREQ(hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(hq::QuantType::Q4_0, 1)), "hq_mul_mat_vec_q8_1_Q4_0_b1");
     EXPECT_STREQ(hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(hq::QuantType::Q6_K, 8)), "hq_mul_mat_vec_q8_1_Q6_K_b8");
     EXPECT_STREQ(hq::kernel_name(hq::mul_mat_vec_f32_kernel(hq::QuantType::Q5_1, 4)), "hq_mul_mat_vec_f32_Q5_1_b4");
-    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q2_K, 0, true)), "hq_mul_mat_q8_1_dot4_Q2_K_narrow");
-    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q3_K, 2, false)), "hq_mul_mat_q8_1_Q3_K_wide");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q2_K, 0, true)), "hq_mul_mat_q8_1_dot4_Q2_K_skinny");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q2_K, 1, true)), "hq_mul_mat_q8_1_dot4_Q2_K_narrow");
+    EXPECT_STREQ(hq::kernel_name(hq::mul_mat_kernel(hq::QuantType::Q3_K, 3, false)), "hq_mul_mat_q8_1_Q3_K_wide");
     std::set<std::string> names;
     for (const auto& k : hq::kKernels) {
         EXPECT_TRUE(names.insert(k.name).second) << k.name << " twice";
@@ -42,20 +45,24 @@ TEST(KernelTable, TypedLookupsNameTheirKernels) {
     EXPECT_EQ(names.size(), hq::kKernelCount);
 }
 
-// Shared memory per block of the narrow, mid and wide kernels as an H100
-// build publishes them for Q6_K (80, 111 and 184 KB).
+// Shared memory per block of the skinny, narrow, mid and wide kernels as an
+// H100 build publishes them for Q6_K (the last three: 80, 111 and 184 KB).
 TEST(MatMulTiling, NarrowerWhereTheKernelDoesNotFit) {
-    const std::uint32_t bytes[3] = {82'432, 113'664, 188'448};
+    const std::uint32_t bytes[4] = {60'000, 82'432, 113'664, 188'448};
     const auto shared = [&](int t) { return bytes[t]; };
-    EXPECT_EQ(hq::matmul_tiling_within(512, shared, 232'448), 2);  // sm_90: 227 KB
-    EXPECT_EQ(hq::matmul_tiling_within(512, shared, 166'912), 1);  // sm_80: 163 KB
-    EXPECT_EQ(hq::matmul_tiling_within(512, shared, 101'376), 0);  // sm_86, sm_89, sm_120: 99 KB
-    EXPECT_EQ(hq::matmul_tiling_within(40, shared, 101'376), 0);
-    EXPECT_EQ(hq::matmul_tiling_within(40, shared, 166'912), 1);  // never wider than the batch's own
+    EXPECT_EQ(hq::matmul_tiling_within(512, shared, 232'448), 3);  // sm_90: 227 KB
+    EXPECT_EQ(hq::matmul_tiling_within(512, shared, 166'912), 2);  // sm_80: 163 KB
+    EXPECT_EQ(hq::matmul_tiling_within(512, shared, 101'376), 1);  // sm_86, sm_89, sm_120: 99 KB
+    EXPECT_EQ(hq::matmul_tiling_within(40, shared, 101'376), 1);
+    EXPECT_EQ(hq::matmul_tiling_within(40, shared, 166'912), 2);  // never wider than the batch's own
     EXPECT_EQ(hq::matmul_tiling_within(16, shared, 232'448), 0);
     EXPECT_EQ(hq::matmul_tiling_within(512, shared, 48 * 1024), -1);  // nothing fits: the host says so
+    const std::uint32_t big_skinny[4] = {120'000, 82'432, 113'664, 188'448};
+    const auto skinny_too_big = [&](int t) { return big_skinny[t]; };
+    EXPECT_EQ(hq::matmul_tiling_within(16, skinny_too_big, 101'376), 1);  // then the narrow one
+    EXPECT_EQ(hq::matmul_tiling_within(16, skinny_too_big, 166'912), 0);
     const auto amd = [](int) { return 0u; };  // static shared memory only
-    EXPECT_EQ(hq::matmul_tiling_within(512, amd, 65'536), 2);
+    EXPECT_EQ(hq::matmul_tiling_within(512, amd, 65'536), 3);
 }
 
 // Slices of the shared dimension start at whole chunks of every tiling and

@@ -31,14 +31,15 @@ std::size_t awkward_cols(hq::QuantType type) {
 
 }  // namespace
 
-// Every type x batch {9, 16, 17, 64, 511, 512} (narrow, mid and wide
-// tilings) x rows {1, 130} (130: two or three row tiles, the last
-// nearly empty), on the default tile product (matrix cores here) through
+// Every type x batch {2, 5, 9, 16, 17, 33, 63, 64, 65, 511, 512} (the
+// mat-vec or skinny kernels as the tuning table says, then skinny, narrow,
+// mid and wide tilings, off every tile width) x rows {1, 130} (130: two or
+// three row tiles, the last nearly empty), on the default tile product (matrix cores here) through
 // both entry points, and on the forced integer-dot one.
 // Bound: selftest's 1e-4 * sum|w x| + 1e-6 against the double product of the
 // same decoded weights and Q8_1 activations (see selftest::kMatVecRelativeBound).
 TEST_F(GpuTest, MatMulEqualsReferenceForEveryTypeAndBatch) {
-    const std::size_t batches[] = {9, 16, 17, 64, 511, 512};
+    const std::size_t batches[] = {2, 5, 9, 16, 17, 33, 63, 64, 65, 511, 512};
     const std::size_t row_counts[] = {1, 130};
     const selftest::MatVecInput inputs[] = {selftest::MatVecInput::kQ8_1Device, selftest::MatVecInput::kQ8_1Host,
                                             selftest::MatVecInput::kQ8_1DeviceIntegerDot};
@@ -74,13 +75,13 @@ TEST_F(GpuTest, EmptyKSlicesAddNothing) {
 
 // Each mat-mat kernel publishes the geometry the host launches it by (read
 // from the kernel image): whole warps, tiles of whole 16 x 16 products, the
-// narrow and mid tilings as wide as the host picks them by, a grid of at
+// skinny, narrow and mid tilings as wide as the host picks them by, a grid of at
 // least one block per CU, narrow kernels that fit any GPU. The products
 // above run with it.
 TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
     for (const auto type : hipquant::test::weight_types(hq::kKernelMulMat)) {
         for (const bool integer_dot : {false, true}) {
-            for (const int tiling : {0, 1, 2}) {
+            for (int tiling = 0; tiling < static_cast<int>(hq::kMatMulTilingCount); ++tiling) {
                 const std::string kernel = hq::kernel_name(hq::mul_mat_kernel(type, tiling, integer_dot));
                 const auto g = device().image_constant<hq::MatMulGeometry>(kernel + "_geometry");
                 std::printf("%-34s %4u threads, %u per CU, %6u B shared, %3u x %3u tiles\n", kernel.c_str(),
@@ -89,11 +90,12 @@ TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
                 EXPECT_GE(g.blocks_per_cu, 1u) << kernel;
                 EXPECT_TRUE(g.tile_rows % 16 == 0 && g.tile_rows > 0 && g.tile_cols % 16 == 0 && g.tile_cols > 0)
                     << kernel << ": " << g.tile_rows << " x " << g.tile_cols;
-                if (tiling == 0) EXPECT_EQ(g.tile_cols, hq::kMatMulNarrowCols) << kernel;
-                if (tiling == 1) EXPECT_EQ(g.tile_cols, hq::kMatMulMidCols) << kernel;
+                if (tiling == 0) EXPECT_EQ(g.tile_cols, hq::kMatMulSkinnyCols) << kernel;
+                if (tiling == 1) EXPECT_EQ(g.tile_cols, hq::kMatMulNarrowCols) << kernel;
+                if (tiling == 2) EXPECT_EQ(g.tile_cols, hq::kMatMulMidCols) << kernel;
                 // The narrow kernels fit every GPU the image builds for (the
-                // host falls back to them where a wider one does not).
-                if (tiling == 0)
+                // host falls back to them where another one does not).
+                if (tiling == 1)
                     EXPECT_LE(g.shared_bytes, 99u * 1024) << kernel << " on " << device().name();
             }
         }

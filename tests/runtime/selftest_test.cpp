@@ -11,6 +11,7 @@
 
 #include "gpu_test_util.hpp"
 #include "hipquant/quant/half.hpp"
+#include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/selftest.hpp"
@@ -130,20 +131,22 @@ TEST_F(GpuTest, SelftestPassesEveryLineAndCatchesAnInjectedFault) {
     }
     EXPECT_EQ(injected, faults.size()) << "every injected fault names a line";
     // Every kernel family is covered: quantize, 2 dequantize per weight type,
-    // 8 Q8_1 mat-vec batches and one f32 mat-vec per mat-vec type, the
-    // mat-mat kernel on both tile products in its three tilings per mat-mat
+    // 8 Q8_1 batches of the mat-vec range (some run the skinny mat-mat
+    // kernel, as the tuning table says) and one f32 mat-vec per mat-vec type, the
+    // mat-mat kernel on both tile products in its four tilings per mat-mat
     // type.
     std::size_t want = 1;
     for (const auto& info : hq::kQuantTypes) {
         if (!info.can_be_weight) continue;
         if (info.has_kernel(hq::kKernelDequantize)) want += 2;
         if (info.has_kernel(hq::kKernelMulMatVec)) want += hq::kMaxMatVecBatch + 1;
-        if (info.has_kernel(hq::kKernelMulMat)) want += 6;
+        if (info.has_kernel(hq::kKernelMulMat)) want += 2 * hq::kMatMulTilingCount;
     }
     EXPECT_EQ(results.size(), want);
     EXPECT_EQ(names.count("hq_quantize_q8_1"), 1u);
     EXPECT_EQ(names.count("hq_dequantize_f16_Q6_K"), 1u);
-    EXPECT_EQ(names.count("hq_mul_mat_vec_q8_1_Q4_0_b8"), 1u);
+    EXPECT_EQ(names.count("hq_mul_mat_vec_q8_1_Q4_0_b1"), 1u);
+    EXPECT_GE(names.count("hq_mul_mat_q8_1_Q6_K_skinny"), 1u);  // batch 13, and smaller ones the table gives it
     EXPECT_EQ(names.count("hq_mul_mat_vec_f32_Q5_K"), 1u);
     EXPECT_EQ(names.count("hq_mul_mat_q8_1_Q6_K_wide"), 1u);
     EXPECT_EQ(names.count("hq_mul_mat_q8_1_dot4_Q2_K_narrow"), 1u);

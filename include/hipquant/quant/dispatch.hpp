@@ -24,8 +24,10 @@ inline constexpr std::uint32_t kMaxMatVecBatch = 8;
 // as several launches.
 inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 
-// Three mat-mat tilings, picked by batch: narrow (kMatMulNarrowCols
-// activation rows a tile) up to one narrow column of tiles, mid
+// Four mat-mat tilings, picked by batch: skinny (kMatMulSkinnyCols
+// activation rows a tile; below kMaxMatVecBatch only where the tuning
+// table says it beats the mat-vec kernels) up to one skinny column of
+// tiles, narrow (kMatMulNarrowCols) up to one narrow column, mid
 // (kMatMulMidCols) up to one mid column, wide from there (its tiles may be
 // twice as wide: 128 columns on NVIDIA, where below kMatMulWideBatch they
 // would be half empty). The column counts are the same on every platform
@@ -33,26 +35,33 @@ inline constexpr std::uint32_t kMaxMatVecF32Batch = 4;
 // dimension into up to kMatMulMaxKSlices slices of at least
 // kMatMulMinSliceParts parts when its tiles are fewer than the grid's
 // blocks. Measurements: bench/NOTES.md.
+inline constexpr int kMatMulTilings = 4;
+inline constexpr std::uint32_t kMatMulSkinnyCols = 16;
 inline constexpr std::uint32_t kMatMulNarrowCols = 32;
 inline constexpr std::uint32_t kMatMulMidCols = 64;
+inline constexpr std::uint32_t kMatMulNarrowBatch = kMatMulSkinnyCols + 1;
 inline constexpr std::uint32_t kMatMulMidBatch = kMatMulNarrowCols + 1;
 inline constexpr std::uint32_t kMatMulWideBatch = kMatMulMidCols + 1;
-// The tiling a batch of `batch` activation rows takes: 0 narrow, 1 mid,
-// 2 wide.
+// The tiling a batch of `batch` activation rows takes: 0 skinny, 1 narrow,
+// 2 mid, 3 wide.
 constexpr int matmul_tiling(std::uint64_t batch) {
-    return batch < kMatMulMidBatch ? 0 : batch < kMatMulWideBatch ? 1 : 2;
+    return batch < kMatMulNarrowBatch ? 0 : batch < kMatMulMidBatch ? 1 : batch < kMatMulWideBatch ? 2 : 3;
 }
 // The tiling a batch runs where a block may take at most `limit` bytes of
 // dynamic shared memory, given what tiling t's kernel takes (`shared(t)`,
-// from its geometry; asked only for the tilings tried, widest first): the
-// batch's own, else the widest narrower one that fits; -1 if none does.
-// (NVIDIA GPUs with 99 KB a block, sm_86, sm_89 and sm_120, take the narrow
-// tiling at every batch.)
+// from its geometry; asked only for the tilings tried, in the order
+// tried): the batch's own, else the widest narrower one that fits, else
+// the narrowest wider one; -1 if none does. (NVIDIA GPUs with 99 KB a
+// block, sm_86, sm_89 and sm_120, take the narrow tiling at every batch
+// where the skinny one does not fit.)
 template <typename Shared>
 constexpr int matmul_tiling_within(std::uint64_t batch, Shared shared, std::uint64_t limit) {
-    int t = matmul_tiling(batch);
-    while (t >= 0 && shared(t) > limit) --t;
-    return t;
+    const int own = matmul_tiling(batch);
+    for (int t = own; t >= 0; --t)
+        if (shared(t) <= limit) return t;
+    for (int t = own + 1; t < kMatMulTilings; ++t)
+        if (shared(t) <= limit) return t;
+    return -1;
 }
 inline constexpr std::uint32_t kMatMulMaxKSlices = 8;
 inline constexpr std::uint32_t kMatMulMinSliceParts = 16;

@@ -61,6 +61,8 @@ struct MatMulGeometry {
     std::uint32_t shared_bytes;   // dynamic shared memory per block
     std::uint32_t tile_rows;      // outputs per block: weight rows
     std::uint32_t tile_cols;      // and activation rows
+    std::uint32_t first_batch;    // skinny tilings: the smallest batch the host gives them rather than
+                                  // the mat-vec kernels (the tuning table's, per format); others 0
 };
 
 // Row gather (QuantizedTensor::get_rows): out[i][c] = W[indices[i]][c].

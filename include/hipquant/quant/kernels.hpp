@@ -30,7 +30,7 @@
 #define HIPQUANT_MATVEC_Q8_1_BATCHES(X, NAME) \
     X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4) X(NAME, 5) X(NAME, 6) X(NAME, 7) X(NAME, 8)
 #define HIPQUANT_MATVEC_F32_BATCHES(X, NAME) X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4)
-#define HIPQUANT_MATMUL_TILINGS(X, NAME) X(NAME, narrow) X(NAME, mid) X(NAME, wide)
+#define HIPQUANT_MATMUL_TILINGS(X, NAME) X(NAME, skinny) X(NAME, narrow) X(NAME, mid) X(NAME, wide)
 // A type's conversions, and a weight format's products, in KernelId order.
 #define HIPQUANT_CONVERSIONS(X, NAME) \
     X(dequantize, f32, NAME) X(dequantize, f16, NAME) X(get_rows, f32, NAME) X(get_rows, f16, NAME)
@@ -121,7 +121,7 @@ static_assert(sizeof(kKernels) / sizeof(kKernels[0]) == kKernelCount, "a name fo
 #define HIPQUANT_X(NAME, B) +1
 static_assert(0 HIPQUANT_MATVEC_Q8_1_BATCHES(HIPQUANT_X, _) == kMaxMatVecBatch, "a Q8_1 mat-vec kernel per batch");
 static_assert(0 HIPQUANT_MATVEC_F32_BATCHES(HIPQUANT_X, _) == kMaxMatVecF32Batch, "an f32 mat-vec kernel per batch");
-static_assert(0 HIPQUANT_MATMUL_TILINGS(HIPQUANT_X, _) == 3, "three mat-mat tilings");
+static_assert(0 HIPQUANT_MATMUL_TILINGS(HIPQUANT_X, _) == kMatMulTilings, "a kernel per mat-mat tiling");
 #undef HIPQUANT_X
 
 // ---- Typed lookups --------------------------------------------------------
@@ -130,7 +130,7 @@ static_assert(0 HIPQUANT_MATMUL_TILINGS(HIPQUANT_X, _) == 3, "three mat-mat tili
 // table's kernel column says which); a check_kernel_ids static_assert in
 // kernels.cpp ties every enumerator to these.
 inline constexpr std::size_t kConversionsPerType = 4;
-inline constexpr std::size_t kMatMulTilingCount = 3;
+inline constexpr std::size_t kMatMulTilingCount = kMatMulTilings;
 inline constexpr std::size_t kProductsPerFormat = kMaxMatVecBatch + kMaxMatVecF32Batch + 2 * kMatMulTilingCount;
 inline constexpr std::size_t kFirstConversion = static_cast<std::size_t>(KernelId::dequantize_f32_F32);
 inline constexpr std::size_t kFirstProduct = kFirstConversion + kConversionsPerType * kQuantTypeCount;
@@ -149,7 +149,7 @@ constexpr KernelId mul_mat_vec_f32_kernel(QuantType type, std::size_t batch) {
     return static_cast<KernelId>(kFirstProduct + kProductsPerFormat * weight_format_index(type) + kMaxMatVecBatch +
                                  batch - 1);
 }
-// tiling: 0 narrow, 1 mid, 2 wide; integer_dot: the portable integer-dot
+// tiling: 0 skinny, 1 narrow, 2 mid, 3 wide; integer_dot: the portable integer-dot
 // product instead of the target's tile product.
 constexpr KernelId mul_mat_kernel(QuantType type, int tiling, bool integer_dot) {
     return static_cast<KernelId>(kFirstProduct + kProductsPerFormat * weight_format_index(type) + kMaxMatVecBatch +

@@ -97,6 +97,10 @@ public:
     // Bytes of Workspace a product of `batch` activation rows (on `path`)
     // and a get_rows take on this tensor's device.
     std::size_t workspace_bytes(std::size_t batch, MatVecPath path = MatVecPath::kAuto) const;
+    // The kernel that multiplies a batch of `batch` rows on `path` (the
+    // first, where the f32 path takes several launches): for profiles and
+    // logs; the choice follows the image's tuning table for this device.
+    const char* product_kernel(std::size_t batch, MatVecPath path = MatVecPath::kAuto) const;
 
     // Row gather (an embedding lookup): out[i][c] = W[indices[i]][c] for
     // i < indices.size(), decoded to f32 (get_rows) or f16 bits
@@ -117,6 +121,7 @@ private:
     struct CallPlan;
     QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);
     MatMulPlan plan_mat_mul(std::size_t batch, MatVecPath path) const;
+    std::size_t skinny_first_batch() const;
     // Checks a product's shapes and plans its launch and scratch, once per call.
     CallPlan plan_call(std::size_t batch, std::size_t y_size, MatVecPath path, bool quantizes) const;
     void check_matmul_input(std::size_t x_size, std::size_t batch) const;
