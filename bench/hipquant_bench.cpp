@@ -20,6 +20,7 @@
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/hipquant.hpp"
 #include "hipquant/quant/storage.hpp"
+#include "hipquant/quant/workspace.hpp"
 #include "report.hpp"
 #include "stream_read.hpp"
 
@@ -123,8 +124,8 @@ void print_usage(std::FILE* out) {
                  "empty in CSV):\n"
                  "  section            mat_vec (batch 1..%u) or mat_mat (batch > %u); the JSON file has one\n"
                  "                     array of each, beside dense_f16_baseline and skipped\n"
-                 "  kernel_us, op_us   medians, microseconds per launch. op_us is the whole matmul (activation\n"
-                 "                     quantization included); kernel_us the product alone where it can be timed\n"
+                 "  kernel_us, op_us   medians, microseconds per launch. op_us is the whole matmul with a\n"
+                 "                     Workspace (activation quantization included); kernel_us the product alone where it can be timed\n"
                  "                     alone (the q8_1 path, kernel_timing \"kernel\"), else op_us (kernel_timing\n"
                  "                     \"op\"); mat-mat rows are rated by op_us\n"
                  "  bytes              weight bytes + activation bytes the kernel reads (q8_1 paths: Q8_1\n"
@@ -378,12 +379,19 @@ void run_case(Section& sec, const std::vector<hq::QuantizedTensor>& weights, Sha
     const bool kernel_alone = path == hq::MatVecPath::kQ8_1;
     const std::size_t copies = weights.size();
     const hb::TimingPlan plan = sec.plan();
-    auto op = [&](std::size_t i) { weights[i % copies].matmul(act.x.span(), batch, act.y.span(), stream, path); };
-    auto product = [&](std::size_t i) { weights[i % copies].matmul_q8_1(act.xq.span(), batch, act.y.span(), stream); };
+    // With a Workspace, as an engine calls it: the calls without one take
+    // their scratch from the stream-ordered pool, about 1 us more per call
+    // on the H100 (bench/NOTES.md, thirteenth session).
+    hq::Workspace ws(dev, weights.front().workspace_bytes(batch, path));
+    auto op = [&](std::size_t i) {
+        weights[i % copies].matmul(act.x.span(), batch, act.y.span(), stream, ws, path);
+    };
+    auto product = [&](std::size_t i) {
+        weights[i % copies].matmul(hq::QuantizedActivations{act.xq.span(), batch, s.cols}, act.y.span(), stream, ws);
+    };
 
-    // Warm-up: every copy once, so each tensor's activation workspace is
-    // already sized for this batch and no allocation falls inside a timing.
-    // A path without a kernel for this batch throws here.
+    // Warm-up: every copy once (a path without a kernel for this batch
+    // throws here).
     const std::size_t warm = std::max(plan.warmup, copies);
     for (std::size_t i = 0; i < warm; ++i) op(i);
     dev.synchronize();

@@ -51,34 +51,31 @@ __device__ __forceinline__ void wait_async_copies() {
 // shared address `buffer` (row i at offset i * kSlot), by kThreads threads
 // (`thread`: this one's index among them): row i's bytes from
 // base + i * stride, rounded down to 16 (kAligned: they are 16-byte aligned
-// already). kLanes consecutive threads take a row (those past kVectors
-// idle): thread t copies vector t % kLanes of rows t / kLanes + s R,
-// R = kThreads / kLanes rows a step, so that a step adds a multiple of the
-// stride common to all threads: a 64-bit add and the copy instruction a
-// step. kLanes = kVectors keeps every thread busy; a power of two keeps a
-// row within a warp (bench/NOTES.md, "copies"). Rows from `rows` on (past
-// the matrix) are zero-filled, not read: their results are never stored;
-// with kSplit only a tile that has such rows tests for them (two copies of
-// the loop: more code, one test fewer a step). Offsets within the tile are
-// 32-bit (the host keeps strides below quant::kMaxMatMulRowBytes).
-template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned, int kLanes = kVectors,
-          bool kSplit = true>
+// already). Thread t copies vector t % kVectors of rows t / kVectors + s R,
+// R = kThreads / kVectors rows a step (every thread but the last
+// kThreads % kVectors busy), so that a step adds a multiple of the stride
+// common to all threads: a 64-bit add and the copy instruction a step (the
+// warp-row copies took about 190 of a Q4_0 producer thread's 509
+// instructions a chunk on the H100). Rows from `rows` on (past the matrix)
+// are zero-filled, not read: their results are never stored; only a tile
+// that has such rows tests for them. Offsets within the tile are 32-bit (the
+// host keeps strides below quant::kMaxMatMulRowBytes).
+template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
 __device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
                                                 std::uint64_t rows, int thread) {
-    static_assert(kVectors <= kLanes && kLanes <= kThreads && 16 * kVectors <= kSlot,
-                  "a row fits one step, and its slot");
-    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kLanes <=
+    static_assert(kVectors <= kThreads && 16 * kVectors <= kSlot, "a row fits one step, and its slot");
+    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kVectors <=
                       0xffffffffu,
                   "a tile's offsets fit 32 bits");
-    constexpr int kRowsPerStep = kThreads / kLanes;
+    constexpr int kRowsPerStep = kThreads / kVectors;
     constexpr int kSteps = (kRows + kRowsPerStep - 1) / kRowsPerStep;
-    const int m0 = thread / kLanes, v = thread % kLanes;
-    if (m0 >= kRowsPerStep || v >= kVectors) return;
+    const int m0 = thread / kVectors, v = thread % kVectors;
+    if (m0 >= kRowsPerStep) return;
     const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
     const std::uint32_t step = static_cast<std::uint32_t>(kRowsPerStep) * stride;
     const auto copy_rows = [&](auto partial) {
         constexpr bool kPartial = decltype(partial)::value;
-        const int valid = kPartial ? static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows))) : kRows;
+        const int valid = kPartial ? static_cast<int>(rows) : kRows;
         const std::uint8_t* from = base + (static_cast<std::uint32_t>(m0) * stride + 16u * static_cast<unsigned>(v));
 #pragma unroll
         for (int s = 0; s < kSteps; ++s, from += step) {
@@ -90,10 +87,10 @@ __device__ __forceinline__ void copy_rows_async(unsigned buffer, const std::uint
             copy_async_16(to + static_cast<unsigned>(s * kRowsPerStep * kSlot), p, !kPartial || m < valid);
         }
     };
-    if (!kSplit || rows < static_cast<std::uint64_t>(kRows))
-        copy_rows(std::true_type{});
-    else
+    if (rows >= static_cast<std::uint64_t>(kRows))
         copy_rows(std::false_type{});
+    else
+        copy_rows(std::true_type{});
 }
 
 }  // namespace hipquant::kernels

@@ -200,18 +200,51 @@ struct GlobalBlocks {
     }
 };
 
+// The copies of the stagers that copy one chunk ahead: the kernels without
+// producer warps, whose copies share registers with the products, and Q8_0's
+// and Q4_K's producers. A warp copies whole rows, 32 / kLanes of them per
+// step (neighbouring lanes, neighbouring vectors), each step's source from
+// the row index (one multiply-add, no running pointer). Kept apart from
+// copy_rows_async: run through it (a running 64-bit pointer, the same
+// mapping), the one-ahead kernels measured slower on the H100 (Q8_0 wide
+// 15 %, Q5_1 4 %; bench/NOTES.md, thirteenth session). Rows from `rows` on
+// are zero-filled, not read; offsets within the tile are 32-bit.
+template <int kThreads, int kRows, int kVectors, int kSlot, bool kAligned>
+__device__ __forceinline__ void copy_rows_async_warp_rows(unsigned buffer, const std::uint8_t* base,
+                                                          std::uint32_t stride, std::uint64_t rows, int thread) {
+    static_assert(kVectors <= kWarp && 16 * kVectors <= kSlot, "a row fits one step of a warp, and its slot");
+    static_assert(static_cast<std::uint64_t>(kRows - 1) * (quant::kMaxMatMulRowBytes - 1) + 16 * kWarp <= 0xffffffffu,
+                  "a tile's offsets fit 32 bits");
+    constexpr int kLanes = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;  // per row
+    constexpr int kRowsPerStep = kThreads / kWarp * (kWarp / kLanes);
+    constexpr int kSteps = (kRows + kRowsPerStep - 1) / kRowsPerStep;
+    static_assert(kRows % kRowsPerStep == 0 || kSteps == 1, "every step but a single one copies whole rows");
+    const int lane = warp_lane();
+    const int v = lane % kLanes;
+    const int m0 = thread / kWarp * (kWarp / kLanes) + lane / kLanes;
+    if (v >= kVectors || m0 >= kRows) return;
+    const int valid_rows = static_cast<int>(min(rows, static_cast<std::uint64_t>(kRows)));
+    const unsigned to = buffer + static_cast<unsigned>(m0 * kSlot + 16 * v);
+#pragma unroll
+    for (int step = 0; step < kSteps; ++step) {
+        const int m = m0 + step * kRowsPerStep;
+        const std::uint8_t* p = base + (static_cast<std::uint32_t>(m) * stride + 16u * static_cast<unsigned>(v));
+        // Rounding down to 16 clears the low 4 bits (see load_ints_a2).
+        copy_async_16(to + static_cast<unsigned>(step * kRowsPerStep * kSlot),
+                      kAligned ? p : p - (reinterpret_cast<std::uintptr_t>(p) & 15u), m < valid_rows);
+    }
+}
+
 // The copies of a tiling's stagers: every thread busy (kVectors threads a
 // row) where the producer warps copy two chunks ahead
-// (StagedBlocks::kTwoAhead); else a power of two threads a row, so that a
-// row stays within a warp (the kernels without producer warps, whose copies
-// share registers with the products, and the producers of the formats that
-// copy one chunk ahead).
+// (StagedBlocks::kTwoAhead); else whole rows per warp (above).
 template <typename L, bool kTwoAhead, int kRows, int kVectors, int kSlot, bool kAligned>
 __device__ __forceinline__ void copy_rows(unsigned buffer, const std::uint8_t* base, std::uint32_t stride,
                                           std::uint64_t rows, int thread) {
-    constexpr int kPow2 = kVectors <= 4 ? 4 : kVectors <= 8 ? 8 : kVectors <= 16 ? 16 : 32;
-    copy_rows_async<L::kStagers, kRows, kVectors, kSlot, kAligned, kTwoAhead ? kVectors : kPow2, kTwoAhead>(
-        buffer, base, stride, rows, thread);
+    if constexpr (kTwoAhead)
+        copy_rows_async<L::kStagers, kRows, kVectors, kSlot, kAligned>(buffer, base, stride, rows, thread);
+    else
+        copy_rows_async_warp_rows<L::kStagers, kRows, kVectors, kSlot, kAligned>(buffer, base, stride, rows, thread);
 }
 
 // Bytes of a row's slot in the raw copies: an odd number of 16-byte
