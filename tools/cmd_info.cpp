@@ -1,5 +1,6 @@
 // `hipquant info FILE`: a GGUF file's header, metadata and tensor table, as
-// aligned text or (--json) one JSON object.
+// aligned text or (--json) one JSON object. Every tensor is listed, those of
+// types hipquant has no kernels for marked unsupported.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -59,11 +60,12 @@ std::string json_shape(const TensorInfo& t) {
 }
 
 std::string json_tensor(const TensorInfo& t) {
-    return "{\"name\": " + json_string(t.name) + ", \"type\": \"" + quant::quant_type_name(t.type) +
-           "\", \"type_id\": " + std::to_string(static_cast<std::uint32_t>(t.type)) + ", \"shape\": " +
+    return "{\"name\": " + json_string(t.name) + ", \"type\": \"" + t.type_name() +
+           "\", \"type_id\": " + std::to_string(t.ggml_type()) + ", \"shape\": " +
            json_shape(t) + ", \"elements\": " + std::to_string(t.n_elements()) + ", \"bytes\": " +
            std::to_string(t.n_bytes) + ", \"offset\": " + std::to_string(t.offset) +
-           ", \"file_offset\": " + std::to_string(t.file_offset) + "}";
+           ", \"file_offset\": " + std::to_string(t.file_offset) +
+           ", \"supported\": " + (t.supported() ? "true" : "false") + "}";
 }
 
 void print_json(const GgufFile& f, const std::vector<const TensorInfo*>& tensors, bool with_metadata,
@@ -118,9 +120,12 @@ void print_text(const GgufFile& f, const std::vector<const TensorInfo*>& tensors
     std::printf("\ntensors (%zu, %llu bytes)\n", tensors.size(), static_cast<unsigned long long>(total));
     if (tensors.empty()) return;
     std::vector<std::vector<std::string>> rows = {{"name", "type", "shape", "bytes", "offset"}};
-    for (const TensorInfo* t : tensors)
-        rows.push_back({printable(t->name), quant::quant_type_name(t->type), t->shape_string(),
-                        std::to_string(t->n_bytes), std::to_string(t->offset)});
+    std::size_t unsupported = 0;
+    for (const TensorInfo* t : tensors) {
+        unsupported += t->supported() ? 0 : 1;
+        rows.push_back({printable(t->name), std::string(t->type_name()) + (t->supported() ? "" : " (unsupported)"),
+                        t->shape_string(), std::to_string(t->n_bytes), std::to_string(t->offset)});
+    }
     std::vector<std::size_t> w(rows[0].size(), 0);
     for (const auto& r : rows)
         for (std::size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
@@ -135,6 +140,8 @@ void print_text(const GgufFile& f, const std::vector<const TensorInfo*>& tensors
         while (!line.empty() && line.back() == ' ') line.pop_back();
         std::printf("%s\n", line.c_str());
     }
+    if (unsupported)
+        std::printf("\n%zu unsupported: GGML types hipquant has no kernels for; loading them fails\n", unsupported);
 }
 
 }  // namespace

@@ -66,12 +66,13 @@ struct CpuProduct {
 // y = W x with the CPU reference: each row decoded exactly, dotted in double.
 CpuProduct cpu_product(const gguf::TensorInfo& t, const std::vector<float>& x, std::size_t batch) {
     const std::size_t rows = static_cast<std::size_t>(t.rows()), cols = static_cast<std::size_t>(t.cols());
-    const std::size_t row_bytes = hq::row_size_bytes(t.type, cols);
+    const hq::QuantType type = t.quant_type();
+    const std::size_t row_bytes = hq::row_size_bytes(type, cols);
     CpuProduct p{std::vector<double>(batch * rows), std::vector<double>(batch * rows)};
     std::vector<float> w(cols);
     Progress progress("CPU reference", rows);
     for (std::size_t r = 0; r < rows; ++r) {
-        hq::reference::dequantize_row(t.type, t.data + r * row_bytes, w.data(), cols);
+        hq::reference::dequantize_row(type, t.data + r * row_bytes, w.data(), cols);
         for (std::size_t b = 0; b < batch; ++b) {
             double s = 0, m = 0;
             for (std::size_t c = 0; c < cols; ++c) {
@@ -114,8 +115,9 @@ int cmd_matvec(const std::vector<std::string>& args) {
                      "tensor '" + t.name + "' has shape " + t.shape_string() +
                          "; matvec takes 1-D and 2-D tensors (weight matrices)");
     const std::size_t rows = static_cast<std::size_t>(t.rows()), cols = static_cast<std::size_t>(t.cols());
+    t.quant_type();  // a type without kernels: the Error names the tensor and its type
     const auto x = random_batch(batch * cols, seed);
-    std::printf("matvec: tensor '%s' %s %s, batch %llu, seed %llu\n", t.name.c_str(), hq::quant_type_name(t.type),
+    std::printf("matvec: tensor '%s' %s %s, batch %llu, seed %llu\n", t.name.c_str(), t.type_name(),
                 t.shape_string().c_str(), static_cast<unsigned long long>(batch),
                 static_cast<unsigned long long>(seed));
 

@@ -230,8 +230,10 @@ typedef struct hq_tensor_info {
 } hq_tensor_info;
 
 /* Maps and checks the whole file: HQ_ERROR_FILE_NOT_FOUND when it cannot be
- * opened, HQ_ERROR_INVALID_VALUE when malformed (the message says where),
- * HQ_ERROR_NOT_SUPPORTED for a tensor type hipquant lacks. */
+ * opened, HQ_ERROR_INVALID_VALUE when malformed (the message says where).
+ * Tensors of any GGML type are listed (hq_type_name names their type_id);
+ * hq_weight_load_gguf refuses those of types hipquant lacks with
+ * HQ_ERROR_NOT_SUPPORTED, naming the tensor and its type. */
 HQ_API hq_status hq_gguf_open(const char* path, hq_gguf** file);
 HQ_API hq_status hq_gguf_close(hq_gguf* file);
 HQ_API hq_status hq_gguf_tensor_count(const hq_gguf* file, size_t* count);

@@ -450,12 +450,13 @@ PYBIND11_MODULE(_hipquant, m) {
     py::module_ gg = m.def_submodule("_gguf", "GGUF files (hipquant.gguf wraps it)");
     py::class_<hipquant::gguf::TensorInfo>(gg, "TensorInfo")
         .def_readonly("name", &hipquant::gguf::TensorInfo::name)
-        .def_property_readonly("type", [](const hipquant::gguf::TensorInfo& t) { return hq::quant_type_name(t.type); })
+        .def_property_readonly("type", &hipquant::gguf::TensorInfo::type_name)  // any GGML type, e.g. "IQ2_XXS"
+        .def_property_readonly("supported", &hipquant::gguf::TensorInfo::supported)
         .def_property_readonly("shape", &tensor_shape)
         .def_readonly("nbytes", &hipquant::gguf::TensorInfo::n_bytes)
         .def_readonly("offset", &hipquant::gguf::TensorInfo::offset)
         .def("__repr__", [](const hipquant::gguf::TensorInfo& t) {
-            return "TensorInfo('" + t.name + "', " + hq::quant_type_name(t.type) + ", " + t.shape_string() + ")";
+            return "TensorInfo('" + t.name + "', " + t.type_name() + ", " + t.shape_string() + ")";
         });
     py::class_<hipquant::gguf::GgufFile>(gg, "GgufFile")
         .def_static("open", &hipquant::gguf::GgufFile::open, py::arg("path"))

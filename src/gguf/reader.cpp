@@ -36,19 +36,67 @@ std::string TensorInfo::shape_string() const {
     return out + "]";
 }
 
-const char* ggml_type_name(std::uint32_t id) noexcept {
-    // Every id GGML has assigned; gaps (4, 5, 31..33, 36..38) were removed types.
-    static constexpr const char* kNames[] = {
-        "F32",    "F16",    "Q4_0",    "Q4_1",    nullptr,  nullptr,  "Q5_0",  "Q5_1",  "Q8_0",
-        "Q8_1",   "Q2_K",   "Q3_K",    "Q4_K",    "Q5_K",   "Q6_K",   "Q8_K",  "IQ2_XXS", "IQ2_XS",
-        "IQ3_XXS", "IQ1_S", "IQ4_NL",  "IQ3_S",   "IQ2_S",  "IQ4_XS", "I8",    "I16",   "I32",
-        "I64",    "F64",    "IQ1_M",   "BF16",    nullptr,  nullptr,  nullptr, "TQ1_0", "TQ2_0",
-        nullptr,  nullptr,  nullptr,   "MXFP4",
-    };
-    return id < sizeof kNames / sizeof kNames[0] ? kNames[id] : nullptr;
+namespace {
+
+// GGML's types in id order (ggml.h, ggml_type); the gaps 4, 5, 31..33 and
+// 36..38 are types GGML removed, so files cannot hold them any more.
+constexpr GgmlTypeInfo kGgmlTypes[] = {
+    {0, "F32", 1, 4},          {1, "F16", 1, 2},         {2, "Q4_0", 32, 18},      {3, "Q4_1", 32, 20},
+    {6, "Q5_0", 32, 22},       {7, "Q5_1", 32, 24},      {8, "Q8_0", 32, 34},      {9, "Q8_1", 32, 36},
+    {10, "Q2_K", 256, 84},     {11, "Q3_K", 256, 110},   {12, "Q4_K", 256, 144},   {13, "Q5_K", 256, 176},
+    {14, "Q6_K", 256, 210},    {15, "Q8_K", 256, 292},   {16, "IQ2_XXS", 256, 66}, {17, "IQ2_XS", 256, 74},
+    {18, "IQ3_XXS", 256, 98},  {19, "IQ1_S", 256, 50},   {20, "IQ4_NL", 32, 18},   {21, "IQ3_S", 256, 110},
+    {22, "IQ2_S", 256, 82},    {23, "IQ4_XS", 256, 136}, {24, "I8", 1, 1},         {25, "I16", 1, 2},
+    {26, "I32", 1, 4},         {27, "I64", 1, 8},        {28, "F64", 1, 8},        {29, "IQ1_M", 256, 56},
+    {30, "BF16", 1, 2},        {34, "TQ1_0", 256, 54},   {35, "TQ2_0", 256, 66},   {39, "MXFP4", 32, 17},
+};
+
+constexpr const GgmlTypeInfo* find_ggml_type(std::uint32_t id) noexcept {
+    for (const GgmlTypeInfo& t : kGgmlTypes)
+        if (t.id == id) return &t;
+    return nullptr;
 }
 
-ShapeCheck check_tensor_shape(const quant::QuantTypeInfo& type, const std::uint64_t* ne, std::size_t n_dims,
+constexpr bool same_string(const char* a, const char* b) noexcept {
+    while (*a != '\0' && *a == *b) ++a, ++b;
+    return *a == *b;
+}
+
+// hipquant's types are GGML's: same id, name and block geometry.
+constexpr bool quant_types_agree() noexcept {
+    for (const quant::QuantTypeInfo& q : quant::kQuantTypes) {
+        const GgmlTypeInfo* g = find_ggml_type(static_cast<std::uint32_t>(q.type));
+        if (!g || !same_string(g->name, q.name) || g->block_elems != q.block_elems || g->block_bytes != q.block_bytes)
+            return false;
+    }
+    return true;
+}
+static_assert(quant_types_agree(), "kGgmlTypes disagrees with the QuantType table (types.hpp)");
+
+}  // namespace
+
+const GgmlTypeInfo* ggml_type_info(std::uint32_t id) noexcept { return find_ggml_type(id); }
+
+const char* ggml_type_name(std::uint32_t id) noexcept {
+    const GgmlTypeInfo* t = find_ggml_type(id);
+    return t ? t->name : nullptr;
+}
+
+const char* TensorInfo::type_name() const noexcept {
+    const char* n = ggml_type_name(ggml_type());
+    return n ? n : "unknown";  // only for a TensorInfo no reader made
+}
+
+bool TensorInfo::supported() const noexcept { return quant::find_quant_type(ggml_type()) != nullptr; }
+
+quant::QuantType TensorInfo::quant_type() const {
+    HIPQUANT_REQUIRE(supported(), errc::not_supported,
+                     "tensor '" + name + "' has type " + type_name() + " (GGML type id " +
+                         std::to_string(ggml_type()) + "), which hipquant has no kernels for");
+    return type;
+}
+
+ShapeCheck check_tensor_shape(const GgmlTypeInfo& type, const std::uint64_t* ne, std::size_t n_dims,
                               std::uint64_t* bytes) noexcept {
     constexpr auto kMaxElements = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     std::uint64_t elements = 1;
@@ -375,17 +423,11 @@ void GgufFile::parse() {
             t.ne[d] = c.u64([&] { return "dimension " + std::to_string(d) + " of tensor '" + nm + "'"; });
         const std::size_t type_at = c.pos();
         const std::uint32_t type_id = c.u32([&] { return "type of tensor '" + nm + "'"; });
-        const quant::QuantTypeInfo* info = quant::find_quant_type(type_id);
-        if (!info) {
-            const char* ggml_name = ggml_type_name(type_id);
-            if (ggml_name)
-                HIPQUANT_FAIL(errc::not_supported, "GGUF '" + name_ + "': tensor '" + nm + "' has type " +
-                                                       ggml_name + " (id " + std::to_string(type_id) +
-                                                       "), which hipquant does not support");
+        const GgmlTypeInfo* info = ggml_type_info(type_id);
+        if (!info)
             c.fail("tensor '" + nm + "': unknown type id " + std::to_string(type_id) + " at byte offset " +
                    std::to_string(type_at));
-        }
-        t.type = info->type;
+        t.type = static_cast<quant::QuantType>(type_id);  // may be a type hipquant lacks: TensorInfo::supported()
         switch (check_tensor_shape(*info, t.ne.data(), t.n_dims, &t.n_bytes)) {
         case ShapeCheck::ok: break;
         case ShapeCheck::too_many_elements:

@@ -4,13 +4,14 @@
 namespace hipquant::gguf {
 
 quant::QuantizedTensor upload(const RocmDevice& device, const TensorInfo& tensor) {
+    const quant::QuantType type = tensor.quant_type();  // throws naming the tensor and its type
     HIPQUANT_REQUIRE(tensor.is_matrix(), errc::not_supported,
                      "gguf::upload: tensor '" + tensor.name + "' has shape " + tensor.shape_string() +
                          "; only 1-D and 2-D tensors can be uploaded as a weight matrix");
     HIPQUANT_REQUIRE(tensor.data != nullptr, errc::invalid_value,
                      "gguf::upload: tensor '" + tensor.name + "' has no data");
     try {
-        return quant::QuantizedTensor::load(device, tensor.type, tensor.data, static_cast<std::size_t>(tensor.n_bytes),
+        return quant::QuantizedTensor::load(device, type, tensor.data, static_cast<std::size_t>(tensor.n_bytes),
                                             static_cast<std::size_t>(tensor.ne[1]),
                                             static_cast<std::size_t>(tensor.ne[0]));
     } catch (const Error& e) {

@@ -57,10 +57,20 @@ void write_value(Out& out, const Value& v) {
     }
 }
 
+// The GGML type `type` holds: a QuantType, or a TensorInfo's type, which may
+// be one hipquant has no kernels for (copy_of re-encodes those too).
+const GgmlTypeInfo& ggml_type_of(quant::QuantType type, const std::string& what) {
+    const GgmlTypeInfo* info = ggml_type_info(static_cast<std::uint32_t>(type));
+    HIPQUANT_REQUIRE(info, errc::invalid_value,
+                     what + ": type id " + std::to_string(static_cast<std::uint32_t>(type)) +
+                         " is no GGML type hipquant can size");
+    return *info;
+}
+
 }  // namespace
 
 std::uint64_t tensor_size_bytes(quant::QuantType type, const std::vector<std::uint64_t>& shape) {
-    const quant::QuantTypeInfo& info = quant::quant_type_info(type);
+    const GgmlTypeInfo& info = ggml_type_of(type, "tensor_size_bytes");
     HIPQUANT_REQUIRE(!shape.empty() && shape.size() <= kMaxDims, errc::invalid_value,
                      "tensor_size_bytes: " + std::to_string(shape.size()) + " dimensions, not 1..4");
     std::uint64_t bytes = 0;
@@ -98,13 +108,13 @@ void GgufWriter::add_tensor(std::string name, quant::QuantType type, const std::
     HIPQUANT_REQUIRE(!shape.empty() && shape.size() <= kMaxDims, errc::invalid_value,
                      "GgufWriter: tensor '" + name + "' has " + std::to_string(shape.size()) +
                          " dimensions, not 1..4");
-    const quant::QuantTypeInfo& info = quant::quant_type_info(type);
+    const GgmlTypeInfo& info = ggml_type_of(type, "GgufWriter: tensor '" + name + "'");
     HIPQUANT_REQUIRE(shape[0] % info.block_elems == 0, errc::invalid_value,
                      "GgufWriter: tensor '" + name + "': " + std::to_string(shape[0]) + " columns is not whole " +
                          info.name + " blocks of " + std::to_string(info.block_elems) + " values");
     const std::uint64_t bytes = tensor_size_bytes(type, shape);
     HIPQUANT_REQUIRE(data.size() == bytes, errc::invalid_value,
-                     "GgufWriter: tensor '" + name + "' (" + quant::quant_type_name(type) + ") needs " +
+                     "GgufWriter: tensor '" + name + "' (" + info.name + ") needs " +
                          std::to_string(bytes) + " bytes, got " + std::to_string(data.size()));
     tensors_.push_back(Tensor{std::move(name), type, shape, std::vector<std::uint8_t>(data.begin(), data.end())});
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -44,6 +45,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (t.n_bytes != 0) sink += t.data[0] + t.data[t.n_bytes - 1];
         if (f.find_tensor(t.name) != &t) fail("tensor look-up by name disagrees");
         if (t.file_offset % f.alignment() != 0) fail("tensor data misaligned");
+        // Types hipquant has no kernels for are listed by name, refused only when asked for.
+        sink += std::strlen(t.type_name());
+        try {
+            if (t.quant_type() != t.type) fail("quant_type() disagrees with type");
+            if (!t.supported()) fail("quant_type() accepted an unsupported type");
+        } catch (const hipquant::Error&) {
+            if (t.supported()) fail("quant_type() refused a supported type");
+        }
     }
 
     // Round trip: hipquant's writer must re-encode what its reader accepted,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -58,8 +59,33 @@ struct GgufBytes {
         b.insert(b.end(), n, 0);
         return *this;
     }
+    GgufBytes& raw(const std::vector<std::uint8_t>& bytes) {
+        b.insert(b.end(), bytes.begin(), bytes.end());
+        return *this;
+    }
     std::size_t size() const { return b.size(); }
 };
+
+// A GGUF of three [256, 2] tensors: blk.0.ffn_down.weight (IQ2_XXS, id 16)
+// and blk.0.ffn_gate.weight (TQ1_0, id 34), types hipquant has no kernels
+// for, holding seeded random bytes; blk.0.ffn_up.weight (Q4_K) holding `q4_k`
+// (288 bytes).
+inline std::vector<std::uint8_t> mixed_types_gguf(const std::vector<std::uint8_t>& q4_k) {
+    std::mt19937 rng(7);
+    const auto random = [&](std::size_t n) {
+        std::vector<std::uint8_t> v(n);
+        for (auto& x : v) x = static_cast<std::uint8_t>(rng());
+        return v;
+    };
+    GgufBytes g;
+    g.header(3, 0)
+        .tensor("blk.0.ffn_down.weight", {256, 2}, 16, 0)    // 2 blocks of 66 bytes
+        .tensor("blk.0.ffn_gate.weight", {256, 2}, 34, 160)  // 2 blocks of 54 bytes
+        .tensor("blk.0.ffn_up.weight", {256, 2}, 12, 288)    // 2 blocks of 144 bytes
+        .pad(32);
+    g.raw(random(132)).pad(32).raw(random(108)).pad(32).raw(q4_k);
+    return g.b;
+}
 
 // Parses `bytes` and returns the hipquant::Error message ("" if none thrown;
 // the code goes to *code when given).

@@ -37,7 +37,7 @@ const std::map<std::string, std::string> kBad = {
     {"bad_zero_dim_overflow.gguf", "tensor 'w': byte size of [2305843009213693952, 2, 0] F32 overflows 64 bits"},
     {"bad_partial_block.gguf", "tensor 'w': 33 columns is not whole Q4_0 blocks of 32 values"},
     {"bad_unknown_type.gguf", "tensor 'w': unknown type id 99 at byte offset 45"},
-    {"bad_unsupported_type.gguf", "tensor 'blk.0.ffn_down.weight' has type IQ2_XXS (id 16)"},
+    {"bad_removed_type.gguf", "tensor 'w': unknown type id 4 at byte offset 45"},
     {"bad_misaligned.gguf", "tensor 'a': data offset 16 at byte offset 49 is not a multiple of the alignment 32"},
     {"bad_overlap.gguf", "tensors 'a' (data bytes [0, 64)) and 'b' (data bytes [32, 64)) overlap"},
     {"bad_duplicate_tensor.gguf", "duplicate tensor name 'w' at byte offset 57"},

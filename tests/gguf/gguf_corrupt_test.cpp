@@ -233,10 +233,33 @@ TEST(GgufCorrupt, UnknownTensorType) {
     expect_refused(g, "tensor 'w': unknown type id 99 at byte offset 45");
 }
 
-TEST(GgufCorrupt, UnsupportedGgmlTensorType) {
+TEST(GgufCorrupt, RemovedOrUnassignedTensorType) {
+    // 4, 5, 31..33, 36..38: types GGML removed, which have no size any more.
+    for (const std::uint32_t id : {4u, 5u, 31u, 32u, 33u, 36u, 37u, 38u, 40u, 200u}) {
+        SCOPED_TRACE(id);
+        GgufBytes g;
+        g.header(1, 0).tensor("w", {256}, id, 0).pad(32).zeros(1024);
+        expect_refused(g, "tensor 'w': unknown type id " + std::to_string(id) + " at byte offset 45");
+    }
+}
+
+TEST(GgufCorrupt, UnsupportedTypeNotWholeBlocks) {
     GgufBytes g;
-    g.header(1, 0).tensor("w", {256}, 16, 0);
-    expect_refused(g, "tensor 'w' has type IQ2_XXS (id 16), which hipquant does not support", errc::not_supported);
+    g.header(1, 0).tensor("w", {128, 2}, 34, 0).pad(32).zeros(1024);
+    expect_refused(g, "tensor 'w': 128 columns is not whole TQ1_0 blocks of 256 values");
+}
+
+TEST(GgufCorrupt, UnsupportedTypeDataPastEnd) {
+    GgufBytes g;
+    g.header(1, 0).tensor("w", {256, 4}, 16, 0).pad(32).zeros(263);  // needs 4 x 66 bytes
+    expect_refused(g, "tensor 'w': bytes [96 + 0, +264) run past the end of the file (359 bytes)");
+}
+
+TEST(GgufCorrupt, UnsupportedTypeByteSizeOverflow) {
+    // 2^62 elements are allowed; at 8 bytes each (F64) they overflow 64 bits.
+    GgufBytes g;
+    g.header(1, 0).tensor("w", {std::uint64_t{1} << 61, 2}, 28, 0);
+    expect_refused(g, "tensor 'w': byte size of [2305843009213693952, 2] F64 overflows 64 bits");
 }
 
 TEST(GgufCorrupt, MisalignedOffset) {

@@ -1,9 +1,11 @@
 // gguf::upload: GGUF tensors become QuantizedTensors that decode to exactly
-// the reference values of the file's bytes; tensors of higher rank are refused.
+// the reference values of the file's bytes; tensors of higher rank, and of
+// types hipquant has no kernels for, are refused naming the tensor.
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "gguf/gguf_bytes.hpp"
 #include "gpu_test_util.hpp"
 #include "hipquant/gguf/upload.hpp"
 #include "hipquant/gguf/writer.hpp"
@@ -46,4 +48,29 @@ TEST_F(GpuTest, UploadedGgufTensorsDecodeLikeTheReference) {
     }
     HQ_EXPECT_ERROR(hipquant::gguf::upload(device(), file.tensor("cube")),
                     "tensor 'cube' has shape [512, 2, 2]; only 1-D and 2-D tensors");
+}
+
+TEST_F(GpuTest, UnsupportedTypesBesideQ4KRefuseUploadQ4KMultiplies) {
+    const std::size_t rows = 2, cols = 256;
+    const auto values = hipquant::selftest::random_values(rows * cols, 9);
+    const auto bytes = hipquant::gguf::test::mixed_types_gguf(
+        hq::reference::quantize_matrix(hq::QuantType::Q4_K, values.data(), rows, cols));
+    const auto file = hipquant::gguf::GgufFile::from_memory(bytes.data(), bytes.size(), "mixed.gguf");
+
+    HQ_EXPECT_ERROR(hipquant::gguf::upload(device(), file.tensor("blk.0.ffn_down.weight")),
+                    "tensor 'blk.0.ffn_down.weight' has type IQ2_XXS (GGML type id 16), which hipquant has no kernels");
+    HQ_EXPECT_ERROR(hipquant::gguf::upload(device(), file.tensor("blk.0.ffn_gate.weight")),
+                    "tensor 'blk.0.ffn_gate.weight' has type TQ1_0 (GGML type id 34), which hipquant has no kernels");
+
+    const auto& info = file.tensor("blk.0.ffn_up.weight");
+    const auto w = hipquant::gguf::upload(device(), info);
+    const auto x = hipquant::selftest::random_values(cols, 10);
+    const auto dx = device().memcpy_stod(x);
+    auto y = device().alloc<float>(rows);
+    w.matmul(dx.span(), 1, y.span(), device().stream());
+    const auto wq = hq::reference::dequantize_matrix(hq::QuantType::Q4_K, info.data, rows, cols);
+    const auto xq = hipquant::selftest::q8_1_decoded(x, 1, cols);
+    const auto ref = hipquant::selftest::mat_vec_reference(wq.data(), xq.data(), rows, cols, 1);
+    const auto r = hipquant::selftest::compare_mat_vec("matmul " + info.name, device().memcpy_dtov(y), ref);
+    EXPECT_TRUE(r.passed) << r.detail;
 }

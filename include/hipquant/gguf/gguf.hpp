@@ -44,11 +44,29 @@ private:
     std::size_t size_ = 0;
 };
 
-// One entry of the tensor directory, checked: the type is one hipquant knows,
+// A tensor type as GGML numbers it in GGUF files, whether or not hipquant has
+// kernels for it. QuantType uses the same numbers for the types it has.
+struct GgmlTypeInfo {
+    std::uint32_t id;
+    const char* name;           // as GGML spells it: "Q4_K", "IQ2_XXS", "TQ1_0"
+    std::uint32_t block_elems;  // values per block
+    std::uint32_t block_bytes;  // bytes per block
+};
+
+// Every type GGML can size; null for ids it removed (4, 5, 31..33, 36..38)
+// or never assigned.
+const GgmlTypeInfo* ggml_type_info(std::uint32_t id) noexcept;
+// Its name ("IQ2_XXS" for 16); null where ggml_type_info is.
+const char* ggml_type_name(std::uint32_t id) noexcept;
+
+// One entry of the tensor directory, checked: the type is one GGML can size,
 // the shape is whole blocks, and the bytes lie inside the file, aligned, and
 // overlap no other tensor.
 struct TensorInfo {
     std::string name;
+    // The file's GGML type id, always one ggml_type_info() knows. Only the
+    // supported() ones are QuantType enumerators: every quant:: function
+    // throws for the others, and quant_type() throws naming the tensor.
     quant::QuantType type = quant::QuantType::F32;
     std::uint32_t n_dims = 1;  // 1..4, as stored
     // Elements per dimension in GGML order: ne[0] is the contiguous one (the
@@ -56,7 +74,7 @@ struct TensorInfo {
     std::array<std::uint64_t, kMaxDims> ne{{1, 1, 1, 1}};
     std::uint64_t offset = 0;       // bytes from the start of the data section, as stored
     std::uint64_t file_offset = 0;  // bytes from the start of the file
-    std::uint64_t n_bytes = 0;      // bytes the tensor takes: rows * row_size_bytes(type, ne[0])
+    std::uint64_t n_bytes = 0;      // bytes the tensor takes: rows * ne[0] / block_elems * block_bytes
     const std::uint8_t* data = nullptr;  // file_offset into the mapping; valid while the file lives
 
     std::uint64_t n_elements() const noexcept { return ne[0] * ne[1] * ne[2] * ne[3]; }
@@ -64,6 +82,14 @@ struct TensorInfo {
     // Rows of the 2-D matrix view the kernels use: every dimension but ne[0].
     std::uint64_t rows() const noexcept { return ne[1] * ne[2] * ne[3]; }
     ByteSpan bytes() const noexcept { return {data, static_cast<std::size_t>(n_bytes)}; }
+    std::uint32_t ggml_type() const noexcept { return static_cast<std::uint32_t>(type); }
+    // GGML's name of the type ("Q4_K", "IQ2_XXS"); never null.
+    const char* type_name() const noexcept;
+    // True when hipquant has the type (QuantType table): it loads and dequantizes.
+    bool supported() const noexcept;
+    // `type`, checked: throws hipquant::Error (not_supported) naming the
+    // tensor and its type when !supported(). Use it before loading the data.
+    quant::QuantType quant_type() const;
     // True for 1-D and 2-D tensors (ne[2] == ne[3] == 1): those are weight matrices.
     bool is_matrix() const noexcept { return ne[2] == 1 && ne[3] == 1; }
     // "[4096, 14336]": the first n_dims entries of ne.
@@ -80,8 +106,9 @@ class GgufFile {
 public:
     // Maps `path` read-only and parses it. Throws hipquant::Error:
     // file_not_found when it cannot be opened, invalid_value when the file is
-    // malformed (the message names the field, the numbers and the byte offset),
-    // not_supported for a tensor type GGML has but hipquant does not.
+    // malformed (the message names the field, the numbers and the byte offset).
+    // Tensors of GGML types hipquant has no kernels for are listed all the
+    // same (TensorInfo::supported() is false); only loading them throws.
     static GgufFile open(const std::string& path);
     // Parses `size` bytes at `data` without copying; the caller keeps them
     // alive and unchanged for the life of the result. `name` appears in errors.
@@ -129,11 +156,7 @@ private:
 // dimension is 0 (GGML computes those strides regardless).
 enum class ShapeCheck { ok, not_whole_blocks, too_many_elements, too_many_bytes };
 // On ok, *bytes is the tensor's byte size. `ne` holds n_dims entries (1..4).
-ShapeCheck check_tensor_shape(const quant::QuantTypeInfo& type, const std::uint64_t* ne, std::size_t n_dims,
+ShapeCheck check_tensor_shape(const GgmlTypeInfo& type, const std::uint64_t* ne, std::size_t n_dims,
                               std::uint64_t* bytes) noexcept;
-
-// Name of a GGML tensor type id, including ids hipquant does not support
-// ("IQ2_XXS" for 16); null for ids GGML never assigned.
-const char* ggml_type_name(std::uint32_t id) noexcept;
 
 }  // namespace hipquant::gguf

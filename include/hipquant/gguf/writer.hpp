@@ -21,7 +21,8 @@ public:
     explicit GgufWriter(std::uint32_t alignment = kDefaultAlignment);
 
     // A writer holding a copy of `file`'s metadata and tensors (in directory
-    // order) with its alignment: to_bytes() then re-serializes the file.
+    // order, of any type the reader sized) with its alignment: to_bytes()
+    // then re-serializes the file.
     static GgufWriter copy_of(const GgufFile& file);
 
     std::uint32_t alignment() const noexcept { return alignment_; }
@@ -33,10 +34,12 @@ public:
     void set(std::string key, Value value) { metadata_.set(std::move(key), std::move(value)); }
 
     // Adds a tensor with `shape` in GGML order (shape[0] = columns, 1..4
-    // entries) and its bytes, which are copied. Throws hipquant::Error
-    // (invalid_value) when the name is taken, the shape is empty or has more
-    // than 4 entries, shape[0] is not whole blocks of `type`, or data.size()
-    // is not the tensor's byte size; each message names the tensor.
+    // entries) and its bytes, which are copied. `type` is a QuantType or a
+    // TensorInfo's type (any GGML type the reader sizes). Throws
+    // hipquant::Error (invalid_value) when the name is taken, the shape is
+    // empty or has more than 4 entries, the type id is no GGML type, shape[0]
+    // is not whole blocks of `type`, or data.size() is not the tensor's byte
+    // size; each message names the tensor.
     void add_tensor(std::string name, quant::QuantType type, const std::vector<std::uint64_t>& shape,
                     ByteSpan data);
     void add_tensor(std::string name, quant::QuantType type, const std::vector<std::uint64_t>& shape,
@@ -66,9 +69,9 @@ private:
     std::vector<Tensor> tensors_;
 };
 
-// Bytes a tensor of `type` and `shape` (GGML order) takes: rows x
-// row_size_bytes(type, shape[0]). Throws hipquant::Error (invalid_value) when
-// shape[0] is not whole blocks or the size overflows 64 bits.
+// Bytes a tensor of `type` (as in add_tensor) and `shape` (GGML order) takes:
+// rows x row bytes. Throws hipquant::Error (invalid_value) when the type id is
+// no GGML type, shape[0] is not whole blocks or the size overflows 64 bits.
 std::uint64_t tensor_size_bytes(quant::QuantType type, const std::vector<std::uint64_t>& shape);
 
 }  // namespace hipquant::gguf

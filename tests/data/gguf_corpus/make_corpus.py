@@ -14,7 +14,8 @@ U8, I8, U16, I16, U32, I32, F32, BOOL, STR, ARR, U64, I64, F64 = range(13)
 SCALAR_FMT = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i",
               F32: "<f", BOOL: "<?", U64: "<Q", I64: "<q", F64: "<d"}
 # (values per block, bytes per block) of the GGML tensor types used here
-TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34), 12: (256, 144), 16: (256, 66), 30: (1, 2)}
+TYPES = {0: (1, 4), 1: (1, 2), 2: (32, 18), 8: (32, 34), 12: (256, 144), 16: (256, 66), 30: (1, 2),
+         34: (256, 54)}
 
 
 def gstr(s):
@@ -90,6 +91,12 @@ write("valid_all_value_types.gguf", gguf(every_type_kvs, [
 ], alignment=64))
 # found by the fuzzer: a 2^31 alignment without tensors (re-writing must not pad)
 write("valid_huge_alignment.gguf", gguf([("general.alignment", U32, 2**31)], [], pad_end=False))
+# IQ2_XXS and TQ1_0 (no kernels in hipquant) beside Q4_K: all listed, only Q4_K loads
+write("valid_unsupported_types.gguf", gguf([("general.architecture", STR, "llama")], [
+    ("blk.0.ffn_down.weight", [256, 2], 16, None),
+    ("blk.0.ffn_gate.weight", [256, 2], 34, None),
+    ("blk.0.ffn_up.weight", [256, 2], 12, None),
+]))
 write("valid_zero_size_tensor.gguf", gguf([], [("empty", [0, 3], 0, None), ("b", [2], 30, None)]))
 
 # Signalling NaNs (f32 0xff94000d, found by the fuzzer, and f64): by their bits,
@@ -121,8 +128,9 @@ write("bad_partial_block.gguf", gguf([], [("w", [33, 1], 0, None)]).replace(
     struct.pack("<QQ", 33, 1) + struct.pack("<I", 0), struct.pack("<QQ", 33, 1) + struct.pack("<I", 2), 1))
 write("bad_unknown_type.gguf", gguf([], [("w", [8], 0, None)]).replace(
     struct.pack("<QI", 8, 0), struct.pack("<QI", 8, 99), 1))
-write("bad_unsupported_type.gguf", gguf([("general.architecture", STR, "llama")],
-                                        [("blk.0.ffn_down.weight", [256, 2], 16, None)]))
+# removed from GGML (Q4_2), so it has no size any more
+write("bad_removed_type.gguf", gguf([], [("w", [8], 0, None)]).replace(
+    struct.pack("<QI", 8, 0), struct.pack("<QI", 8, 4), 1))
 write("bad_misaligned.gguf", gguf([], [("a", [8], 0, 16)], data=b"\0" * 64))
 write("bad_overlap.gguf", gguf([], [("a", [16], 0, 0), ("b", [8], 0, 32)], data=b"\0" * 64))
 write("bad_duplicate_tensor.gguf", gguf([], [("w", [8], 0, None), ("w", [8], 0, None)]))
