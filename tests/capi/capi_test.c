@@ -171,7 +171,12 @@ static void test_gguf(void) {
     int64_t i = 0;
     double d = 0;
 
-    CHECK_OK(hq_gguf_open(data_file("/gguf_corpus/valid_v2_f32.gguf"), &f));
+    memset(&info, 0, sizeof info);
+    /* The files are tests/data's: without them the rest would read nothing. */
+    if (!CHECK_OK(hq_gguf_open(data_file("/gguf_corpus/valid_v2_f32.gguf"), &f))) {
+        printf("  (tests/data not at '%s': pass its path as the first argument)\n", g_data_dir);
+        return;
+    }
     CHECK(hq_gguf_tensor_count(f, &n) == HQ_OK && n == 1);
     CHECK_OK(hq_gguf_tensor_info(f, 0, &info));
     CHECK(strcmp(info.name, "w") == 0 && info.type_id == HQ_TYPE_F32 && info.n_dims == 2);
@@ -181,7 +186,7 @@ static void test_gguf(void) {
     CHECK(hq_gguf_find_tensor(f, "w", &index) == HQ_OK && index == 0);
     CHECK_OK(hq_gguf_close(f));
 
-    CHECK_OK(hq_gguf_open(data_file("/gguf_corpus/valid_all_value_types.gguf"), &f));
+    if (!CHECK_OK(hq_gguf_open(data_file("/gguf_corpus/valid_all_value_types.gguf"), &f))) return;
     CHECK(hq_gguf_tensor_count(f, &n) == HQ_OK && n == 4);
     CHECK(hq_gguf_find_tensor(f, "blk.0.ffn_up.weight", &index) == HQ_OK && index == 2);
     CHECK_OK(hq_gguf_tensor_info(f, index, &info));
@@ -378,17 +383,19 @@ static void test_gpu(void) {
         hq_tensor_info info;
         size_t index = 0;
         float want[64], got[64];
-        CHECK_OK(hq_gguf_open(data_file("/gguf_corpus/valid_all_value_types.gguf"), &f));
-        CHECK_OK(hq_gguf_find_tensor(f, "blk.0.attn_q.weight", &index));
-        CHECK_OK(hq_gguf_tensor_info(f, index, &info));
-        CHECK_OK(hq_weight_load_gguf(dev, f, "blk.0.attn_q.weight", &g));
-        CHECK_OK(hq_gguf_close(f)); /* the weight has its own copy */
-        CHECK(hq_weight_rows(g, &rows) == HQ_OK && rows == 2 && hq_weight_type(g, &type) == HQ_OK &&
-              type == HQ_TYPE_Q8_0);
-        CHECK_OK(hq_reference_dequantize(HQ_TYPE_Q8_0, info.data, (size_t)info.n_bytes, 2, 32, want));
-        CHECK_OK(hq_weight_dequantize(g, (float*)pw, NULL));
-        CHECK(hq_copy_to_host_sync(dev, got, pw, sizeof got) == HQ_OK && memcmp(got, want, sizeof want) == 0);
-        CHECK_OK(hq_weight_free(g));
+        if (CHECK_OK(hq_gguf_open(data_file("/gguf_corpus/valid_all_value_types.gguf"), &f))) {
+            CHECK_OK(hq_gguf_find_tensor(f, "blk.0.attn_q.weight", &index));
+            CHECK_OK(hq_gguf_tensor_info(f, index, &info));
+            CHECK_OK(hq_weight_load_gguf(dev, f, "blk.0.attn_q.weight", &g));
+            /* info.data lives as long as the file: decode it before closing. */
+            CHECK_OK(hq_reference_dequantize(HQ_TYPE_Q8_0, info.data, (size_t)info.n_bytes, 2, 32, want));
+            CHECK_OK(hq_gguf_close(f)); /* the weight has its own copy */
+            CHECK(hq_weight_rows(g, &rows) == HQ_OK && rows == 2 && hq_weight_type(g, &type) == HQ_OK &&
+                  type == HQ_TYPE_Q8_0);
+            CHECK_OK(hq_weight_dequantize(g, (float*)pw, NULL));
+            CHECK(hq_copy_to_host_sync(dev, got, pw, sizeof got) == HQ_OK && memcmp(got, want, sizeof want) == 0);
+            CHECK_OK(hq_weight_free(g));
+        }
     }
 
     /* A second device handle on the first one's stream. */

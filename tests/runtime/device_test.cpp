@@ -126,7 +126,7 @@ TEST_F(GpuTest, ImageConstantsAreCheckedByNameAndSize) {
     HQ_EXPECT_ERROR(device().image_constant<std::uint32_t>("hq_no_such_variable"),
                     "device variable 'hq_no_such_variable' is not in");
     HQ_EXPECT_ERROR(device().image_constant<std::uint64_t>("hq_mul_mat_q8_1_Q4_0_wide_geometry"),
-                    "has 20 bytes, not the 8 expected");
+                    "has " + std::to_string(sizeof(MatMulGeometry)) + " bytes, not the 8 expected");
 }
 
 TEST_F(GpuTest, FunctionCacheIsThreadSafe) {
