@@ -1,8 +1,10 @@
 // hipquant-host-bench: host time to enqueue one QuantizedTensor::matmul
 // (with a workspace: the engine's call), beside the raw cost of launching
 // as many kernels straight through the platform's launch call with
-// prepared arguments. Host time, not GPU time: each timed loop enqueues
-// fewer launches than a stream queues, then waits outside the timing.
+// prepared arguments, and per product when a graph of 50 is launched (an
+// engine's captured decode step). Host time, not GPU time: each timed loop
+// enqueues fewer launches than a stream queues, then waits outside the
+// timing.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -21,6 +23,7 @@ namespace {
 
 constexpr int kCalls = 100;  // per timed loop: at most 300 launches queued
 constexpr int kRounds = 30;  // timed loops; the median is reported
+constexpr int kGraphCalls = 50;  // products per captured graph
 
 template <typename Enqueue>
 double median_us_per_call(const hipquant::Stream& stream, Enqueue&& enqueue) {
@@ -47,8 +50,8 @@ int main() {
     const auto dev = hipquant::RocmDevice::open(0);
     const hipquant::Stream stream(dev);
     std::printf("device: %s\n", dev.name().c_str());
-    std::printf("%-5s %11s %5s %8s %13s %15s %6s\n", "type", "shape", "batch", "kernels", "matmul us", "raw launch us",
-                "ratio");
+    std::printf("%-5s %11s %5s %8s %13s %15s %6s %14s\n", "type", "shape", "batch", "kernels", "matmul us",
+                "raw launch us", "ratio", "in a graph us");
     struct Case {
         hq::QuantType type;
         std::size_t rows, cols;
@@ -87,8 +90,14 @@ int main() {
                     HIPQUANT_CHECK(hipquant::platform::launch_kernel(quantize.function.handle(), grid, block, 0,
                                                                      stream.get(), params, false));
             });
-            std::printf("%-5s %5zux%-5zu %5zu %8d %13.2f %15.2f %6.2f\n", hq::quant_type_name(c.type), c.rows, c.cols,
-                        batch, kernels, op, raw, op / raw);
+            // An engine's decode step as one graph of kGraphCalls products:
+            // the host's cost per product when the step is launched whole.
+            const auto graph = hipquant::Graph::capture(stream.get(), [&](hipStream_t s) {
+                for (int i = 0; i < kGraphCalls; ++i) w.matmul(x.span(), batch, y.span(), s, ws);
+            });
+            const double in_graph = median_us_per_call(stream, [&] { graph.launch(stream.get()); }) / kGraphCalls;
+            std::printf("%-5s %5zux%-5zu %5zu %8d %13.2f %15.2f %6.2f %14.3f\n", hq::quant_type_name(c.type), c.rows,
+                        c.cols, batch, kernels, op, raw, op / raw, in_graph);
         }
     }
     return 0;
