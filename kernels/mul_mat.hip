@@ -835,8 +835,10 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
     }
 }
 
+// Inlined into each kernel: where two kernels share an instantiation (the
+// dot4 twins on gfx906), clang 21 kept it out of line, its frame in scratch.
 template <QuantType T, typename Mma, typename L>
-__device__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
+__device__ __forceinline__ void mul_mat_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
                              float* __restrict__ y, quant::MatVecArgs args) {
     using Tiles = MatMulTiles<T, L>;
     constexpr int kTM = L::kGroupTilesM, kTN = L::kGroupTilesN;

@@ -59,7 +59,7 @@ void write_value(Out& out, const Value& v) {
 
 // The GGML type `type` holds: a QuantType, or a TensorInfo's type, which may
 // be one hipquant has no kernels for (copy_of re-encodes those too).
-const GgmlTypeInfo& ggml_type_of(quant::QuantType type, const std::string& what) {
+GgmlTypeInfo ggml_type_of(quant::QuantType type, const std::string& what) {
     const GgmlTypeInfo* info = ggml_type_info(static_cast<std::uint32_t>(type));
     HIPQUANT_REQUIRE(info, errc::invalid_value,
                      what + ": type id " + std::to_string(static_cast<std::uint32_t>(type)) +
@@ -70,7 +70,7 @@ const GgmlTypeInfo& ggml_type_of(quant::QuantType type, const std::string& what)
 }  // namespace
 
 std::uint64_t tensor_size_bytes(quant::QuantType type, const std::vector<std::uint64_t>& shape) {
-    const GgmlTypeInfo& info = ggml_type_of(type, "tensor_size_bytes");
+    const GgmlTypeInfo info = ggml_type_of(type, "tensor_size_bytes");
     HIPQUANT_REQUIRE(!shape.empty() && shape.size() <= kMaxDims, errc::invalid_value,
                      "tensor_size_bytes: " + std::to_string(shape.size()) + " dimensions, not 1..4");
     std::uint64_t bytes = 0;
@@ -108,7 +108,7 @@ void GgufWriter::add_tensor(std::string name, quant::QuantType type, const std::
     HIPQUANT_REQUIRE(!shape.empty() && shape.size() <= kMaxDims, errc::invalid_value,
                      "GgufWriter: tensor '" + name + "' has " + std::to_string(shape.size()) +
                          " dimensions, not 1..4");
-    const GgmlTypeInfo& info = ggml_type_of(type, "GgufWriter: tensor '" + name + "'");
+    const GgmlTypeInfo info = ggml_type_of(type, "GgufWriter: tensor '" + name + "'");
     HIPQUANT_REQUIRE(shape[0] % info.block_elems == 0, errc::invalid_value,
                      "GgufWriter: tensor '" + name + "': " + std::to_string(shape[0]) + " columns is not whole " +
                          info.name + " blocks of " + std::to_string(info.block_elems) + " values");
