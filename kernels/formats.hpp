@@ -17,9 +17,10 @@ using quant::QuantType;
 
 // 32 consecutive values of a weight block in integer form: value j is
 //   a[h] * (q[j] - offset) - b[h],   h = j / 16 (the two 16-value halves),
-// with q[j] the unsigned byte j of the eight ints `q`. Every GGML weight
-// format fits: the scale a and min b may differ per 16 values (Q2_K, Q3_K,
-// Q6_K), the offset is 8 / 16 / 4 / 32 for Q4_0 / Q5_0 / Q3_K / Q6_K. The
+// with q[j] byte j of the eight ints `q`: unsigned where the format has an
+// offset, signed where it has none (Q8_0, the codebook formats). Every GGML
+// weight format fits: the scale a and min b may differ per 16 values (Q2_K,
+// Q3_K, Q6_K), the offset is 8 / 16 / 4 / 32 for Q4_0 / Q5_0 / Q3_K / Q6_K. The
 // float steps (a * q then - b) are those of the reference decode, so
 // a[h] * (q - offset) - b[h] reproduces decode() bit for bit.
 // The integer dots also read the scales factored as one float times small
@@ -418,6 +419,67 @@ struct Format<QuantType::Q6_K> {
             w[e].set_scales(d, sc, 0.0f, {0, 0});
             w[e].offset = kOffset;
         }
+    }
+};
+
+// The codebook formats: q holds each index's int8 codebook value (offset 0,
+// the dots read the bytes as signed, as Q8_0's), one scale per 32 values.
+// Indices j and j + 16 share byte j of qs: the low nibbles of word k are
+// values 4k..4k+3, the high nibbles 16+4k...
+template <typename Codebook>
+__device__ __forceinline__ void codebook_quants(const int (&qs)[4], WeightPart& w) {
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+        w.q[k] = lookup16<Codebook>(static_cast<std::uint32_t>(qs[k]) & 0x0f0f0f0fu);
+        w.q[k + 4] = lookup16<Codebook>((static_cast<std::uint32_t>(qs[k]) >> 4) & 0x0f0f0f0fu);
+    }
+}
+
+template <>
+struct Format<QuantType::IQ4_NL> {
+    HQ_FORMAT_COMMON(IQ4_NL, quant::decode_iq4_nl(blk, j))
+    HQ_PART_SHAPE(0, false, 32, false)
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+        int qs[4];
+        load_ints_a2(blk.qs, qs);
+        codebook_quants<quant::CodebookIq4Nl>(qs, w);
+        w.set_scales(half_bits_to_float(blk.d), 0.0f);
+        w.offset = kOffset;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::IQ4_XS> {
+    HQ_FORMAT_COMMON(IQ4_XS, quant::decode_iq4_xs(blk, j))
+    HQ_PART_SHAPE(0, false, 32, false)
+    // Part p = sub-block p: indices qs[16p ..], scale d * (ls_p - 32).
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int p) {
+        WeightPart w;
+        int qs[4];
+#pragma unroll
+        for (int k = 0; k < 4; ++k) qs[k] = load_int_a4(blk.qs + 16 * p + 4 * k);  // 136-byte blocks: 4-byte aligned
+        codebook_quants<quant::CodebookIq4Nl>(qs, w);
+        const int ls = quant::iq4_xs_scale(blk, p) - 32;
+        w.set_scales(half_bits_to_float(blk.d), {ls, ls}, 0.0f, {0, 0});
+        w.offset = kOffset;
+        return w;
+    }
+};
+
+template <>
+struct Format<QuantType::MXFP4> {
+    HQ_FORMAT_COMMON(MXFP4, quant::decode_mxfp4(blk, j))
+    HQ_PART_SHAPE(0, false, 32, false)
+    __device__ __forceinline__ static WeightPart part(const Block& blk, int) {
+        WeightPart w;
+        int qs[4];
+        load_ints_a1(blk.qs, qs);  // 17-byte blocks: byte-aligned
+        codebook_quants<quant::CodebookMxfp4>(qs, w);
+        w.set_scales(quant::e8m0_half_to_fp32(blk.e), 0.0f);
+        w.offset = kOffset;
+        return w;
     }
 };
 

@@ -258,7 +258,7 @@ HIPQUANT_HD constexpr int raw_slot_bytes(int bytes) { return ((bytes + 15) / 16 
 // bytes holding the weight unit that starts at part `unit` (the chunk's
 // parts, or a whole block of the format if that is longer: a K format's
 // super-block serves two chunks), from its first byte rounded down to 16
-// (blocks are 2-byte aligned, so 14 bytes before it at most); per tile
+// (kLead bytes before it at most: 14 for 2-byte aligned blocks); per tile
 // column the chunk's kParts activation blocks (rows of q8_1_row_blocks(cols)
 // blocks start 16-byte aligned, and chunks too). (Rows past the matrix hold
 // zeros: any content would do.)
@@ -268,7 +268,8 @@ struct StagedBlocks {
     using Block = typename F::Block;
     static constexpr bool kAlignedColumns = true;  // slots of whole 16-byte vectors, from aligned chunks
     static constexpr int kUnitParts = F::kParts > L::kParts ? F::kParts : L::kParts;
-    static constexpr int kSlot = raw_slot_bytes(kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14);
+    static constexpr int kLead = 16 - static_cast<int>(alignof(Block));  // a unit's start past a 16-byte boundary
+    static constexpr int kSlot = raw_slot_bytes(kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + kLead);
     static constexpr int kXSlot = raw_slot_bytes(L::kParts * static_cast<int>(sizeof(quant::BlockQ8_1)));
     static constexpr int kWBufferBytes = L::kTileRows * kSlot;
     static constexpr int kXBufferBytes = L::kTileCols * kXSlot;
@@ -320,14 +321,14 @@ struct StagedBlocks {
     }
 
     // Start the copies of the unit at part `unit` into a weight buffer (at
-    // shared address `dst`), each row from up to 14 bytes before the unit
-    // (blocks are 2-byte aligned); and of the chunk at part `chunk` into an
+    // shared address `dst`), each row from up to kLead bytes before the
+    // unit; and of the chunk at part `chunk` into an
     // activation buffer; by the block's stagers (`thread`: this one's index
     // among them).
     __device__ __forceinline__ static void copy_weights(unsigned dst, const std::uint8_t* w,
                                                         const quant::MatVecArgs& args, std::uint64_t row0,
                                                         std::uint32_t unit, int thread) {
-        constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + 14 + 15) / 16;
+        constexpr int kVectors = (kUnitParts / F::kParts * static_cast<int>(sizeof(Block)) + kLead + 15) / 16;
         const std::uint8_t* base = w + row0 * args.row_bytes + unit / F::kParts * sizeof(Block);
         copy_rows<L, kTwoAhead, L::kTileRows, kVectors, kSlot, false>(
             dst, base, static_cast<std::uint32_t>(args.row_bytes), args.rows - row0, thread);

@@ -226,6 +226,7 @@ __device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant
     constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
     constexpr int R = matvec_rows_per_block(B);
     constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
+    static_assert(kChunkBytes % 16 == 0, "with whole 16-byte chunks one more vector covers any start");
     // From batch 7, where the platform copies asynchronously
     // (HQ_ASYNC_COPY), the next chunk of weights is copied into a second set
     // of tiles while this one is computed (when both fit the static shared

@@ -46,6 +46,41 @@ __device__ __forceinline__ std::uint32_t funnel_shift_right(std::uint32_t lo, st
 #endif
 }
 
+// Each byte of x (0..15) replaced by entry x of a 16-entry byte table
+// (t0..t3, entry i in byte i % 4 of word i / 4): a 4-bit codebook's int8
+// values, four at a time. Three byte permutes (PRMT on NVIDIA, v_perm_b32 on
+// AMD): entries by the index's low 3 bits from each half of the table, then
+// per byte the half its bit 3 names.
+__device__ __forceinline__ std::uint32_t lookup16(std::uint32_t t0, std::uint32_t t1, std::uint32_t t2, std::uint32_t t3,
+                                                  std::uint32_t x) {
+#if defined(HIPQUANT_PLATFORM_NVIDIA)
+    // __byte_perm's selector: four nibbles, 3 bits each used.
+    const std::uint32_t pair = x | (x >> 4);                          // nibbles 0, 1 in byte 0; 2, 3 in byte 2
+    const std::uint32_t sel = (pair & 0xffu) | ((pair >> 8) & 0xff00u);
+    const std::uint32_t lo = __byte_perm(t0, t1, sel);
+    const std::uint32_t hi = __byte_perm(t2, t3, sel);
+    return __byte_perm(lo, hi, 0x3210u | ((sel & 0x8888u) >> 1));
+#elif defined(__AMDGCN__)
+    // v_perm_b32's selector: four bytes; 0..7 pick a byte of {src0:src1}.
+    const std::uint32_t sel = x & 0x07070707u;
+    const std::uint32_t lo = __builtin_amdgcn_perm(t1, t0, sel);
+    const std::uint32_t hi = __builtin_amdgcn_perm(t3, t2, sel);
+    return __builtin_amdgcn_perm(hi, lo, 0x03020100u | ((x & 0x08080808u) >> 1));
+#else
+    const std::uint64_t lo = (static_cast<std::uint64_t>(t1) << 32) | t0, hi = (static_cast<std::uint64_t>(t3) << 32) | t2;
+    std::uint32_t r = 0;
+    for (int i = 0; i < 4; ++i) {
+        const unsigned n = (x >> (8 * i)) & 15u;
+        r |= static_cast<std::uint32_t>(((n < 8 ? lo : hi) >> (8 * (n & 7))) & 0xffu) << (8 * i);
+    }
+    return r;
+#endif
+}
+template <typename Codebook>
+__device__ __forceinline__ int lookup16(std::uint32_t x) {
+    return static_cast<int>(lookup16(Codebook::w0, Codebook::w1, Codebook::w2, Codebook::w3, x));
+}
+
 // Small ints as floats without the conversion instruction (a quarter of the
 // float rate on NVIDIA): kBiasedZero is the bits of kBias = 1.5 * 2^23, whose
 // float spacing is 1, so kBiasedZero + c, for |c| < 2^22, is the bits of the
@@ -61,6 +96,21 @@ __device__ __forceinline__ float half_bits_to_float(std::uint16_t h) { return __
 __device__ __forceinline__ int load_int_a2(const std::uint8_t* p) {
     const auto* h = reinterpret_cast<const std::uint16_t*>(p);
     return static_cast<int>(static_cast<std::uint32_t>(h[0]) | (static_cast<std::uint32_t>(h[1]) << 16));
+}
+// N consecutive 32-bit words from any address: N + 1 aligned loads and a
+// funnel shift each (byte-aligned blocks: MXFP4's 17 bytes). Reads up to 4
+// bytes past the N words, as load_ints_a2 (formats.hpp) does.
+template <int N>
+__device__ __forceinline__ void load_ints_a1(const std::uint8_t* p, int (&out)[N]) {
+    const auto misalign = static_cast<unsigned>(reinterpret_cast<std::uintptr_t>(p) & 3u);
+    const auto* words = reinterpret_cast<const std::uint32_t*>(p - misalign);  // a pointer still (see load_ints_a2)
+    std::uint32_t lo = words[0];
+#pragma unroll
+    for (int k = 0; k < N; ++k) {
+        const std::uint32_t hi = words[k + 1];
+        out[k] = static_cast<int>(funnel_shift_right(lo, hi, 8 * misalign));
+        lo = hi;
+    }
 }
 // 32 bits from a 4-byte aligned address.
 __device__ __forceinline__ int load_int_a4(const std::uint8_t* p) { return *reinterpret_cast<const int*>(p); }

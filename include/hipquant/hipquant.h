@@ -79,7 +79,10 @@ typedef enum hq_type {
     HQ_TYPE_Q5_K = 13,
     HQ_TYPE_Q6_K = 14,
     HQ_TYPE_Q8_K = 15,
-    HQ_TYPE_BF16 = 30
+    HQ_TYPE_IQ4_NL = 20,
+    HQ_TYPE_IQ4_XS = 23,
+    HQ_TYPE_BF16 = 30,
+    HQ_TYPE_MXFP4 = 39
 } hq_type;
 
 typedef struct hq_device hq_device;           /* one GPU and its stream */

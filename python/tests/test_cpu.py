@@ -21,7 +21,7 @@ def block_of(pairs, fill=0.0):
 
 def test_type_table():
     names = hipquant.type_names()
-    for t in ("F32", "F16", "BF16", "Q4_0", "Q8_0", "Q4_K", "Q6_K"):
+    for t in ("F32", "F16", "BF16", "Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4"):
         assert t in names
     assert hipquant.row_size_bytes("Q4_0", 64) == 36
     assert hipquant.row_size_bytes("Q4_K", 512) == 288
@@ -41,7 +41,7 @@ def test_reference_q4_0_bytes_as_the_cpp_test_derives_them():
 
 
 @pytest.mark.parametrize("qtype", ["Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K",
-                                   "Q6_K", "F16", "BF16"])
+                                   "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4", "F16", "BF16"])
 def test_reference_round_trip(qtype):
     rng = np.random.default_rng(7)
     rows, cols = 3, 512

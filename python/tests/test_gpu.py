@@ -39,7 +39,7 @@ def check_product(w, dev, x, y):
     assert bool((err <= bound).all()), f"max error {err.max().item()} over bound"
 
 
-@pytest.mark.parametrize("qtype", ["Q4_0", "Q8_0", "Q4_K", "Q6_K"])
+@pytest.mark.parametrize("qtype", ["Q4_0", "Q8_0", "Q4_K", "Q6_K", "IQ4_NL", "IQ4_XS", "MXFP4"])
 @pytest.mark.parametrize("batch", [1, 8, 64, 512])
 def test_matmul_equals_torch(dev, qtype, batch):
     rng = np.random.default_rng(batch)

@@ -43,7 +43,12 @@ template <> struct RefTraits<QuantType::BF16> : FloatTraits<QuantType::BF16, fro
 // 32-value weights against Q8_1: per block sumi = sum q_w * q_a (int), then
 // symmetric types add (d_w * d_a) * sumi, offset types (x = d*q + m) also
 // m_w * s_a, since s_a = d_a * sum q_a.
-template <QuantType T, int (*Quant)(const Block<T>&, int), float (*Decode)(const Block<T>&, int), bool kOffset>
+template <QuantType T>
+float f16_scale(const Block<T>& b) {
+    return fp16_to_fp32(b.d);
+}
+template <QuantType T, int (*Quant)(const Block<T>&, int), float (*Decode)(const Block<T>&, int), bool kOffset,
+          float (*Scale)(const Block<T>&) = f16_scale<T>>
 struct Q32Traits {
     static constexpr QuantType act = QuantType::Q8_1;
     static float decode(const Block<T>& b, int j) { return Decode(b, j); }
@@ -52,7 +57,7 @@ struct Q32Traits {
         for (std::size_t i = 0; i < nb; ++i) {
             int sumi = 0;
             for (int j = 0; j < kQK; ++j) sumi += Quant(x[i], j) * y[i].qs[j];
-            const float dd = fp16_to_fp32(x[i].d) * fp16_to_fp32(y[i].d);
+            const float dd = Scale(x[i]) * fp16_to_fp32(y[i].d);
             if constexpr (kOffset) {
                 sum += dd * static_cast<float>(sumi) + fp16_to_fp32(x[i].m) * fp16_to_fp32(y[i].s);
             } else {
@@ -70,6 +75,11 @@ template <> struct RefTraits<QuantType::Q5_0> : Q32Traits<QuantType::Q5_0, quant
 template <> struct RefTraits<QuantType::Q5_1> : Q32Traits<QuantType::Q5_1, quant_q5_1, decode_q5_1, true> {};
 template <> struct RefTraits<QuantType::Q8_0> : Q32Traits<QuantType::Q8_0, quant_q8_0, decode_q8_0, false> {};
 template <> struct RefTraits<QuantType::Q8_1> : Q32Traits<QuantType::Q8_1, quant_q8_1, decode_q8_1, false> {};
+// The codebook formats: the quants are the codebook's values.
+inline float mxfp4_scale(const BlockMXFP4& b) { return e8m0_half_to_fp32(b.e); }
+template <> struct RefTraits<QuantType::IQ4_NL> : Q32Traits<QuantType::IQ4_NL, quant_iq4_nl, decode_iq4_nl, false> {};
+template <>
+struct RefTraits<QuantType::MXFP4> : Q32Traits<QuantType::MXFP4, quant_mxfp4, decode_mxfp4, false, mxfp4_scale> {};
 
 // K weights against Q8_K. Per super-block, with sub-blocks of `Sub` values:
 //   sumi  = sum over sub-blocks s of scale_s * (sum of q_w * q_a in s)
@@ -159,6 +169,16 @@ struct RefTraits<QuantType::Q6_K> : KTraits<QuantType::Q6_K, RefTraits<QuantType
     static int min(const BlockQ6_K&, int) { return 0; }
     static float d(const BlockQ6_K& b) { return fp16_to_fp32(b.d); }
     static float dmin(const BlockQ6_K&) { return 0.0f; }
+};
+template <>
+struct RefTraits<QuantType::IQ4_XS> : KTraits<QuantType::IQ4_XS, RefTraits<QuantType::IQ4_XS>> {
+    static constexpr int kSub = 32;
+    static float decode(const BlockIQ4_XS& b, int j) { return decode_iq4_xs(b, j); }
+    static int quant(const BlockIQ4_XS& b, int j) { return quant_iq4_xs(b, j); }
+    static int scale(const BlockIQ4_XS& b, int s) { return iq4_xs_scale(b, s) - 32; }
+    static int min(const BlockIQ4_XS&, int) { return 0; }
+    static float d(const BlockIQ4_XS& b) { return fp16_to_fp32(b.d); }
+    static float dmin(const BlockIQ4_XS&) { return 0.0f; }
 };
 template <>
 struct RefTraits<QuantType::Q8_K> : KTraits<QuantType::Q8_K, RefTraits<QuantType::Q8_K>> {

@@ -68,7 +68,8 @@ inline int nearest_int(float v) {
 inline int clamp_int(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 // Quantize one block of already-sanitized values (block_elems of them).
-// Defined for each block-quantized type in reference_q32.cpp / reference_k.cpp.
+// Defined for each block-quantized type in reference_q32.cpp, reference_k.cpp
+// and reference_codebook.cpp.
 template <QuantType T>
 void quantize_block(const float* x, Block<T>& y);
 
@@ -84,5 +85,8 @@ template <> void quantize_block<QuantType::Q4_K>(const float* x, BlockQ4_K& y);
 template <> void quantize_block<QuantType::Q5_K>(const float* x, BlockQ5_K& y);
 template <> void quantize_block<QuantType::Q6_K>(const float* x, BlockQ6_K& y);
 template <> void quantize_block<QuantType::Q8_K>(const float* x, BlockQ8_K& y);
+template <> void quantize_block<QuantType::IQ4_NL>(const float* x, BlockIQ4_NL& y);
+template <> void quantize_block<QuantType::IQ4_XS>(const float* x, BlockIQ4_XS& y);
+template <> void quantize_block<QuantType::MXFP4>(const float* x, BlockMXFP4& y);
 
 }  // namespace hipquant::quant::reference::detail

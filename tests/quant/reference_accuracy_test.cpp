@@ -58,6 +58,9 @@ Limits limits_for(hq::QuantType t) {
         case Q::Q5_K: return {0.002, 0.036, 0.02};
         case Q::Q6_K: return {0.002, 0.0175, 0.02};
         case Q::Q8_K: return {0.002, 0.0051, 0.02};
+        case Q::IQ4_NL: return {0.002, 0.084, 0.02};
+        case Q::IQ4_XS: return {0.002, 0.085, 0.02};
+        case Q::MXFP4: return {0.002, 0.127, 0.02};
     }
     return {0, 0, 0};
 }

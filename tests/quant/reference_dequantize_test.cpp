@@ -270,3 +270,73 @@ TEST(ReferenceDequantize, Q6_K) {
     EXPECT_EQ(y[1], -16.0f);  // q -32 with scale 2: 0.5 * -32
     EXPECT_EQ(y[64], 0.0f);   // sub-block 4: scale 0
 }
+
+// IQ4_NL: x = d * v[q], v GGML's 16-entry codebook (kvalues_iq4nl);
+// value j's index in the low nibble of qs[j], value j + 16's in the high.
+TEST(ReferenceDequantize, IQ4_NL) {
+    const int v[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    hq::BlockIQ4_NL b{};
+    b.d = 0x3800;  // 0.5
+    for (int j = 0; j < 16; ++j) b.qs[j] = static_cast<std::uint8_t>(j | ((15 - j) << 4));
+    const auto y = decode<hq::QuantType::IQ4_NL>(b);
+    for (int j = 0; j < 16; ++j) {
+        EXPECT_EQ(y[j], 0.5f * static_cast<float>(v[j])) << j;
+        EXPECT_EQ(y[j + 16], 0.5f * static_cast<float>(v[15 - j])) << j;
+    }
+    EXPECT_EQ(y[0], -63.5f);
+    EXPECT_EQ(y[16], 56.5f);
+}
+
+// IQ4_XS: sub-block s has scale d * (ls - 32), ls = low nibble s % 2 of
+// scales_l[s / 2] | bits 2s..2s+1 of scales_h << 4.
+TEST(ReferenceDequantize, IQ4_XS) {
+    hq::BlockIQ4_XS b{};
+    b.d = 0x3400;  // 0.25
+    // ls per sub-block: 0, 31, 32, 33, 63, 47, 16, 40.
+    const int ls[8] = {0, 31, 32, 33, 63, 47, 16, 40};
+    for (int s = 0; s < 8; ++s) {
+        b.scales_l[s / 2] = static_cast<std::uint8_t>(b.scales_l[s / 2] | ((ls[s] & 0x0f) << (4 * (s % 2))));
+        b.scales_h = static_cast<std::uint16_t>(b.scales_h | ((ls[s] >> 4) << (2 * s)));
+    }
+    EXPECT_EQ(b.scales_l[0], 0xF0);  // ls 0 and 31: nibbles 0x0 and 0xF
+    EXPECT_EQ(b.scales_h, 0x9BA4);   // high bits 0,1,2,2,3,2,1,2
+    for (int s = 0; s < 8; ++s)
+        for (int j = 0; j < 16; ++j) b.qs[16 * s + j] = static_cast<std::uint8_t>(((j + s) & 15) | (8 << 4));
+    const auto y = decode<hq::QuantType::IQ4_XS>(b);
+    for (int s = 0; s < 8; ++s) {
+        const float dl = 0.25f * static_cast<float>(ls[s] - 32);
+        for (int j = 0; j < 16; ++j) {
+            EXPECT_EQ(y[32 * s + j], dl * static_cast<float>(hq::codebook_value<hq::CodebookIq4Nl>((j + s) & 15)));
+            EXPECT_EQ(y[32 * s + 16 + j], dl * 1.0f);  // index 8: value 1
+        }
+    }
+    EXPECT_EQ(y[0], 0.25f * -32 * -127);  // sub-block 0: scale -8, index 0
+    EXPECT_EQ(y[32 + 16], -0.25f);        // sub-block 1: scale -0.25, value 1
+    EXPECT_EQ(y[64], 0.0f);               // sub-block 2: ls 32, scale 0
+}
+
+// MXFP4: x = v[q] * 2^(e - 128), v the doubled E2M1 values; e 0 and 1 give
+// subnormal scales.
+TEST(ReferenceDequantize, MXFP4) {
+    const int v[16] = {0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12};
+    hq::BlockMXFP4 b{};
+    b.e = 128;  // scale 1
+    for (int j = 0; j < 16; ++j) b.qs[j] = static_cast<std::uint8_t>(j | ((15 - j) << 4));
+    auto y = decode<hq::QuantType::MXFP4>(b);
+    for (int j = 0; j < 16; ++j) {
+        EXPECT_EQ(y[j], static_cast<float>(v[j])) << j;
+        EXPECT_EQ(y[j + 16], static_cast<float>(v[15 - j])) << j;
+    }
+    EXPECT_EQ(hq::float_bits(y[8]), 0u);  // +0, not -0
+    b.e = 131;                            // 2^3
+    EXPECT_EQ(decode<hq::QuantType::MXFP4>(b)[7], 96.0f);
+    b.e = 0;  // 2^-128
+    y = decode<hq::QuantType::MXFP4>(b);
+    EXPECT_EQ(y[1], std::ldexp(1.0f, -128));
+    EXPECT_EQ(y[15], -12 * std::ldexp(1.0f, -128));
+    b.e = 1;
+    EXPECT_EQ(decode<hq::QuantType::MXFP4>(b)[2], std::ldexp(1.0f, -126));
+    b.e = 255;  // 2^127
+    EXPECT_EQ(decode<hq::QuantType::MXFP4>(b)[1], std::ldexp(1.0f, 127));
+    EXPECT_TRUE(std::isinf(decode<hq::QuantType::MXFP4>(b)[2]));  // 2 x 2^127 overflows f32
+}

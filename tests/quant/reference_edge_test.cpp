@@ -59,6 +59,11 @@ TEST(ReferenceEdge, OneHugeOutlier) {
         SCOPED_TRACE(info.name);
         const auto y = round_trip(info.type, x);
         for (float v : y) ASSERT_TRUE(std::isfinite(v));
+        if (info.type == hq::QuantType::MXFP4) {
+            // GGML's MXFP4 scale tops a block out at 1.5 x 2^floor(log2 amax).
+            EXPECT_EQ(y[300], 768.0f);
+            continue;
+        }
         // 2-bit Q2_K keeps 1 of 3 steps; everything else is within 6%.
         const float tol = info.type == hq::QuantType::Q2_K ? 0.1f : 0.06f;
         EXPECT_NEAR(y[300], 1000.0f, 1000.0f * tol);

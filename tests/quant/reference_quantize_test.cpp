@@ -200,3 +200,109 @@ TEST(ReferenceQuantize, RowOfSeveralBlocks) {
     EXPECT_EQ(blocks[0].qs[0], 0x80);  // q0 = 0, q16 = 8
     EXPECT_EQ(blocks[1].qs[5], 0x80);
 }
+
+namespace {
+
+// IQ4_NL's codebook (GGML's kvalues_iq4nl).
+constexpr int kIq4[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+// 32 values c * v[i_j] with i_j = j for j < 16 and 31 - j after: every
+// index once per half, byte j of the packed indices j | (15 - j) << 4.
+std::vector<float> codebook_group(float c) {
+    std::vector<float> x(32);
+    for (int j = 0; j < 32; ++j) x[static_cast<std::size_t>(j)] = c * static_cast<float>(kIq4[j < 16 ? j : 31 - j]);
+    return x;
+}
+
+}  // namespace
+
+// IQ4_NL as GGML's quantize_iq4_nl without an importance matrix: values on
+// the codebook at a power-of-two scale c are fitted exactly. The largest
+// |x| is -127 c (index 0, the first of two), so the trial scale
+// max / (0 - 127) is c, whose indices fit perfectly (no trial beats a
+// perfect fit), d = c exactly, and every value keeps its index.
+TEST(ReferenceQuantize, IQ4_NLMatchesGgmlBytes) {
+    const auto a = quantize_one<hq::QuantType::IQ4_NL>(codebook_group(1.0f / 64));
+    hq::BlockIQ4_NL want{};
+    want.d = 0x2400;  // 2^-6
+    for (int j = 0; j < 16; ++j) want.qs[j] = static_cast<std::uint8_t>(j | ((15 - j) << 4));
+    expect_same_bytes(a, want);
+
+    // A negative c: the same indices under d = c (the fit keeps the sign).
+    const auto n = quantize_one<hq::QuantType::IQ4_NL>(codebook_group(-0.5f));
+    want.d = 0xB800;  // -0.5
+    expect_same_bytes(n, want);
+
+    // All zero: scale 0, and every index re-taken against 1/0 -> 0 is the
+    // nearest value to 0 (1, index 8).
+    const auto z = quantize_one<hq::QuantType::IQ4_NL>(block_of({}));
+    hq::BlockIQ4_NL want_z{};
+    fill(want_z.qs, 16, 0x88);
+    expect_same_bytes(z, want_z);
+}
+
+// IQ4_XS as GGML's quantize_iq4_xs without an importance matrix: group g
+// holds codebook_group(l_g / 512) with l = -32, 16, -8, 4, 1, -1, 2, -16
+// (powers of two: each group's fit is exact, as for IQ4_NL). The largest
+// group scale is -1/16, so d = 1/16 / 32 = 2^-9 and group g stores l_g + 32
+// = 0, 48, 24, 36, 33, 31, 34, 16: low nibbles in scales_l, high 2 bits in
+// scales_h.
+TEST(ReferenceQuantize, IQ4_XSMatchesGgmlBytes) {
+    const int l[8] = {-32, 16, -8, 4, 1, -1, 2, -16};
+    std::vector<float> x;
+    for (int g = 0; g < 8; ++g) {
+        const auto group = codebook_group(static_cast<float>(l[g]) / 512);
+        x.insert(x.end(), group.begin(), group.end());
+    }
+    const auto a = quantize_one<hq::QuantType::IQ4_XS>(x);
+    hq::BlockIQ4_XS want{};
+    want.d = 0x1800;  // 2^-9
+    want.scales_h = 0x669C;  // high bits 0, 3, 1, 2, 2, 1, 2, 1
+    const std::uint8_t scales_l[4] = {0x00, 0x48, 0xF1, 0x02};
+    std::memcpy(want.scales_l, scales_l, 4);
+    for (int g = 0; g < 8; ++g)
+        for (int j = 0; j < 16; ++j) want.qs[16 * g + j] = static_cast<std::uint8_t>(j | ((15 - j) << 4));
+    expect_same_bytes(a, want);
+
+    // All zero: d = -0/32 = -0 (f16 0x8000), every l = 0 (stored 32: low
+    // nibble 0, high bits 2), every index that of 1 (8).
+    const auto z = quantize_one<hq::QuantType::IQ4_XS>(std::vector<float>(256, 0.0f));
+    hq::BlockIQ4_XS want_z{};
+    want_z.d = 0x8000;
+    want_z.scales_h = 0xAAAA;
+    fill(want_z.qs, 128, 0x88);
+    expect_same_bytes(z, want_z);
+}
+
+// MXFP4 as GGML's quantize_row_mxfp4_ref: e = floor(log2(amax)) - 2 + 127,
+// each index the first nearest of v * 2^(e - 128), v the doubled E2M1
+// values {0 1 2 3 4 6 8 12 0 -1 -2 -3 -4 -6 -8 -12}.
+TEST(ReferenceQuantize, MXFP4MatchesGgmlBytes) {
+    // amax 6 -> e = 2 - 2 + 127 = 127, step 0.5: 6 -> index 7; -6 -> 15;
+    // 0.25 ties 0 and 0.5 -> 0 (first); 2.5 ties 2 and 3 -> 4; -0.75 ties
+    // -0.5 and -1 -> 9; 5 ties 4 and 6 -> 6; 1.2 -> 1 (2); -3.5 -> -3 (13).
+    const auto a = quantize_one<hq::QuantType::MXFP4>(block_of(
+        {{0, 6.0f}, {1, -6.0f}, {2, 0.25f}, {3, 2.5f}, {4, -0.75f}, {5, 5.0f}, {16, 1.2f}, {17, -3.5f}, {31, 0.1f}}));
+    hq::BlockMXFP4 want{};
+    want.e = 127;
+    const std::uint8_t qs[16] = {0x27, 0xDF, 0x00, 0x04, 0x09, 0x06, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(want.qs, qs, 16);
+    expect_same_bytes(a, want);
+
+    // amax a power of two: 8 -> e = 128, step 1, 8 is index 6.
+    const auto p = quantize_one<hq::QuantType::MXFP4>(block_of({{9, 8.0f}}));
+    hq::BlockMXFP4 want_p{};
+    want_p.e = 128;
+    want_p.qs[9] = 0x06;
+    expect_same_bytes(p, want_p);
+
+    // All zero: e = 0, every index 0.
+    expect_same_bytes(quantize_one<hq::QuantType::MXFP4>(block_of({})), hq::BlockMXFP4{});
+
+    // amax below 2^-125, where GGML's uint8 conversion of a negative e is
+    // undefined: e is 0 (step 2^-128), and 1e-38 is nearest 3 steps (index 3).
+    const auto t = quantize_one<hq::QuantType::MXFP4>(block_of({{0, 1e-38f}}));
+    hq::BlockMXFP4 want_t{};
+    want_t.qs[0] = 0x03;
+    expect_same_bytes(t, want_t);
+}

@@ -105,6 +105,45 @@ struct BlockQ6_K {
 };
 static_assert(sizeof(BlockQ6_K) == 210, "Q6_K block is 210 bytes");
 
+// ---- 4-bit codebook formats ----------------------------------------------
+// Each 4-bit index selects an int8 value of a fixed 16-entry codebook. The
+// codebooks are packed four values to a word (value i in byte i % 4 of word
+// i / 4, as two's complement): scalar constants, which device code may read
+// (arrays it may not).
+struct CodebookIq4Nl {  // -127 -104 -83 -65 | -49 -35 -22 -10 | 1 13 25 38 | 53 69 89 113
+    static constexpr std::uint32_t w0 = 0xBFAD9881u, w1 = 0xF6EADDCFu, w2 = 0x26190D01u, w3 = 0x71594535u;
+};
+struct CodebookMxfp4 {  // E2M1 doubled: 0 1 2 3 | 4 6 8 12 | 0 -1 -2 -3 | -4 -6 -8 -12
+    static constexpr std::uint32_t w0 = 0x03020100u, w1 = 0x0C080604u, w2 = 0xFDFEFF00u, w3 = 0xF4F8FAFCu;
+};
+
+// x = d * v[q]; byte j holds index j (low nibble) and j + 16 (high nibble).
+struct BlockIQ4_NL {
+    std::uint16_t d;
+    std::uint8_t qs[kQK / 2];
+};
+static_assert(sizeof(BlockIQ4_NL) == 18, "IQ4_NL block is 18 bytes");
+
+// 8 sub-blocks of 32: x = (d * (ls - 32)) * v[q], ls 6 bits: the low 4 in
+// nibble s % 2 of scales_l[s / 2], the high 2 in bits 2s of scales_h;
+// sub-block s's indices in qs[16s ..] as IQ4_NL's.
+struct BlockIQ4_XS {
+    std::uint16_t d;
+    std::uint16_t scales_h;
+    std::uint8_t scales_l[kQKK / 64];
+    std::uint8_t qs[kQKK / 2];
+};
+static_assert(sizeof(BlockIQ4_XS) == 136, "IQ4_XS block is 136 bytes");
+
+// OCP MXFP4: x = 2^(e - 128) * v[q] (the doubled E2M1 values over half the
+// E8M0 scale 2^(e - 127)); indices packed as IQ4_NL's. 17 bytes: blocks are
+// only byte-aligned.
+struct BlockMXFP4 {
+    std::uint8_t e;
+    std::uint8_t qs[kQK / 2];
+};
+static_assert(sizeof(BlockMXFP4) == 17, "MXFP4 block is 17 bytes");
+
 // Activation format of the K-quant dots: f32 scale, int8 quants, and the sum
 // of each 16 quants.
 struct BlockQ8_K {

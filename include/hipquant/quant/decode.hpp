@@ -86,6 +86,50 @@ HIPQUANT_HD inline float decode_q8_1(const BlockQ8_1& b, int j) {
     return static_cast<float>(b.qs[j]) * fp16_to_fp32(b.d);
 }
 
+// --- 4-bit codebooks ----------------------------------------------------------
+
+// Value i (0..15) of a codebook (CodebookIq4Nl, CodebookMxfp4).
+template <typename Codebook>
+HIPQUANT_HD inline int codebook_value(int i) {
+    const std::uint32_t w = i < 8 ? (i < 4 ? Codebook::w0 : Codebook::w1) : (i < 12 ? Codebook::w2 : Codebook::w3);
+    return static_cast<std::int8_t>(static_cast<std::uint8_t>(w >> (8 * (i & 3))));
+}
+
+// Half the E8M0 scale 2^(e - 127), i.e. 2^(e - 128), exactly (as f32 bits;
+// e 0 and 1 give the subnormals 2^-128 and 2^-127).
+HIPQUANT_HD inline float e8m0_half_to_fp32(std::uint8_t e) {
+    return bits_float(e < 2 ? 0x00200000u << e : static_cast<std::uint32_t>(e - 1) << 23);
+}
+
+// IQ4_XS's 6-bit scale of sub-block s (0..7), as stored (0..63; the signed
+// scale is this minus 32).
+HIPQUANT_HD inline int iq4_xs_scale(const BlockIQ4_XS& b, int s) {
+    return ((b.scales_l[s >> 1] >> (4 * (s & 1))) & 0x0f) | (((b.scales_h >> (2 * s)) & 3) << 4);
+}
+
+HIPQUANT_HD inline int quant_iq4_nl(const BlockIQ4_NL& b, int j) {
+    return codebook_value<CodebookIq4Nl>(nibble32(b.qs, j));
+}
+HIPQUANT_HD inline int quant_mxfp4(const BlockMXFP4& b, int j) {
+    return codebook_value<CodebookMxfp4>(nibble32(b.qs, j));
+}
+// IQ4_XS: value j's codebook entry (sub-block j / 32, laid out as IQ4_NL).
+HIPQUANT_HD inline int quant_iq4_xs(const BlockIQ4_XS& b, int j) {
+    return codebook_value<CodebookIq4Nl>(nibble32(b.qs + 16 * (j >> 5), j & 31));
+}
+
+HIPQUANT_HD inline float decode_iq4_nl(const BlockIQ4_NL& b, int j) {
+    return fp16_to_fp32(b.d) * static_cast<float>(quant_iq4_nl(b, j));
+}
+HIPQUANT_HD inline float decode_mxfp4(const BlockMXFP4& b, int j) {
+    return static_cast<float>(quant_mxfp4(b, j)) * e8m0_half_to_fp32(b.e);
+}
+// IQ4_XS: x = (d * (ls - 32)) * v.
+HIPQUANT_HD inline float decode_iq4_xs(const BlockIQ4_XS& b, int j) {
+    const float dl = fp16_to_fp32(b.d) * static_cast<float>(iq4_xs_scale(b, j >> 5) - 32);
+    return dl * static_cast<float>(quant_iq4_xs(b, j));
+}
+
 // --- 256-value super-blocks ----------------------------------------------
 // Q2_K, Q3_K and Q6_K walk the block in two halves of 128 values; in each
 // half, quarter k (32 values) reads the same 32 bytes shifted by 2*k bits.

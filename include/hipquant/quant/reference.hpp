@@ -12,6 +12,10 @@
 //  - Q2_K .. Q6_K and Q8_K quantize with GGML's reference search procedures
 //    (make_qkx2_quants for Q2_K / Q4_K / Q5_K, make_q3_quants for Q3_K,
 //    make_qx_quants for Q6_K), so their error is GGML's.
+//  - IQ4_NL and IQ4_XS quantize to the bytes GGML writes without an
+//    importance matrix (quantize_iq4_nl / quantize_iq4_xs, as llama-quantize
+//    calls them), MXFP4 to quantize_row_mxfp4_ref's (below 2^-125, where
+//    GGML's exponent conversion is undefined, the block's exponent is 0).
 //  - Dequantization is bit-identical with GGML's dequantize_row_* (same f32
 //    operation order, no FMA contraction); see quant/decode.hpp.
 //  - F16 / BF16 round to nearest even and keep Inf and NaN (quant/half.hpp).

@@ -38,13 +38,17 @@ enum KernelBits : std::uint32_t {
     X(Q5_K, 13, 256, 176, BlockQ5_K, true, false, kKernelDequantize)            \
     X(Q6_K, 14, 256, 210, BlockQ6_K, true, false, kKernelDequantize)            \
     X(Q8_K, 15, 256, 292, BlockQ8_K, false, true, kKernelDequantize)            \
-    X(BF16, 30, 1, 2, std::uint16_t, true, true, kKernelDequantize)
+    X(IQ4_NL, 20, 32, 18, BlockIQ4_NL, true, false, kKernelDequantize)          \
+    X(IQ4_XS, 23, 256, 136, BlockIQ4_XS, true, false, kKernelDequantize)        \
+    X(BF16, 30, 1, 2, std::uint16_t, true, true, kKernelDequantize)             \
+    X(MXFP4, 39, 32, 17, BlockMXFP4, true, false, kKernelDequantize)
 
 // The weight formats with product kernels (mat-vec and mat-mat), by the
 // table's names: the one list the kernel files and the host's kernel table
 // (quant/kernels.hpp) are generated from. The table's kernel column gets
 // kKernelMulMatVec | kKernelMulMat from it.
-#define HIPQUANT_WEIGHT_FORMATS(X) X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K)
+#define HIPQUANT_WEIGHT_FORMATS(X) \
+    X(Q4_0) X(Q4_1) X(Q5_0) X(Q5_1) X(Q8_0) X(Q2_K) X(Q3_K) X(Q4_K) X(Q5_K) X(Q6_K) X(IQ4_NL) X(IQ4_XS) X(MXFP4)
 
 enum class QuantType : std::uint32_t {
 #define HIPQUANT_X(name, id, elems, bytes, block, weight, act, kernels) name = id,
