@@ -213,9 +213,12 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
 // together: kSharedParts) with the same parts of each activation row; those
 // are staged the same way for batch <= 2 and read directly otherwise (L1
 // hits, each shared by the R rows).
+// Inlined: the batch-1 kernel and the expert-indexed one share the
+// instantiation, and a call out of line keeps its frame in scratch.
 template <QuantType T, int B>
-__device__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* __restrict__ x,
-                                 float* __restrict__ y, quant::MatVecArgs args) {
+__device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w,
+                                                 const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
+                                                 quant::MatVecArgs args) {
     using F = Format<T>;
     using Block = typename F::Block;
     constexpr int kThreads = kMatVecWarps * kWarp;
@@ -425,6 +428,36 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
     }
 }
 
+// The expert-indexed product: block (x, y, z) takes pair y + gridDim.y * z
+// and multiplies the pair's expert by its activation row with the batch-1
+// mat-vec (x: its row groups, as that kernel's grid). A pair whose id is
+// outside [0, experts) gets a row of zeros and lowers *status to its index.
+// The ids are read only once the kernel before is done. (One pair a block,
+// 32-bit pair arithmetic: a loop over pairs spilled SGPRs on gfx9.)
+template <QuantType T>
+__device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restrict__ w,
+                                                    const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
+                                                    const std::int32_t* __restrict__ ids,
+                                                    std::uint32_t* __restrict__ status,
+                                                    const quant::MatVecIdArgs& a) {
+    const std::uint32_t pair = blockIdx.y + gridDim.y * blockIdx.z;
+    if (pair >= a.pairs) return;  // uniform across the block
+    wait_for_previous_kernel();
+    const std::uint32_t token = pair / a.top_k, slot = pair - token * a.top_k;
+    const std::int32_t id = ids[static_cast<std::uint64_t>(token) * a.ids_stride + slot];
+    float* out = y + static_cast<std::uint64_t>(pair) * a.mv.rows;
+    if (id < 0 || static_cast<std::uint32_t>(id) >= a.experts) {  // uniform across the block
+        if (blockIdx.x == 0 && threadIdx.x == 0) atomicMin(status, pair);
+        for (std::uint64_t r = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < a.mv.rows;
+             r += static_cast<std::uint64_t>(gridDim.x) * blockDim.x)
+            out[r] = 0.0f;
+        return;
+    }
+    const std::uint32_t x_row = token * a.x_slots + (a.x_slots > 1 ? slot : 0u);
+    mul_mat_vec_q8_1<T, 1>(w + static_cast<std::uint64_t>(id) * a.expert_bytes, x + x_row * a.mv.x_row_stride, out,
+                           a.mv);
+}
+
 // Each kernel publishes its launch geometry as <name>_geometry.
 #define HQ_MMVQ_KERNEL(NAME, B)                                                                                   \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B), _geometry) = { \
@@ -443,11 +476,22 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
         const std::uint8_t* w, const float* x, float* y, quant::MatVecArgs args) {                               \
         mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                       \
     }
+// The expert-indexed kernel launches as the batch-1 one, a grid row per pair.
+#define HQ_MMVQ_ID_KERNEL(NAME)                                                                                  \
+    extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME), _geometry) = {    \
+        kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0}; \
+    HQ_KERNEL __launch_bounds__(kMatVecWarps * kWarp) void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                  \
+        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, const std::int32_t* ids, std::uint32_t* status, \
+        quant::MatVecIdArgs args) {                                                                              \
+        mul_mat_vec_id_q8_1<QuantType::NAME>(w, x, y, ids, status, args);                                        \
+    }
 #define HQ_MATVEC_KERNELS(NAME)                          \
     HIPQUANT_MATVEC_F32_BATCHES(HQ_MMVF_KERNEL, NAME)    \
-    HIPQUANT_MATVEC_Q8_1_BATCHES(HQ_MMVQ_KERNEL, NAME)
+    HIPQUANT_MATVEC_Q8_1_BATCHES(HQ_MMVQ_KERNEL, NAME)   \
+    HQ_MMVQ_ID_KERNEL(NAME)
 HIPQUANT_WEIGHT_FORMATS(HQ_MATVEC_KERNELS)
 #undef HQ_MATVEC_KERNELS
+#undef HQ_MMVQ_ID_KERNEL
 #undef HQ_MMVQ_KERNEL
 #undef HQ_MMVF_KERNEL
 

@@ -6,6 +6,7 @@
 #include "hipquant/gguf/writer.hpp"
 #include "hipquant/quant/blocks.hpp"
 #include "hipquant/quant/decode.hpp"
+#include "hipquant/quant/experts.hpp"
 #include "hipquant/quant/half.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"

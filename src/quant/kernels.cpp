@@ -25,10 +25,14 @@ HIPQUANT_QUANT_TYPES(HIPQUANT_X)
 #define HIPQUANT_MMQ_DOT4(NAME, TILING)                                                      \
     static_assert(mul_mat_kernel(QuantType::NAME, static_cast<int>(Tiling::TILING), true) == \
                   KernelId::mul_mat_q8_1_dot4_##NAME##_##TILING);
+#define HIPQUANT_MMVQ_ID(NAME) \
+    static_assert(mul_mat_vec_id_kernel(QuantType::NAME) == KernelId::mul_mat_vec_id_q8_1_##NAME);
 enum class Tiling { skinny, narrow, mid, wide };  // matmul_tiling's numbering
-#define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
+#define HIPQUANT_X(NAME) \
+    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, NAME)
 HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
+#undef HIPQUANT_MMVQ_ID
 #undef HIPQUANT_MMVQ
 #undef HIPQUANT_MMVF
 #undef HIPQUANT_MMQ

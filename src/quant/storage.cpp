@@ -9,20 +9,15 @@
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
+#include "launch.hpp"
 #include "scratch.hpp"
+#include "weights.hpp"
 
 namespace hipquant::quant {
 
 namespace {
 
-// The launch geometry a resolved kernel publishes.
-template <typename G>
-G geometry_of(const ResolvedKernel& k) {
-    static_assert(sizeof(G) <= ResolvedKernel::kMaxGeometryBytes, "fits the resolved record");
-    G g;
-    std::memcpy(&g, k.geometry, sizeof g);
-    return g;
-}
+using detail::geometry_of;
 
 std::string shape_str(std::size_t rows, std::size_t cols) {
     return std::to_string(rows) + " x " + std::to_string(cols);
@@ -57,11 +52,7 @@ QuantizedTensor QuantizedTensor::load(const RocmDevice& device, QuantType type, 
                          " needs " + std::to_string(t.storage_size_in_bytes()) + " bytes, got " +
                          std::to_string(n_bytes));
     HIPQUANT_REQUIRE(bytes != nullptr, errc::invalid_value, "QuantizedTensor::load: null data");
-    auto whole = t.data_.span();
-    device.memcpy_htod(static_cast<const std::uint8_t*>(bytes), n_bytes, whole.slice(0, n_bytes));
-    const std::vector<std::uint8_t> zeros(kWeightPaddingBytes, 0);
-    device.memcpy_htod(zeros, whole.slice(n_bytes, kWeightPaddingBytes));
-    device.synchronize();  // the host buffer may go away once we return
+    detail::upload_weights(device, bytes, n_bytes, t.data_.span());
     return t;
 }
 
@@ -147,13 +138,9 @@ void check_matmul(const QuantizedTensor& t, std::size_t batch, std::size_t y_siz
                          std::to_string(batch * t.rows()));
 }
 
-// One block per row group, or (blocks_per_cu > 0) a persistent grid of at
-// most that many blocks per CU that loop over the groups.
+// The mat-vec grid (detail::matvec_blocks).
 LaunchConfig matvec_config(std::size_t rows, const MatVecGeometry& g, int compute_units) {
-    const std::size_t groups = (rows + g.rows_per_block - 1) / g.rows_per_block;
-    const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
-    const std::size_t blocks = g.blocks_per_cu > 0 && groups > resident ? resident : groups;
-    return LaunchConfig({static_cast<std::uint32_t>(blocks), 1, 1}, {g.threads, 1, 1}, 0);
+    return LaunchConfig({detail::matvec_blocks(rows, g, compute_units), 1, 1}, {g.threads, 1, 1}, 0);
 }
 
 // The mat-mat grid is persistent (blocks loop over the output tiles): the

@@ -65,6 +65,22 @@ struct MatMulGeometry {
                                   // the mat-vec kernels (the tuning table's, per format); others 0
 };
 
+// The expert-indexed product (QuantizedExperts::mul_mat_id): pair
+// p = token * top_k + slot (block y + gridDim.y * z) multiplies expert ids[token * ids_stride + slot]
+// (weights at expert_bytes per expert) by activation row
+// token * x_slots + (x_slots > 1 ? slot : 0) into row p of y. mv holds one
+// expert's geometry (batch 1); an id outside [0, experts) zeroes its row of
+// y and lowers the status word to p.
+struct MatVecIdArgs {
+    MatVecArgs mv;
+    std::uint64_t expert_bytes;  // rows * row_bytes
+    std::uint64_t ids_stride;    // int32 ids per token row (at least top_k)
+    std::uint32_t pairs;         // tokens * top_k, below 2^32 - 1
+    std::uint32_t experts;
+    std::uint32_t top_k;
+    std::uint32_t x_slots;  // activation rows per token: 1 or top_k
+};
+
 // Row gather (QuantizedTensor::get_rows): out[i][c] = W[indices[i]][c].
 struct GetRowsArgs {
     std::uint64_t n_indices;  // output rows; at most 2^31 - 1 (positions are reported as int32)

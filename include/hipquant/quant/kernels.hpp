@@ -19,6 +19,8 @@
 #define HIPQUANT_SYMBOL_GET_ROWS(TO, NAME) hq_get_rows_##TO##_##NAME
 // ACT: q8_1 (integer dots on quantized activations) or f32.
 #define HIPQUANT_SYMBOL_MUL_MAT_VEC(ACT, NAME, B) hq_mul_mat_vec_##ACT##_##NAME##_b##B
+// The expert-indexed mat-vec (batch 1 per (token, slot) pair).
+#define HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME) hq_mul_mat_vec_id_q8_1_##NAME
 // PRODUCT: q8_1 (the target's tile product) or q8_1_dot4 (integer dots).
 #define HIPQUANT_SYMBOL_MUL_MAT(PRODUCT, NAME, TILING) hq_mul_mat_##PRODUCT##_##NAME##_##TILING
 
@@ -26,7 +28,8 @@
 // Per format of the type table: dequantize and get_rows, to f32 and f16.
 // Per weight format (HIPQUANT_WEIGHT_FORMATS): mat-vec kernels per batch,
 // on Q8_1 (1..kMaxMatVecBatch) and f32 (1..kMaxMatVecF32Batch) activations,
-// and mat-mat kernels per tiling, narrowest first (quant::matmul_tiling).
+// mat-mat kernels per tiling, narrowest first (quant::matmul_tiling), and
+// the expert-indexed mat-vec.
 #define HIPQUANT_MATVEC_Q8_1_BATCHES(X, NAME) \
     X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4) X(NAME, 5) X(NAME, 6) X(NAME, 7) X(NAME, 8)
 #define HIPQUANT_MATVEC_F32_BATCHES(X, NAME) X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4)
@@ -34,9 +37,9 @@
 // A type's conversions, and a weight format's products, in KernelId order.
 #define HIPQUANT_CONVERSIONS(X, NAME) \
     X(dequantize, f32, NAME) X(dequantize, f16, NAME) X(get_rows, f32, NAME) X(get_rows, f16, NAME)
-#define HIPQUANT_PRODUCTS(MMVQ, MMVF, MMQ, MMQ_DOT4, NAME)                                               \
+#define HIPQUANT_PRODUCTS(MMVQ, MMVF, MMQ, MMQ_DOT4, MMVQ_ID, NAME)                                      \
     HIPQUANT_MATVEC_Q8_1_BATCHES(MMVQ, NAME) HIPQUANT_MATVEC_F32_BATCHES(MMVF, NAME)                     \
-    HIPQUANT_MATMUL_TILINGS(MMQ, NAME) HIPQUANT_MATMUL_TILINGS(MMQ_DOT4, NAME)
+    HIPQUANT_MATMUL_TILINGS(MMQ, NAME) HIPQUANT_MATMUL_TILINGS(MMQ_DOT4, NAME) MMVQ_ID(NAME)
 
 #define HIPQUANT_STRINGIFY_(x) #x
 #define HIPQUANT_STRINGIFY(x) HIPQUANT_STRINGIFY_(x)
@@ -63,13 +66,16 @@ enum class KernelId : std::uint16_t {
 #define HIPQUANT_MMVF(NAME, B) mul_mat_vec_f32_##NAME##_b##B,
 #define HIPQUANT_MMQ(NAME, TILING) mul_mat_q8_1_##NAME##_##TILING,
 #define HIPQUANT_MMQ_DOT4(NAME, TILING) mul_mat_q8_1_dot4_##NAME##_##TILING,
-#define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
+#define HIPQUANT_MMVQ_ID(NAME) mul_mat_vec_id_q8_1_##NAME,
+#define HIPQUANT_X(NAME) \
+    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, NAME)
     HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMVQ
 #undef HIPQUANT_MMVF
 #undef HIPQUANT_MMQ
 #undef HIPQUANT_MMQ_DOT4
+#undef HIPQUANT_MMVQ_ID
     count
 };
 inline constexpr std::size_t kKernelCount = static_cast<std::size_t>(KernelId::count);
@@ -106,9 +112,14 @@ inline constexpr KernelInfo kKernels[] = {
      sizeof(MatMulGeometry)},
 #define HIPQUANT_MMQ(NAME, TILING) HIPQUANT_MM(q8_1, NAME, TILING)
 #define HIPQUANT_MMQ_DOT4(NAME, TILING) HIPQUANT_MM(q8_1_dot4, NAME, TILING)
-#define HIPQUANT_X(NAME) HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, NAME)
+#define HIPQUANT_MMVQ_ID(NAME)                                                            \
+    {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)),                          \
+     HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)) "_geometry", sizeof(MatVecGeometry)},
+#define HIPQUANT_X(NAME) \
+    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, NAME)
     HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
+#undef HIPQUANT_MMVQ_ID
 #undef HIPQUANT_MMV
 #undef HIPQUANT_MMVQ
 #undef HIPQUANT_MMVF
@@ -131,7 +142,7 @@ static_assert(0 HIPQUANT_MATMUL_TILINGS(HIPQUANT_X, _) == kMatMulTilings, "a ker
 // kernels.cpp ties every enumerator to these.
 inline constexpr std::size_t kConversionsPerType = 4;
 inline constexpr std::size_t kMatMulTilingCount = kMatMulTilings;
-inline constexpr std::size_t kProductsPerFormat = kMaxMatVecBatch + kMaxMatVecF32Batch + 2 * kMatMulTilingCount;
+inline constexpr std::size_t kProductsPerFormat = kMaxMatVecBatch + kMaxMatVecF32Batch + 2 * kMatMulTilingCount + 1;
 inline constexpr std::size_t kFirstConversion = static_cast<std::size_t>(KernelId::dequantize_f32_F32);
 inline constexpr std::size_t kFirstProduct = kFirstConversion + kConversionsPerType * kQuantTypeCount;
 
@@ -155,6 +166,12 @@ constexpr KernelId mul_mat_kernel(QuantType type, int tiling, bool integer_dot) 
     return static_cast<KernelId>(kFirstProduct + kProductsPerFormat * weight_format_index(type) + kMaxMatVecBatch +
                                  kMaxMatVecF32Batch + (integer_dot ? kMatMulTilingCount : 0) +
                                  static_cast<std::size_t>(tiling));
+}
+
+// The expert-indexed mat-vec.
+constexpr KernelId mul_mat_vec_id_kernel(QuantType type) {
+    return static_cast<KernelId>(kFirstProduct + kProductsPerFormat * weight_format_index(type) + kMaxMatVecBatch +
+                                 kMaxMatVecF32Batch + 2 * kMatMulTilingCount);
 }
 
 constexpr const char* kernel_name(KernelId id) { return kKernels[static_cast<std::size_t>(id)].name; }

@@ -123,6 +123,11 @@ using hipStreamCaptureMode = cudaStreamCaptureMode;
 inline constexpr hipStreamCaptureMode hipStreamCaptureModeThreadLocal = cudaStreamCaptureModeThreadLocal;
 inline hipError_t hipStreamBeginCapture(hipStream_t s, hipStreamCaptureMode m) { return cudaStreamBeginCapture(s, m); }
 inline hipError_t hipStreamEndCapture(hipStream_t s, hipGraph_t* g) { return cudaStreamEndCapture(s, g); }
+using hipStreamCaptureStatus = cudaStreamCaptureStatus;
+inline constexpr hipStreamCaptureStatus hipStreamCaptureStatusNone = cudaStreamCaptureStatusNone;
+inline hipError_t hipStreamIsCapturing(hipStream_t s, hipStreamCaptureStatus* status) {
+    return cudaStreamIsCapturing(s, status);
+}
 inline hipError_t hipGraphInstantiate(hipGraphExec_t* e, hipGraph_t g, void*, char*, size_t) {
     return cudaGraphInstantiate(e, g, 0);
 }

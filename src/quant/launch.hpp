@@ -1,0 +1,31 @@
+// Launch helpers shared by the ops in src/quant: the geometry a kernel
+// publishes, and the mat-vec grid it implies.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/runtime/launch.hpp"
+#include "hipquant/runtime/module.hpp"
+
+namespace hipquant::quant::detail {
+
+// The launch geometry a resolved kernel publishes.
+template <typename G>
+G geometry_of(const ResolvedKernel& k) {
+    static_assert(sizeof(G) <= ResolvedKernel::kMaxGeometryBytes, "fits the resolved record");
+    G g;
+    std::memcpy(&g, k.geometry, sizeof g);
+    return g;
+}
+
+// One block per row group, or (blocks_per_cu > 0) a persistent grid of at
+// most that many blocks per CU that loop over the groups.
+inline std::uint32_t matvec_blocks(std::size_t rows, const MatVecGeometry& g, int compute_units) {
+    const std::size_t groups = (rows + g.rows_per_block - 1) / g.rows_per_block;
+    const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
+    return static_cast<std::uint32_t>(g.blocks_per_cu > 0 && groups > resident ? resident : groups);
+}
+
+}  // namespace hipquant::quant::detail
