@@ -10,6 +10,7 @@
 #include <exception>
 #include <iterator>
 #include <limits>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,6 +68,7 @@ struct Options {
     unsigned seed = 1234;
     std::string json_path;
     std::string csv_path;
+    bool experts = true;  // the expert-product section
     bool help = false;
 };
 
@@ -116,14 +118,21 @@ void print_usage(std::FILE* out) {
                  "  --read-reps N     repetitions of the streaming-read kernel (default 20)\n"
                  "  --device N        GPU ordinal (default 0)\n"
                  "  --seed N          seed of the random weights and activations (default 1234)\n"
+                 "  --experts on|off  the expert-product section (default on): QuantizedExperts::mul_mat_id at\n"
+                 "                    Qwen3-30B-A3B's shapes (128 experts, top 8; 768x2048 gate/up and 2048x768\n"
+                 "                    down with a row per slot; Q4_K and Q8_0) and gpt-oss-20b's (32 experts,\n"
+                 "                    top 4, 2880x2880 MXFP4), for 1, 8, 32 and 512 tokens; section \"experts\",\n"
+                 "                    batch = tokens, path idKofN (/s: a row per slot), bytes = the experts the\n"
+                 "                    router ids touch (averaged over 16 random id sets) + activations, tflops =\n"
+                 "                    2 x tokens x top_k x rows x cols / op_us\n"
                  "  --json FILE       write the results as JSON\n"
                  "  --csv FILE        write the results as CSV\n"
                  "  -h, --help        this text\n"
                  "\n"
                  "Fields (table, JSON rows and CSV columns alike; n.a. is '-' in the table, null in JSON and\n"
                  "empty in CSV):\n"
-                 "  section            mat_vec (batch 1..%u) or mat_mat (batch > %u); the JSON file has one\n"
-                 "                     array of each, beside dense_f16_baseline and skipped\n"
+                 "  section            mat_vec (batch 1..%u), mat_mat (batch > %u) or experts; the JSON file\n"
+                 "                     has one array of each, beside dense_f16_baseline and skipped\n"
                  "  kernel_us, op_us   medians, microseconds per launch. op_us is the whole matmul with a\n"
                  "                     Workspace (activation quantization included); kernel_us the product alone where it can be timed\n"
                  "                     alone (the q8_1 path, kernel_timing \"kernel\"), else op_us (kernel_timing\n"
@@ -269,6 +278,10 @@ Options parse_options(int argc, char** argv) {
             opt.device = parse_int(next(), "--device", 0);
         } else if (arg == "--seed") {
             opt.seed = static_cast<unsigned>(parse_size(next(), "--seed"));
+        } else if (arg == "--experts") {
+            const std::string v = next();
+            if (v != "on" && v != "off") throw UsageError("--experts: '" + v + "' is not on or off");
+            opt.experts = v == "on";
         } else if (arg == "--json") {
             opt.json_path = next();
         } else if (arg == "--csv") {
@@ -500,6 +513,114 @@ void run_cases(Section& sec) {
     }
 }
 
+// ---- Expert products ------------------------------------------------------
+struct ExpertCase {
+    hq::QuantType type;
+    std::size_t experts, top_k, rows, cols;
+    bool per_slot;  // a row of activations per (token, slot): the down projection
+};
+constexpr ExpertCase kExpertCases[] = {
+    {hq::QuantType::Q4_K, 128, 8, 768, 2048, false},  {hq::QuantType::Q4_K, 128, 8, 2048, 768, true},
+    {hq::QuantType::Q8_0, 128, 8, 768, 2048, false},  {hq::QuantType::Q8_0, 128, 8, 2048, 768, true},
+    {hq::QuantType::MXFP4, 32, 4, 2880, 2880, false},
+};
+constexpr std::size_t kExpertTokens[] = {1, 8, 32, 512};
+constexpr std::size_t kExpertIdSets = 16;  // router choices rotated with the weight copies
+
+// A router's choices: top_k distinct experts per token, uniformly at random.
+std::vector<std::int32_t> random_router_ids(std::size_t tokens, std::size_t top_k, std::size_t experts,
+                                            unsigned seed) {
+    std::mt19937 rng(seed);
+    std::vector<std::int32_t> all(experts), ids;
+    for (std::size_t e = 0; e < experts; ++e) all[e] = static_cast<std::int32_t>(e);
+    for (std::size_t t = 0; t < tokens; ++t) {
+        std::shuffle(all.begin(), all.end(), rng);
+        ids.insert(ids.end(), all.begin(), all.begin() + static_cast<std::ptrdiff_t>(top_k));
+    }
+    return ids;
+}
+
+// One (case, tokens): the whole mul_mat_id (quantization included, ids
+// trusted: IdCheck::kDeviceOnly, as an engine calls it) over rotated
+// weight copies and id sets.
+void run_expert_case(Section& sec, const std::vector<hq::QuantizedExperts>& copies, const ExpertCase& c,
+                     std::size_t tokens, unsigned seed) {
+    const hipquant::RocmDevice& dev = sec.dev;
+    const hipStream_t stream = dev.stream();
+    const std::size_t x_slots = c.per_slot ? c.top_k : 1;
+    const auto x = dev.memcpy_stod(hb::random_normal(tokens * x_slots * c.cols, seed));
+    auto y = dev.alloc<float>(tokens * c.top_k * c.rows);
+    std::vector<hipquant::DeviceMemory<std::int32_t>> id_sets;
+    double touched = 0;  // experts a call reads, on average
+    for (std::size_t k = 0; k < kExpertIdSets; ++k) {
+        const auto ids = random_router_ids(tokens, c.top_k, c.experts, seed + 1 + static_cast<unsigned>(k));
+        std::vector<bool> used(c.experts, false);
+        for (const std::int32_t id : ids) used[static_cast<std::size_t>(id)] = true;
+        touched += static_cast<double>(std::count(used.begin(), used.end(), true)) / kExpertIdSets;
+        id_sets.push_back(dev.memcpy_stod(ids));
+    }
+    hq::Workspace ws(dev, copies.front().workspace_bytes(tokens, x_slots));
+    auto op = [&](std::size_t i) {
+        copies[i % copies.size()].mul_mat_id(x.span(), tokens, x_slots, id_sets[i % kExpertIdSets].span(), c.top_k,
+                                             y.span(), stream, ws, hq::IdCheck::kDeviceOnly);
+    };
+    const hb::TimingPlan plan = sec.plan();
+    const std::size_t warm = std::max(plan.warmup, copies.size());
+    for (std::size_t i = 0; i < warm; ++i) op(i);
+    dev.synchronize();
+    std::size_t next = warm;
+    const double op_us = hb::median_launch_us(plan, stream, next, op);
+    dev.check();
+
+    hb::CaseRow row;
+    row.section = "experts";
+    row.type = hq::quant_type_name(c.type);
+    row.rows = c.rows;
+    row.cols = c.cols;
+    row.batch = tokens;
+    row.path = "id" + std::to_string(c.top_k) + "of" + std::to_string(c.experts) + (c.per_slot ? "/s" : "");
+    row.op_us = row.kernel_us = op_us;
+    row.kernel_timing = "op";
+    row.weight_bytes = static_cast<std::size_t>(touched * static_cast<double>(copies.front().expert_size_in_bytes()));
+    row.activation_bytes = tokens * x_slots * (c.cols / hq::kQK) * sizeof(hq::BlockQ8_1);
+    row.bytes = row.weight_bytes + row.activation_bytes;
+    row.bound_us = static_cast<double>(row.bytes) / (sec.info.read_bw_gbps * 1e3);
+    row.gbps = static_cast<double>(row.bytes) / (op_us * 1e3);
+    row.fraction_of_read_bw = row.gbps / sec.info.read_bw_gbps;
+    row.tflops = hb::tflops(c.rows, c.cols, tokens * c.top_k, op_us);
+    row.weight_copies = copies.size();
+    row.reps = sec.opt.reps;
+    hb::print_row(stdout, row);
+    sec.rows.push_back(row);
+}
+
+void run_expert_cases(Section& sec) {
+    unsigned seed = sec.opt.seed ^ 0xe4e4u;
+    for (const ExpertCase& c : kExpertCases) {
+        const std::string what = std::string(hq::quant_type_name(c.type)) + " experts " + std::to_string(c.experts) +
+                                 " x " + std::to_string(c.rows) + "x" + std::to_string(c.cols);
+        std::vector<hq::QuantizedExperts> copies;
+        try {
+            const auto bytes = make_weight_bytes(c.type, Shape{c.experts * c.rows, c.cols}, ++seed);
+            const std::size_t n = weight_copies_for(sec.dev, bytes.size(), what);
+            for (std::size_t k = 0; k < n; ++k)
+                copies.push_back(hq::QuantizedExperts::load(sec.dev, c.type, bytes.data(), bytes.size(), c.experts,
+                                                            c.rows, c.cols));
+        } catch (const hipquant::Error& e) {
+            sec.skip(what, std::string("weights: ") + e.what(), e.code() != hipquant::errc::not_supported);
+            continue;
+        }
+        for (const std::size_t tokens : kExpertTokens) {
+            try {
+                run_expert_case(sec, copies, c, tokens, seed += 100);
+            } catch (const hipquant::Error& e) {
+                sec.skip(what + " tokens " + std::to_string(tokens), e.what(),
+                         e.code() != hipquant::errc::not_supported);
+            }
+        }
+    }
+}
+
 // The dense f16 GEMM of every shape and mat-mat batch, before any quantized
 // weight takes device memory. A missing BLAS leaves dense unavailable with
 // the reason; a failing GEMM is listed as not measured and leaves its rows'
@@ -573,6 +694,7 @@ int run(const Options& opt) {
     measure_dense_baseline(sec, dense);
     hb::print_dense_baseline(stdout, info, dense);
     run_cases(sec);
+    if (opt.experts) run_expert_cases(sec);
     hb::print_batch_scaling(stdout, rows);
 
     if (!skipped.empty()) {

@@ -229,7 +229,7 @@ void write_json(const std::string& path, const RunInfo& info, const DenseBaselin
           << ", \"weight_copies\": " << c.weight_copies << "}";
     });
     o << "},\n";
-    for (const char* section : {"mat_vec", "mat_mat"}) {
+    for (const char* section : {"mat_vec", "mat_mat", "experts"}) {
         std::vector<CaseRow> in_section;
         std::copy_if(rows.begin(), rows.end(), std::back_inserter(in_section),
                      [&](const CaseRow& r) { return r.section == section; });

@@ -29,7 +29,7 @@ struct RunInfo {
 struct CaseRow {
     static constexpr double kNotApplicable = std::numeric_limits<double>::quiet_NaN();
 
-    std::string section;              // "mat_vec" | "mat_mat"
+    std::string section;              // "mat_vec" | "mat_mat" | "experts"
     std::string type;                 // "Q4_0"
     std::size_t rows = 0;             // weight rows
     std::size_t cols = 0;             // weight cols = activation length

@@ -18,7 +18,7 @@ def rows(paths):
     for p in paths:
         with open(p) as f:
             d = json.load(f)
-        for r in d.get("mat_vec", []) + d.get("mat_mat", []):
+        for r in d.get("mat_vec", []) + d.get("mat_mat", []) + d.get("experts", []):
             key = (r["type"], r["rows"], r["cols"], r["batch"], r["path"])
             out.setdefault(key, []).append(r["op_us"])
     return out
