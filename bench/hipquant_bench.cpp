@@ -559,7 +559,7 @@ void run_expert_case(Section& sec, const std::vector<hq::QuantizedExperts>& copi
         touched += static_cast<double>(std::count(used.begin(), used.end(), true)) / kExpertIdSets;
         id_sets.push_back(dev.memcpy_stod(ids));
     }
-    hq::Workspace ws(dev, copies.front().workspace_bytes(tokens, x_slots));
+    hq::Workspace ws(dev, copies.front().workspace_bytes(tokens, x_slots, c.top_k));
     auto op = [&](std::size_t i) {
         copies[i % copies.size()].mul_mat_id(x.span(), tokens, x_slots, id_sets[i % kExpertIdSets].span(), c.top_k,
                                              y.span(), stream, ws, hq::IdCheck::kDeviceOnly);

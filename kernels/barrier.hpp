@@ -4,6 +4,7 @@
 #pragma once
 
 #include "arch.hpp"
+#include "warp.hpp"
 
 namespace hipquant::kernels {
 

@@ -979,12 +979,49 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
                                                    quant::MatVecArgs args) {                                      \
         mul_mat_q8_1<QuantType::NAME, MMA, HQ_MMQ_TILING(NAME, MMA, TILING)>(w, x, y, args);                      \
     }
+// The grouped expert product (kernels/experts.hip sorts the pairs):
+// block (x, y, z) works on expert y + gridDim.y * z, multiplying it by its
+// run offsets[e] .. offsets[e + 1] of the sorted activation rows xs into
+// the same rows of ys, with the narrow tiling and one k slice; x walks the
+// run's tiles. The counts live on the device only, so the work items are
+// counted here.
+template <QuantType T, typename L>
+__device__ __forceinline__ void mul_mat_id_q8_1(const std::uint8_t* __restrict__ w,
+                                                const quant::BlockQ8_1* __restrict__ xs, float* __restrict__ ys,
+                                                const std::uint32_t* __restrict__ offsets,
+                                                const quant::MatMulIdArgs& a) {
+    const std::uint32_t e = blockIdx.y + gridDim.y * blockIdx.z;
+    if (e >= a.experts) return;  // uniform across the block
+    wait_for_previous_kernel();  // the offsets are hq_moe_group's
+    const std::uint32_t first = offsets[e], n = offsets[e + 1] - first;
+    if (n == 0) return;
+    quant::MatVecArgs m = a.mm;
+    m.batch = n;
+    m.work_items = static_cast<std::uint32_t>((m.rows + L::kTileRows - 1) / L::kTileRows) *
+                   ((n + L::kTileCols - 1) / L::kTileCols);
+    mul_mat_q8_1<T, TileMma, L>(w + e * a.expert_bytes, xs + static_cast<std::uint64_t>(first) * m.x_row_stride,
+                                ys + static_cast<std::uint64_t>(first) * m.rows, m);
+}
+#define HQ_MMQ_ID_KERNEL(NAME)                                                                                     \
+    extern "C" __device__ quant::MatMulGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_ID(NAME), _geometry) = {          \
+        HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlockThreads, HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlocksPerCu,     \
+        matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, TileMma, narrow)>(),                               \
+        HQ_MMQ_TILING(NAME, TileMma, narrow)::kTileRows, HQ_MMQ_TILING(NAME, TileMma, narrow)::kTileCols, 0};      \
+    HQ_KERNEL __launch_bounds__((HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlockThreads),                              \
+                                HQ_MIN_BLOCKS((TilingOf<TileMma, Tiling::narrow>::kBlocksPerCu))) void               \
+    HIPQUANT_SYMBOL_MUL_MAT_ID(NAME)(const std::uint8_t* w, const quant::BlockQ8_1* xs, float* ys,                  \
+                                     const std::uint32_t* offsets, quant::MatMulIdArgs args) {                       \
+        mul_mat_id_q8_1<QuantType::NAME, HQ_MMQ_TILING(NAME, TileMma, narrow)>(w, xs, ys, offsets, args);            \
+    }
 #define HQ_MMQ_TILE(NAME, TILING) \
     HQ_MMQ_KERNEL(NAME, q8_1, TileMma, TILING, (TilingOf<TileMma, Tiling::TILING>::kBlocksPerCu))
 #define HQ_MMQ_DOT4(NAME, TILING) HQ_MMQ_KERNEL(NAME, q8_1_dot4, TileMmaDot4, TILING, 1)
-#define HQ_MMQ_KERNELS(NAME) HIPQUANT_MATMUL_TILINGS(HQ_MMQ_TILE, NAME) HIPQUANT_MATMUL_TILINGS(HQ_MMQ_DOT4, NAME)
+#define HQ_MMQ_KERNELS(NAME)                                                                      \
+    HIPQUANT_MATMUL_TILINGS(HQ_MMQ_TILE, NAME) HIPQUANT_MATMUL_TILINGS(HQ_MMQ_DOT4, NAME) \
+    HQ_MMQ_ID_KERNEL(NAME)
 HIPQUANT_WEIGHT_FORMATS(HQ_MMQ_KERNELS)
 #undef HQ_MMQ_KERNELS
+#undef HQ_MMQ_ID_KERNEL
 #undef HQ_MMQ_DOT4
 #undef HQ_MMQ_TILE
 #undef HQ_MMQ_KERNEL

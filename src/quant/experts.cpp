@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hipquant/quant/kernels.hpp"
@@ -22,16 +23,7 @@ std::string shape_str(std::size_t experts, std::size_t rows, std::size_t cols) {
     return std::to_string(experts) + " x " + std::to_string(rows) + " x " + std::to_string(cols);
 }
 
-// The call's scratch: the Q8_1 activation rows, then the status word (the
-// lowest pair with a bad id; all bits set for none).
-struct IdScratch {
-    std::size_t q8_1_bytes;
-    std::size_t status_offset() const { return detail::align16(q8_1_bytes); }
-    std::size_t total() const { return status_offset() + kGatherStatusBytes; }
-};
-IdScratch id_scratch(std::size_t activation_rows, std::size_t cols) {
-    return {activation_rows * q8_1_row_blocks(cols) * sizeof(BlockQ8_1)};
-}
+constexpr std::size_t q8_1_row_bytes(std::size_t cols) { return q8_1_row_blocks(cols) * sizeof(BlockQ8_1); }
 
 constexpr std::uint32_t kNoBadPair = 0xffffffffu;
 
@@ -75,27 +67,67 @@ QuantizedExperts QuantizedExperts::quantize(const RocmDevice& device, QuantType 
     return load(device, type, bytes.data(), bytes.size(), experts, rows, cols);
 }
 
-std::size_t QuantizedExperts::workspace_bytes(std::size_t tokens, std::size_t x_slots) const {
-    return id_scratch(tokens * x_slots, cols_).total();
+// A call's scratch, each part 16-byte aligned: the Q8_1 activation rows;
+// grouped, then the rows in expert order, their results, the experts'
+// offsets and the sorted pairs; last the status word (the lowest pair with
+// a bad id; all bits set for none).
+struct QuantizedExperts::Plan {
+    bool grouped = false;
+    std::size_t xq = 0, xs = 0, ys = 0, offsets = 0, order = 0, status = 0, total = 0;
+};
+
+QuantizedExperts::Plan QuantizedExperts::plan(std::size_t tokens, std::size_t x_slots, std::size_t top_k,
+                                              ExpertPath path) const {
+    const std::size_t pairs = tokens * top_k;
+    Plan p;
+    const bool can_group = experts_ <= kMaxGroupedExperts;
+    HIPQUANT_REQUIRE(path != ExpertPath::kGrouped || can_group, errc::not_supported,
+                     "mul_mat_id: the grouped path sorts at most " + std::to_string(kMaxGroupedExperts) +
+                         " experts, this tensor has " + std::to_string(experts_));
+    p.grouped = path == ExpertPath::kGrouped || (path == ExpertPath::kAuto && can_group && pairs > experts_);
+    std::size_t at = 0;
+    const auto take = [&at](std::size_t bytes) {
+        const std::size_t offset = at;
+        at += detail::align16(bytes);
+        return offset;
+    };
+    p.xq = take(tokens * x_slots * q8_1_row_bytes(cols_));
+    if (p.grouped) {
+        p.xs = take(pairs * q8_1_row_bytes(cols_));
+        p.ys = take(pairs * rows_ * sizeof(float));
+        p.offsets = take((experts_ + 1) * sizeof(std::uint32_t));
+        p.order = take(pairs * sizeof(std::uint32_t));
+    }
+    p.status = take(kGatherStatusBytes);
+    p.total = at;
+    return p;
+}
+
+std::size_t QuantizedExperts::workspace_bytes(std::size_t tokens, std::size_t x_slots, std::size_t top_k,
+                                              ExpertPath path) const {
+    return plan(tokens, x_slots, top_k, path).total;
 }
 
 void QuantizedExperts::mul_mat_id(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                                   DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y,
-                                  hipStream_t stream, Workspace& ws, IdCheck check) const {
-    detail::require_workspace(ws, workspace_bytes(tokens, x_slots), "mul_mat_id");
-    product(x, tokens, x_slots, ids, top_k, y, stream, ws.span(), check);
+                                  hipStream_t stream, Workspace& ws, IdCheck check, ExpertPath path) const {
+    const Plan p = plan(tokens, x_slots, top_k, path);
+    detail::require_workspace(ws, p.total, "mul_mat_id");
+    product(x, tokens, x_slots, ids, top_k, y, stream, ws.span(), p, check);
 }
 
 void QuantizedExperts::mul_mat_id(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                                   DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y,
-                                  hipStream_t stream, IdCheck check) const {
-    const detail::PoolScratch scratch(device_, workspace_bytes(tokens, x_slots), stream);
-    product(x, tokens, x_slots, ids, top_k, y, stream, scratch.span(), check);
+                                  hipStream_t stream, IdCheck check, ExpertPath path) const {
+    const Plan p = plan(tokens, x_slots, top_k, path);
+    const detail::PoolScratch scratch(device_, p.total, stream);
+    product(x, tokens, x_slots, ids, top_k, y, stream, scratch.span(), p, check);
 }
 
 void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                                DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y,
-                               hipStream_t stream, DeviceSpan<std::uint8_t> scratch, IdCheck check) const {
+                               hipStream_t stream, DeviceSpan<std::uint8_t> scratch, const Plan& p,
+                               IdCheck check) const {
     HIPQUANT_REQUIRE(tokens > 0 && top_k > 0, errc::invalid_value,
                      "mul_mat_id: " + std::to_string(tokens) + " tokens and top_k " + std::to_string(top_k) +
                          "; both must be at least 1");
@@ -117,28 +149,118 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
                          std::to_string(tokens) + " x " + std::to_string(top_k) + " x " + std::to_string(rows_));
 
     const std::size_t activation_rows = tokens * x_slots;
-    const IdScratch layout = id_scratch(activation_rows, cols_);
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
-    const auto xq = detail::scratch_as<BlockQ8_1>(scratch, 0, activation_rows * row_blocks);
-    const auto status = detail::scratch_as<std::uint32_t>(scratch, layout.status_offset(), 1);
+    const auto xq = detail::scratch_as<BlockQ8_1>(scratch, p.xq, activation_rows * row_blocks);
+    const auto status = detail::scratch_as<std::uint32_t>(scratch, p.status, 1);
     quantize_q8_1(device_, x, activation_rows, cols_, xq, stream);
     HIPQUANT_CHECK(hipMemsetAsync(status.data(), 0xff, sizeof(std::uint32_t), stream));
+    const MatVecArgs one_expert{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK), 1, row_blocks};
+    // Pairs (grouped: expert runs) go in grid y, then z past the y limit.
+    const auto yz = [](std::size_t n) {
+        const std::size_t y_extent = std::min<std::size_t>(n, LaunchConfig::kMaxGridYZ);
+        return std::pair<std::uint32_t, std::uint32_t>{static_cast<std::uint32_t>(y_extent),
+                                                       static_cast<std::uint32_t>((n + y_extent - 1) / y_extent)};
+    };
 
-    const MatVecIdArgs args{MatVecArgs{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK), 1, row_blocks},
-                            expert_size_in_bytes(),
-                            top_k,
-                            static_cast<std::uint32_t>(pairs),
-                            static_cast<std::uint32_t>(experts_),
-                            static_cast<std::uint32_t>(top_k),
-                            static_cast<std::uint32_t>(x_slots)};
-    const ResolvedKernel& k = kernel(device_, mul_mat_vec_id_kernel(type_));
-    const auto g = detail::geometry_of<MatVecGeometry>(k);
-    // A block row per pair: y, then z where pairs pass the y limit.
-    const std::size_t grid_y = std::min<std::size_t>(pairs, LaunchConfig::kMaxGridYZ);
-    const LaunchConfig cfg({detail::matvec_blocks(rows_, g, device_.multiprocessor_count()),
-                            static_cast<std::uint32_t>(grid_y), static_cast<std::uint32_t>((pairs + grid_y - 1) / grid_y)},
-                           {g.threads, 1, 1}, 0);
-    k.function.builder().arg(data_).arg(xq).arg(y).arg(ids).arg(status).arg(args).launch(cfg, stream);
+    if (!p.grouped) {
+        const MatVecIdArgs args{one_expert,
+                                expert_size_in_bytes(),
+                                top_k,
+                                static_cast<std::uint32_t>(pairs),
+                                static_cast<std::uint32_t>(experts_),
+                                static_cast<std::uint32_t>(top_k),
+                                static_cast<std::uint32_t>(x_slots)};
+        const ResolvedKernel& k = kernel(device_, mul_mat_vec_id_kernel(type_));
+        const auto g = detail::geometry_of<MatVecGeometry>(k);
+        const auto [gy, gz] = yz(pairs);
+        k.function.builder()
+            .arg(data_)
+            .arg(xq)
+            .arg(y)
+            .arg(ids)
+            .arg(status)
+            .arg(args)
+            .launch(LaunchConfig({detail::matvec_blocks(rows_, g, device_.multiprocessor_count()), gy, gz},
+                                 {g.threads, 1, 1}, 0),
+                    stream);
+    } else {
+        HIPQUANT_REQUIRE(row_bytes_ < kMaxMatMulRowBytes && row_blocks * sizeof(BlockQ8_1) < kMaxMatMulRowBytes,
+                         errc::invalid_value,
+                         "mul_mat_id: rows of " + std::to_string(cols_) +
+                             " values are too long for the mat-mat kernels (the grouped path)");
+        const auto xs = detail::scratch_as<BlockQ8_1>(scratch, p.xs, pairs * row_blocks);
+        const auto ys = detail::scratch_as<float>(scratch, p.ys, pairs * rows_);
+        const auto offsets = detail::scratch_as<std::uint32_t>(scratch, p.offsets, experts_ + 1);
+        const auto order = detail::scratch_as<std::uint32_t>(scratch, p.order, pairs);
+        const MoeArgs moe{top_k,
+                          rows_,
+                          static_cast<std::uint32_t>(pairs),
+                          static_cast<std::uint32_t>(experts_),
+                          static_cast<std::uint32_t>(top_k),
+                          static_cast<std::uint32_t>(x_slots),
+                          static_cast<std::uint32_t>(row_blocks)};
+        kernel(device_, KernelId::moe_group)
+            .function.builder()
+            .arg(ids)
+            .arg(offsets)
+            .arg(order)
+            .arg(status)
+            .arg(y)
+            .arg(moe)
+            .launch(LaunchConfig({1, 1, 1}, {1024, 1, 1},
+                                 static_cast<std::uint32_t>(2 * experts_ * sizeof(std::uint32_t))),
+                    stream);
+        const auto [py, pz] = yz(pairs);
+        (void)pz;  // the copies loop over positions past the y extent
+        const std::size_t row_words = row_blocks * sizeof(BlockQ8_1) / sizeof(int);
+        kernel(device_, KernelId::moe_gather)
+            .function.builder()
+            .arg(xq)
+            .arg(xs)
+            .arg(order)
+            .arg(offsets)
+            .arg(moe)
+            .launch(LaunchConfig({static_cast<std::uint32_t>(std::min<std::size_t>((row_words + 255) / 256, 64)), py, 1},
+                                 {256, 1, 1}, 0),
+                    stream);
+
+        const ResolvedKernel& mm = kernel(device_, mul_mat_id_kernel(type_));
+        const auto g = detail::geometry_of<MatMulGeometry>(mm);
+        HIPQUANT_REQUIRE(g.shared_bytes <= device_.max_dynamic_shared_bytes(), errc::not_supported,
+                         std::string("mul_mat_id: ") + mm.function.name() + " takes " +
+                             std::to_string(g.shared_bytes) + " bytes of shared memory per block, but " +
+                             device_.name() + " gives at most " + std::to_string(device_.max_dynamic_shared_bytes()));
+        MatVecArgs mm_args = one_expert;
+        mm_args.slice_parts = mm_args.parts_per_row;  // one k slice
+        const MatMulIdArgs id_args{mm_args, expert_size_in_bytes(), static_cast<std::uint32_t>(experts_)};
+        // Blocks per expert: the device's resident blocks shared out, at
+        // most the tiles of every pair in one expert's run.
+        const std::size_t resident =
+            static_cast<std::size_t>(std::max(device_.multiprocessor_count(), 1)) * g.blocks_per_cu;
+        const std::size_t most_tiles = (rows_ + g.tile_rows - 1) / g.tile_rows * ((pairs + g.tile_cols - 1) / g.tile_cols);
+        const std::size_t per_expert = std::clamp<std::size_t>((resident + experts_ - 1) / experts_, 1, most_tiles);
+        const auto [ey, ez] = yz(experts_);
+        mm.function.builder()
+            .arg(data_)
+            .arg(xs)
+            .arg(ys)
+            .arg(offsets)
+            .arg(id_args)
+            .launch(LaunchConfig({static_cast<std::uint32_t>(std::min<std::size_t>(per_expert, LaunchConfig::kMaxGridYZ)),
+                                  ey, ez},
+                                 {g.threads, 1, 1}, g.shared_bytes),
+                    stream);
+        kernel(device_, KernelId::moe_scatter)
+            .function.builder()
+            .arg(ys)
+            .arg(y)
+            .arg(order)
+            .arg(offsets)
+            .arg(moe)
+            .launch(LaunchConfig({static_cast<std::uint32_t>(std::min<std::size_t>((rows_ + 255) / 256, 64)), py, 1},
+                                 {256, 1, 1}, 0),
+                    stream);
+    }
 
     if (check == IdCheck::kDeviceOnly) return;
     hipStreamCaptureStatus capture = hipStreamCaptureStatusNone;

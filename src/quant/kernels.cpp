@@ -27,12 +27,15 @@ HIPQUANT_QUANT_TYPES(HIPQUANT_X)
                   KernelId::mul_mat_q8_1_dot4_##NAME##_##TILING);
 #define HIPQUANT_MMVQ_ID(NAME) \
     static_assert(mul_mat_vec_id_kernel(QuantType::NAME) == KernelId::mul_mat_vec_id_q8_1_##NAME);
+#define HIPQUANT_MMQ_ID(NAME) static_assert(mul_mat_id_kernel(QuantType::NAME) == KernelId::mul_mat_id_q8_1_##NAME);
 enum class Tiling { skinny, narrow, mid, wide };  // matmul_tiling's numbering
-#define HIPQUANT_X(NAME) \
-    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, NAME)
+#define HIPQUANT_X(NAME)                                                                                  \
+    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, \
+                      HIPQUANT_MMQ_ID, NAME)
 HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMVQ_ID
+#undef HIPQUANT_MMQ_ID
 #undef HIPQUANT_MMVQ
 #undef HIPQUANT_MMVF
 #undef HIPQUANT_MMQ

@@ -19,6 +19,17 @@ enum class IdCheck {
     kDeviceOnly,  // queue and return: such a (token, slot) gets a row of zeros, nothing waits
 };
 
+// How mul_mat_id computes; kAuto picks by the pairs per expert.
+enum class ExpertPath {
+    kAuto,      // kGrouped where the pairs outnumber the experts (and experts <= kMaxGroupedExperts)
+    kPerPair,   // the batch-1 mat-vec per (token, slot): each pair reads its expert
+    kGrouped,   // the pairs sorted by expert on the device, a tiled product per expert: each
+                // chosen expert read about once
+};
+// The most experts the grouped path sorts (its one block counts them in
+// 48 KB of shared memory).
+inline constexpr std::size_t kMaxGroupedExperts = 6144;
+
 // Immutable once loaded, as QuantizedTensor: const methods may run from any
 // number of threads and streams at once; scratch belongs to the call.
 class QuantizedExperts {
@@ -52,19 +63,22 @@ public:
     // with kDeviceOnly (an engine that trusts its router) nothing waits.
     void mul_mat_id(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                     DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y, hipStream_t stream,
-                    Workspace& ws, IdCheck check = IdCheck::kReport) const;
+                    Workspace& ws, IdCheck check = IdCheck::kReport, ExpertPath path = ExpertPath::kAuto) const;
     // The same with scratch from the device's stream-ordered pool.
     void mul_mat_id(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                     DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y, hipStream_t stream,
-                    IdCheck check = IdCheck::kReport) const;
-    // Bytes of Workspace a mul_mat_id of `tokens` x `x_slots` activation rows takes.
-    std::size_t workspace_bytes(std::size_t tokens, std::size_t x_slots) const;
+                    IdCheck check = IdCheck::kReport, ExpertPath path = ExpertPath::kAuto) const;
+    // Bytes of Workspace such a mul_mat_id takes.
+    std::size_t workspace_bytes(std::size_t tokens, std::size_t x_slots, std::size_t top_k,
+                                ExpertPath path = ExpertPath::kAuto) const;
 
 private:
     QuantizedExperts(RocmDevice device, QuantType type, std::size_t experts, std::size_t rows, std::size_t cols);
+    struct Plan;
+    Plan plan(std::size_t tokens, std::size_t x_slots, std::size_t top_k, ExpertPath path) const;
     void product(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                  DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y, hipStream_t stream,
-                 DeviceSpan<std::uint8_t> scratch, IdCheck check) const;
+                 DeviceSpan<std::uint8_t> scratch, const Plan& plan, IdCheck check) const;
 
     RocmDevice device_;
     QuantType type_;

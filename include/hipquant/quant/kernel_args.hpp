@@ -81,6 +81,30 @@ struct MatVecIdArgs {
     std::uint32_t x_slots;  // activation rows per token: 1 or top_k
 };
 
+// The grouped expert product (many tokens): hq_moe_group sorts the pairs
+// by expert (offsets[e] .. offsets[e + 1] of `order` are expert e's pairs;
+// a bad id is left out, its row of y zeroed and *status lowered to it),
+// hq_moe_gather copies each sorted pair's Q8_1 activation row to its
+// position, hq_mul_mat_id_q8_1_<format> multiplies expert e by its run of
+// rows with a mat-mat tiling, and hq_moe_scatter puts each result row back
+// at its pair's place in y.
+struct MoeArgs {
+    std::uint64_t ids_stride;   // int32 ids per token row
+    std::uint64_t rows;         // outputs per pair (the experts' rows)
+    std::uint32_t pairs;        // tokens * top_k
+    std::uint32_t experts;
+    std::uint32_t top_k;
+    std::uint32_t x_slots;      // activation rows per token: 1 or top_k
+    std::uint32_t row_blocks;   // Q8_1 blocks per activation row
+};
+// hq_mul_mat_id_q8_1_<format>: mm as for one expert's product (batch and
+// work_items are set per expert on the device; one k slice).
+struct MatMulIdArgs {
+    MatVecArgs mm;
+    std::uint64_t expert_bytes;  // rows * row_bytes
+    std::uint32_t experts;
+};
+
 // Row gather (QuantizedTensor::get_rows): out[i][c] = W[indices[i]][c].
 struct GetRowsArgs {
     std::uint64_t n_indices;  // output rows; at most 2^31 - 1 (positions are reported as int32)

@@ -15,12 +15,17 @@
 #define HIPQUANT_SYMBOL_QUANTIZE_Q8_1 hq_quantize_q8_1
 #define HIPQUANT_SYMBOL_SUM_K_SLICES hq_sum_k_slices
 #define HIPQUANT_SYMBOL_BENCH_STREAM_READ hq_bench_stream_read
+#define HIPQUANT_SYMBOL_MOE_GROUP hq_moe_group
+#define HIPQUANT_SYMBOL_MOE_GATHER hq_moe_gather
+#define HIPQUANT_SYMBOL_MOE_SCATTER hq_moe_scatter
 #define HIPQUANT_SYMBOL_DEQUANTIZE(TO, NAME) hq_dequantize_##TO##_##NAME
 #define HIPQUANT_SYMBOL_GET_ROWS(TO, NAME) hq_get_rows_##TO##_##NAME
 // ACT: q8_1 (integer dots on quantized activations) or f32.
 #define HIPQUANT_SYMBOL_MUL_MAT_VEC(ACT, NAME, B) hq_mul_mat_vec_##ACT##_##NAME##_b##B
 // The expert-indexed mat-vec (batch 1 per (token, slot) pair).
 #define HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME) hq_mul_mat_vec_id_q8_1_##NAME
+// The grouped expert product (the tile product's narrow tiling).
+#define HIPQUANT_SYMBOL_MUL_MAT_ID(NAME) hq_mul_mat_id_q8_1_##NAME
 // PRODUCT: q8_1 (the target's tile product) or q8_1_dot4 (integer dots).
 #define HIPQUANT_SYMBOL_MUL_MAT(PRODUCT, NAME, TILING) hq_mul_mat_##PRODUCT##_##NAME##_##TILING
 
@@ -29,7 +34,7 @@
 // Per weight format (HIPQUANT_WEIGHT_FORMATS): mat-vec kernels per batch,
 // on Q8_1 (1..kMaxMatVecBatch) and f32 (1..kMaxMatVecF32Batch) activations,
 // mat-mat kernels per tiling, narrowest first (quant::matmul_tiling), and
-// the expert-indexed mat-vec.
+// the expert products: indexed mat-vec and grouped mat-mat.
 #define HIPQUANT_MATVEC_Q8_1_BATCHES(X, NAME) \
     X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4) X(NAME, 5) X(NAME, 6) X(NAME, 7) X(NAME, 8)
 #define HIPQUANT_MATVEC_F32_BATCHES(X, NAME) X(NAME, 1) X(NAME, 2) X(NAME, 3) X(NAME, 4)
@@ -37,9 +42,9 @@
 // A type's conversions, and a weight format's products, in KernelId order.
 #define HIPQUANT_CONVERSIONS(X, NAME) \
     X(dequantize, f32, NAME) X(dequantize, f16, NAME) X(get_rows, f32, NAME) X(get_rows, f16, NAME)
-#define HIPQUANT_PRODUCTS(MMVQ, MMVF, MMQ, MMQ_DOT4, MMVQ_ID, NAME)                                      \
+#define HIPQUANT_PRODUCTS(MMVQ, MMVF, MMQ, MMQ_DOT4, MMVQ_ID, MMQ_ID, NAME)                              \
     HIPQUANT_MATVEC_Q8_1_BATCHES(MMVQ, NAME) HIPQUANT_MATVEC_F32_BATCHES(MMVF, NAME)                     \
-    HIPQUANT_MATMUL_TILINGS(MMQ, NAME) HIPQUANT_MATMUL_TILINGS(MMQ_DOT4, NAME) MMVQ_ID(NAME)
+    HIPQUANT_MATMUL_TILINGS(MMQ, NAME) HIPQUANT_MATMUL_TILINGS(MMQ_DOT4, NAME) MMVQ_ID(NAME) MMQ_ID(NAME)
 
 #define HIPQUANT_STRINGIFY_(x) #x
 #define HIPQUANT_STRINGIFY(x) HIPQUANT_STRINGIFY_(x)
@@ -51,12 +56,15 @@ struct ResolvedKernel;
 
 namespace hipquant::quant {
 
-// Every kernel, in one order: the three singles, then per type of the table
+// Every kernel, in one order: the singles, then per type of the table
 // its four conversions, then per weight format its products.
 enum class KernelId : std::uint16_t {
     quantize_q8_1,
     sum_k_slices,
     bench_stream_read,
+    moe_group,
+    moe_gather,
+    moe_scatter,
 #define HIPQUANT_CONV(OP, TO, NAME) OP##_##TO##_##NAME,
 #define HIPQUANT_X(NAME, id, elems, bytes, block, weight, act, kern) HIPQUANT_CONVERSIONS(HIPQUANT_CONV, NAME)
     HIPQUANT_QUANT_TYPES(HIPQUANT_X)
@@ -67,8 +75,10 @@ enum class KernelId : std::uint16_t {
 #define HIPQUANT_MMQ(NAME, TILING) mul_mat_q8_1_##NAME##_##TILING,
 #define HIPQUANT_MMQ_DOT4(NAME, TILING) mul_mat_q8_1_dot4_##NAME##_##TILING,
 #define HIPQUANT_MMVQ_ID(NAME) mul_mat_vec_id_q8_1_##NAME,
-#define HIPQUANT_X(NAME) \
-    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, NAME)
+#define HIPQUANT_MMQ_ID(NAME) mul_mat_id_q8_1_##NAME,
+#define HIPQUANT_X(NAME)                                                                                  \
+    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, \
+                      HIPQUANT_MMQ_ID, NAME)
     HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMVQ
@@ -76,6 +86,7 @@ enum class KernelId : std::uint16_t {
 #undef HIPQUANT_MMQ
 #undef HIPQUANT_MMQ_DOT4
 #undef HIPQUANT_MMVQ_ID
+#undef HIPQUANT_MMQ_ID
     count
 };
 inline constexpr std::size_t kKernelCount = static_cast<std::size_t>(KernelId::count);
@@ -91,6 +102,9 @@ inline constexpr KernelInfo kKernels[] = {
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_QUANTIZE_Q8_1), nullptr, 0},
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_SUM_K_SLICES), nullptr, 0},
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_BENCH_STREAM_READ), nullptr, 0},
+    {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MOE_GROUP), nullptr, 0},
+    {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MOE_GATHER), nullptr, 0},
+    {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MOE_SCATTER), nullptr, 0},
 #define HIPQUANT_SYMBOL_dequantize HIPQUANT_SYMBOL_DEQUANTIZE
 #define HIPQUANT_SYMBOL_get_rows HIPQUANT_SYMBOL_GET_ROWS
 #define HIPQUANT_CONV(OP, TO, NAME) {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_##OP(TO, NAME)), nullptr, 0},
@@ -115,11 +129,16 @@ inline constexpr KernelInfo kKernels[] = {
 #define HIPQUANT_MMVQ_ID(NAME)                                                            \
     {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)),                          \
      HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)) "_geometry", sizeof(MatVecGeometry)},
-#define HIPQUANT_X(NAME) \
-    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, NAME)
+#define HIPQUANT_MMQ_ID(NAME)                                                             \
+    {HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_ID(NAME)),                              \
+     HIPQUANT_SYMBOL_NAME(HIPQUANT_SYMBOL_MUL_MAT_ID(NAME)) "_geometry", sizeof(MatMulGeometry)},
+#define HIPQUANT_X(NAME)                                                                                  \
+    HIPQUANT_PRODUCTS(HIPQUANT_MMVQ, HIPQUANT_MMVF, HIPQUANT_MMQ, HIPQUANT_MMQ_DOT4, HIPQUANT_MMVQ_ID, \
+                      HIPQUANT_MMQ_ID, NAME)
     HIPQUANT_WEIGHT_FORMATS(HIPQUANT_X)
 #undef HIPQUANT_X
 #undef HIPQUANT_MMVQ_ID
+#undef HIPQUANT_MMQ_ID
 #undef HIPQUANT_MMV
 #undef HIPQUANT_MMVQ
 #undef HIPQUANT_MMVF
@@ -142,7 +161,7 @@ static_assert(0 HIPQUANT_MATMUL_TILINGS(HIPQUANT_X, _) == kMatMulTilings, "a ker
 // kernels.cpp ties every enumerator to these.
 inline constexpr std::size_t kConversionsPerType = 4;
 inline constexpr std::size_t kMatMulTilingCount = kMatMulTilings;
-inline constexpr std::size_t kProductsPerFormat = kMaxMatVecBatch + kMaxMatVecF32Batch + 2 * kMatMulTilingCount + 1;
+inline constexpr std::size_t kProductsPerFormat = kMaxMatVecBatch + kMaxMatVecF32Batch + 2 * kMatMulTilingCount + 2;
 inline constexpr std::size_t kFirstConversion = static_cast<std::size_t>(KernelId::dequantize_f32_F32);
 inline constexpr std::size_t kFirstProduct = kFirstConversion + kConversionsPerType * kQuantTypeCount;
 
@@ -172,6 +191,11 @@ constexpr KernelId mul_mat_kernel(QuantType type, int tiling, bool integer_dot) 
 constexpr KernelId mul_mat_vec_id_kernel(QuantType type) {
     return static_cast<KernelId>(kFirstProduct + kProductsPerFormat * weight_format_index(type) + kMaxMatVecBatch +
                                  kMaxMatVecF32Batch + 2 * kMatMulTilingCount);
+}
+
+// The grouped expert mat-mat.
+constexpr KernelId mul_mat_id_kernel(QuantType type) {
+    return static_cast<KernelId>(static_cast<std::size_t>(mul_mat_vec_id_kernel(type)) + 1);
 }
 
 constexpr const char* kernel_name(KernelId id) { return kKernels[static_cast<std::size_t>(id)].name; }
