@@ -122,9 +122,9 @@ void print_usage(std::FILE* out) {
                  "                    Qwen3-30B-A3B's shapes (128 experts, top 8; 768x2048 gate/up and 2048x768\n"
                  "                    down with a row per slot; Q4_K and Q8_0) and gpt-oss-20b's (32 experts,\n"
                  "                    top 4, 2880x2880 MXFP4), for 1, 8, 32 and 512 tokens; section \"experts\",\n"
-                 "                    batch = tokens, path idKofN (/s: a row per slot), bytes = the experts the\n"
-                 "                    router ids touch (averaged over 16 random id sets) + activations, tflops =\n"
-                 "                    2 x tokens x top_k x rows x cols / op_us\n"
+                 "                    batch = tokens, path idKofN (/s: a row per slot; g: the grouped path),\n"
+                 "                    bytes = the experts the router ids touch (averaged over 16 random id\n"
+                 "                    sets) + activations, tflops = 2 x tokens x top_k x rows x cols / op_us\n"
                  "  --json FILE       write the results as JSON\n"
                  "  --csv FILE        write the results as CSV\n"
                  "  -h, --help        this text\n"
@@ -578,7 +578,11 @@ void run_expert_case(Section& sec, const std::vector<hq::QuantizedExperts>& copi
     row.rows = c.rows;
     row.cols = c.cols;
     row.batch = tokens;
-    row.path = "id" + std::to_string(c.top_k) + "of" + std::to_string(c.experts) + (c.per_slot ? "/s" : "");
+    // idKofN, /s a row per slot, g the grouped path (else a mat-vec per pair).
+    const bool grouped =
+        std::string(copies.front().product_kernel(tokens, c.top_k)).find("mul_mat_id") != std::string::npos;
+    row.path = "id" + std::to_string(c.top_k) + "of" + std::to_string(c.experts) + (c.per_slot ? "/s" : "") +
+               (grouped ? "g" : "");
     row.op_us = row.kernel_us = op_us;
     row.kernel_timing = "op";
     row.weight_bytes = static_cast<std::size_t>(touched * static_cast<double>(copies.front().expert_size_in_bytes()));

@@ -103,6 +103,10 @@ QuantizedExperts::Plan QuantizedExperts::plan(std::size_t tokens, std::size_t x_
     return p;
 }
 
+const char* QuantizedExperts::product_kernel(std::size_t tokens, std::size_t top_k, ExpertPath path) const {
+    return kernel_name(plan(tokens, 1, top_k, path).grouped ? mul_mat_id_kernel(type_) : mul_mat_vec_id_kernel(type_));
+}
+
 std::size_t QuantizedExperts::workspace_bytes(std::size_t tokens, std::size_t x_slots, std::size_t top_k,
                                               ExpertPath path) const {
     return plan(tokens, x_slots, top_k, path).total;

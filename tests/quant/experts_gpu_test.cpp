@@ -174,6 +174,10 @@ TEST_F(GpuTest, ExpertProductShapesAreChecked) {
     HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), 0, 2, ids.span(), 2, y.span(), s), "0 tokens and top_k 2");
     hq::Workspace small(device(), experts.workspace_bytes(2, 2, 2) - 1);
     HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), 2, 2, ids.span(), 2, y.span(), s, small), "the workspace has");
+    // kAuto groups where the pairs outnumber the experts.
+    EXPECT_STREQ(experts.product_kernel(2, 2), "hq_mul_mat_vec_id_q8_1_Q8_0");
+    EXPECT_STREQ(experts.product_kernel(3, 2), "hq_mul_mat_id_q8_1_Q8_0");
+    EXPECT_STREQ(experts.product_kernel(3, 2, hq::ExpertPath::kPerPair), "hq_mul_mat_vec_id_q8_1_Q8_0");
     const std::vector<std::uint8_t> bytes(10);
     HQ_EXPECT_ERROR(hq::QuantizedExperts::load(device(), hq::QuantType::Q8_0, bytes.data(), bytes.size(), kExperts,
                                                kRows, kCols),

@@ -68,6 +68,9 @@ public:
     void mul_mat_id(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                     DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y, hipStream_t stream,
                     IdCheck check = IdCheck::kReport, ExpertPath path = ExpertPath::kAuto) const;
+    // The product kernel such a mul_mat_id runs (the expert-indexed mat-vec
+    // or the grouped mat-mat): for profiles and logs.
+    const char* product_kernel(std::size_t tokens, std::size_t top_k, ExpertPath path = ExpertPath::kAuto) const;
     // Bytes of Workspace such a mul_mat_id takes.
     std::size_t workspace_bytes(std::size_t tokens, std::size_t x_slots, std::size_t top_k,
                                 ExpertPath path = ExpertPath::kAuto) const;
