@@ -89,6 +89,7 @@ typedef struct hq_device hq_device;           /* one GPU and its stream */
 typedef struct hq_buffer hq_buffer;           /* owned device memory */
 typedef struct hq_weight hq_weight;           /* a quantized rows x cols weight matrix on a device */
 typedef struct hq_workspace hq_workspace;     /* device scratch for one stream's calls */
+typedef struct hq_experts hq_experts;         /* a mixture-of-experts tensor [experts, rows, cols] on a device */
 typedef struct hq_activations hq_activations; /* activations quantized once to Q8_1 */
 typedef struct hq_gguf hq_gguf;               /* a GGUF file, memory-mapped */
 
@@ -200,6 +201,25 @@ HQ_API hq_status hq_weight_dequantize(const hq_weight* weight, float* out, void*
  * to report an index out of range (HQ_ERROR_INVALID_VALUE). */
 HQ_API hq_status hq_weight_get_rows(const hq_weight* weight, const int32_t* indices, size_t n_indices, float* out,
                                     void* stream, hq_workspace* ws);
+
+/* --- Expert products (mixture of experts) ------------------------------- */
+
+/* Uploads a GGUF expert tensor: n_bytes = experts * rows *
+ * hq_type_row_bytes(type, cols), expert e's rows x cols after expert e - 1's. */
+HQ_API hq_status hq_experts_load(const hq_device* device, uint32_t type_id, const void* host_bytes, size_t n_bytes,
+                                 size_t experts, size_t rows, size_t cols, hq_experts** out);
+HQ_API hq_status hq_experts_free(hq_experts* experts);
+/* Bytes of workspace an hq_experts_mul_mat_id of these sizes takes. */
+HQ_API hq_status hq_experts_workspace_bytes(const hq_experts* experts, size_t tokens, size_t x_slots, size_t top_k,
+                                            size_t* bytes);
+/* y[t][s] = W[ids[t][s]] x[t][s'] for t < tokens, s < top_k (device,
+ * row-major): x tokens x x_slots x cols f32, x_slots 1 (s' = 0) or top_k
+ * (s' = s); ids tokens x top_k int32, checked on the device; y tokens x
+ * top_k x rows. An id outside [0, experts) zeroes its row and, unless
+ * `stream` is capturing a graph, the call waits and returns
+ * HQ_ERROR_INVALID_VALUE naming it. Scratch as for hq_weight_matmul. */
+HQ_API hq_status hq_experts_mul_mat_id(const hq_experts* experts, const float* x, size_t tokens, size_t x_slots,
+                                       const int32_t* ids, size_t top_k, float* y, void* stream, hq_workspace* ws);
 
 /* --- Activations -------------------------------------------------------- */
 

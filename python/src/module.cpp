@@ -16,6 +16,7 @@
 #include "dlpack.hpp"
 #include "hipquant/gguf/gguf.hpp"
 #include "hipquant/gguf/upload.hpp"
+#include "hipquant/quant/experts.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/runtime/event.hpp"
@@ -303,6 +304,52 @@ ArrayPtr weight_get_rows(const hq::QuantizedTensor& w, const py::object& indices
     return y;
 }
 
+// ---- Expert products ------------------------------------------------------------
+// Whether the imported tensor is compact row-major.
+bool row_major(const Imported& t) {
+    const auto strides = t.strides();
+    std::int64_t expect = 1;
+    for (int i = t.tensor().ndim - 1; i >= 0; --i) {
+        if (t.tensor().shape[i] != 1 && strides[static_cast<std::size_t>(i)] != expect) return false;
+        expect *= t.tensor().shape[i];
+    }
+    return true;
+}
+
+// y[t][s] = experts[ids[t][s]] x[t] (x [tokens, cols]) or x[t][s] (x
+// [tokens, top_k, cols]); ids [tokens, top_k] int32; both row-major.
+ArrayPtr experts_mul_mat_id(const hq::QuantizedExperts& w, const py::object& x, const py::object& ids,
+                            const py::object& stream_arg) {
+    release_done();
+    const hipStream_t stream = stream_of(stream_arg, w.device());
+    Imported xi(x, stream, w.device(), "mul_mat_id");
+    xi.require(dl::kFloat, 32, "mul_mat_id: x", "float32");
+    Imported ii(ids, stream, w.device(), "mul_mat_id");
+    ii.require(dl::kInt, 32, "mul_mat_id: ids", "int32");
+    const dl::Tensor& it = ii.tensor();
+    const dl::Tensor& xt = xi.tensor();
+    if (it.ndim != 2 || !row_major(ii)) fail("mul_mat_id: ids must be a row-major [tokens, top_k] array");
+    const auto tokens = static_cast<std::size_t>(it.shape[0]), top_k = static_cast<std::size_t>(it.shape[1]);
+    if ((xt.ndim != 2 && xt.ndim != 3) || !row_major(xi))
+        fail("mul_mat_id: x must be a row-major [tokens, cols] or [tokens, top_k, cols] array");
+    const std::size_t x_slots = xt.ndim == 3 ? static_cast<std::size_t>(xt.shape[1]) : 1;
+    if (static_cast<std::size_t>(xt.shape[0]) != tokens)
+        fail("mul_mat_id: x has " + std::to_string(xt.shape[0]) + " tokens but ids has " + std::to_string(tokens));
+    const std::size_t x_values = tokens * x_slots * static_cast<std::size_t>(xt.shape[xt.ndim - 1]);
+    auto y = new_array(w.device(),
+                       {static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(top_k),
+                        static_cast<std::int64_t>(w.rows())},
+                       kF32);
+    if (tokens > 0 && top_k > 0)  // waits for `stream` to check the ids
+        w.mul_mat_id(DeviceSpan<const float>::wrap(xi.data<const float>(), x_values), tokens, x_slots,
+                     DeviceSpan<const std::int32_t>::wrap(ii.data<const std::int32_t>(), tokens * top_k), top_k,
+                     span_of<float>(*y), stream);
+    y->ready.record(stream);
+    xi.keep_until_done(stream);
+    ii.keep_until_done(stream);
+    return y;
+}
+
 // ---- Host buffers -------------------------------------------------------------
 using F32Array = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
@@ -420,6 +467,35 @@ PYBIND11_MODULE(_hipquant, m) {
             const auto v = w.to_host_bytes();
             return py::bytes(reinterpret_cast<const char*>(v.data()), v.size());
         });
+
+    py::class_<hq::QuantizedExperts>(m, "Experts")
+        .def_static(
+            "load",
+            [](const RocmDevice& d, const std::string& type, const py::buffer& data, std::size_t experts,
+               std::size_t rows, std::size_t cols) {
+                const std::string bytes = buffer_bytes(data);
+                return hq::QuantizedExperts::load(d, hq::parse_quant_type(type), bytes.data(), bytes.size(), experts,
+                                                  rows, cols);
+            },
+            py::arg("device"), py::arg("type"), py::arg("data"), py::arg("experts"), py::arg("rows"), py::arg("cols"))
+        .def_static(
+            "quantize",
+            [](const RocmDevice& d, const std::string& type, const F32Array& values) {
+                if (values.ndim() != 3)
+                    fail("Experts.quantize: expected a 3-D float32 array [experts, rows, cols], got " +
+                         std::to_string(values.ndim()) + " dimensions");
+                return hq::QuantizedExperts::quantize(d, hq::parse_quant_type(type), values.data(),
+                                                      static_cast<std::size_t>(values.shape(0)),
+                                                      static_cast<std::size_t>(values.shape(1)),
+                                                      static_cast<std::size_t>(values.shape(2)));
+            },
+            py::arg("device"), py::arg("type"), py::arg("values"))
+        .def_property_readonly("type", [](const hq::QuantizedExperts& w) { return hq::quant_type_name(w.type()); })
+        .def_property_readonly("experts", &hq::QuantizedExperts::experts)
+        .def_property_readonly("rows", &hq::QuantizedExperts::rows)
+        .def_property_readonly("cols", &hq::QuantizedExperts::cols)
+        .def("mul_mat_id", &experts_mul_mat_id, py::arg("x"), py::arg("ids"), py::kw_only(),
+             py::arg("stream") = py::none());
 
     py::module_ ref = m.def_submodule("reference", "The CPU reference (the oracle the GPU kernels are tested against)");
     ref.def(

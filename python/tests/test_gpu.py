@@ -51,6 +51,37 @@ def test_matmul_equals_torch(dev, qtype, batch):
     check_product(w, dev, x, y)
 
 
+@pytest.mark.parametrize("qtype", ["Q4_K", "Q8_0", "MXFP4"])
+@pytest.mark.parametrize("tokens,top_k,per_slot", [(1, 8, False), (5, 2, True), (64, 4, False)])
+def test_experts_equal_torch(dev, qtype, tokens, top_k, per_slot):
+    rng = np.random.default_rng(tokens * 10 + top_k)
+    n_experts, rows, cols = 8, 96, 512
+    values = rng.standard_normal((n_experts, rows, cols)).astype(np.float32)
+    e = hipquant.Experts.quantize(dev, qtype, values)
+    assert (e.experts, e.rows, e.cols, e.type) == (n_experts, rows, cols, qtype)
+    ids = torch.from_numpy(rng.integers(0, n_experts, (tokens, top_k)).astype(np.int32)).cuda()
+    x = torch.randn(tokens, top_k, cols, device="cuda") if per_slot else torch.randn(tokens, cols, device="cuda")
+    y = torch.from_dlpack(e.mul_mat_id(x, ids))
+    assert tuple(y.shape) == (tokens, top_k, rows)
+    wd = torch.from_numpy(hipquant.reference.dequantize(
+        qtype, hipquant.reference.quantize(qtype, values.reshape(-1, cols)), n_experts * rows, cols)).cuda().double()
+    wd = wd.reshape(n_experts, rows, cols)
+    xs = x if per_slot else x[:, None, :].expand(tokens, top_k, cols)
+    xq = q8_1_decoded(xs.reshape(-1, cols)).double().reshape(tokens, top_k, cols)
+    w_sel = wd[ids.long()]  # [tokens, top_k, rows, cols]
+    ref = torch.einsum("tkrc,tkc->tkr", w_sel, xq)
+    bound = 1e-4 * torch.einsum("tkrc,tkc->tkr", w_sel.abs(), xq.abs()) + 1e-6
+    err = (y.double() - ref).abs()
+    assert bool((err <= bound).all()), f"max error {err.max().item()} over bound"
+
+
+def test_experts_bad_id_is_an_error(dev):
+    e = hipquant.Experts.quantize(dev, "Q4_0", np.ones((2, 32, 64), np.float32))
+    ids = torch.tensor([[0, 2]], dtype=torch.int32, device="cuda")
+    with pytest.raises(hipquant.Error, match=r"ids\[0\]\[1\] = 2 is not an expert of 2"):
+        e.mul_mat_id(torch.ones(1, 64, device="cuda"), ids)
+
+
 def test_exchange_is_zero_copy(dev):
     w = hipquant.Weight.quantize(dev, "Q8_0", np.ones((64, 256), np.float32))
     big = torch.randn(20, 512, device="cuda")

@@ -10,6 +10,7 @@
 
 #include "hipquant/gguf/gguf.hpp"
 #include "hipquant/hipquant.h"
+#include "hipquant/quant/experts.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/quant/workspace.hpp"
 #include "hipquant/runtime/device.hpp"
@@ -24,6 +25,9 @@ struct hq_buffer {
 };
 struct hq_weight {
     hipquant::quant::QuantizedTensor tensor;
+};
+struct hq_experts {
+    hipquant::quant::QuantizedExperts experts;
 };
 struct hq_workspace {
     hipquant::quant::Workspace workspace;

@@ -209,6 +209,47 @@ hq_status hq_weight_get_rows(const hq_weight* weight, const int32_t* indices, si
     });
 }
 
+hq_status hq_experts_load(const hq_device* device, uint32_t type_id, const void* host_bytes, size_t n_bytes,
+                          size_t experts, size_t rows, size_t cols, hq_experts** out) {
+    return create(__func__, out, "out", [&] {
+        const RocmDevice& d = device_of(device);
+        require_pointer(host_bytes, "host_bytes");
+        require_nonzero(experts, "experts");
+        require_matrix_bytes(type_id, checked_product(experts, rows, "experts x rows"), cols, n_bytes, "n_bytes");
+        return quant::QuantizedExperts::load(d, quant::quant_type_from_id(type_id), host_bytes, n_bytes, experts,
+                                             rows, cols);
+    });
+}
+
+hq_status hq_experts_free(hq_experts* experts) {
+    delete experts;
+    return HQ_OK;
+}
+
+hq_status hq_experts_workspace_bytes(const hq_experts* experts, size_t tokens, size_t x_slots, size_t top_k,
+                                     size_t* bytes) {
+    return guard(__func__, [&] {
+        deref(bytes, "bytes") = deref(experts, "experts").experts.workspace_bytes(tokens, x_slots, top_k);
+    });
+}
+
+hq_status hq_experts_mul_mat_id(const hq_experts* experts, const float* x, size_t tokens, size_t x_slots,
+                                const int32_t* ids, size_t top_k, float* y, void* stream, hq_workspace* ws) {
+    return guard(__func__, [&] {
+        const quant::QuantizedExperts& e = deref(experts, "experts").experts;
+        require_nonzero(tokens, "tokens");
+        require_nonzero(top_k, "top_k");
+        const std::size_t pairs = checked_product(tokens, top_k, "tokens x top_k");
+        const auto xs = device_span(x, checked_product(checked_product(tokens, x_slots, "tokens x x_slots"), e.cols(),
+                                                       "tokens x x_slots x cols"),
+                                    "x");
+        const auto is = device_span(ids, pairs, "ids");
+        const auto ys = device_span(y, checked_product(pairs, e.rows(), "tokens x top_k x rows"), "y");
+        const hipStream_t s = stream_or_default(stream, e.device());
+        with_workspace(ws, [&](auto&... w) { e.mul_mat_id(xs, tokens, x_slots, is, top_k, ys, s, w...); });
+    });
+}
+
 hq_status hq_quantize_q8_1(const hq_device* device, const float* x, size_t rows, size_t cols, void* y,
                            void* stream) {
     return guard(__func__, [&] {
