@@ -131,6 +131,12 @@ enum class MatVecInput {
 // w x for a seeded batch of activations; y is poisoned with NaN first.
 CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std::size_t batch, MatVecInput input,
                           std::uint32_t seed);
+// The expert products of `type` (QuantizedExperts::mul_mat_id) on seeded
+// experts and activations, a line per path (per pair, grouped) named by
+// the kernel it runs: 5 experts of `rows` x `cols`, 9 tokens x top 3 with
+// a row per slot, one expert chosen twice by a token and one by none.
+std::vector<CheckResult> check_experts(const RocmDevice& device, quant::QuantType type, std::size_t rows,
+                                       std::size_t cols, std::uint32_t seed);
 
 // --- The whole self-test. ---
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "hipquant/quant/experts.hpp"
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
@@ -155,6 +156,47 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
     return r;
 }
 
+std::vector<CheckResult> check_experts(const RocmDevice& device, hq::QuantType type, std::size_t rows,
+                                       std::size_t cols, std::uint32_t seed) {
+    constexpr std::size_t kExperts = 5, kTokens = 9, kTopK = 3, kPairs = kTokens * kTopK;
+    const auto values = random_values(kExperts * rows * cols, seed);
+    const auto bytes = hq::reference::quantize_matrix(type, values.data(), kExperts * rows, cols);
+    const auto decoded = hq::reference::dequantize_matrix(type, bytes.data(), kExperts * rows, cols);
+    const auto experts = hq::QuantizedExperts::load(device, type, bytes.data(), bytes.size(), kExperts, rows, cols);
+    const auto x = random_values(kPairs * cols, seed + 1);
+    const auto xq = q8_1_decoded(x, kPairs, cols);
+    std::vector<std::int32_t> ids(kPairs);
+    for (std::size_t p = 0; p < kPairs; ++p) ids[p] = static_cast<std::int32_t>((2 * p + p / kTopK) % (kExperts - 1));
+    // Pair p's reference: its expert's rows times its activation row.
+    MatVecReference ref;
+    ref.batch = kPairs;
+    ref.rows = rows;
+    for (std::size_t p = 0; p < kPairs; ++p) {
+        const std::size_t e = static_cast<std::size_t>(ids[p]);
+        const auto one = mat_vec_reference(decoded.data() + e * rows * cols, xq.data() + p * cols, rows, cols, 1,
+                                           values.data() + e * rows * cols, x.data() + p * cols);
+        ref.y.insert(ref.y.end(), one.y.begin(), one.y.end());
+        ref.magnitude.insert(ref.magnitude.end(), one.magnitude.begin(), one.magnitude.end());
+        ref.unquantized.insert(ref.unquantized.end(), one.unquantized.begin(), one.unquantized.end());
+        ref.quantization_bound.insert(ref.quantization_bound.end(), one.quantization_bound.begin(),
+                                      one.quantization_bound.end());
+    }
+    const auto dx = device.memcpy_stod(x);
+    const auto dids = device.memcpy_stod(ids);
+    std::vector<CheckResult> out;
+    for (const auto path : {hq::ExpertPath::kPerPair, hq::ExpertPath::kGrouped}) {
+        auto dy = device.alloc<float>(kPairs * rows);
+        device.memcpy_htod(std::vector<float>(kPairs * rows, std::nanf("")), dy.span());
+        experts.mul_mat_id(dx.span(), kTokens, kTopK, dids.span(), kTopK, dy.span(), device.stream(),
+                           hq::IdCheck::kReport, path);
+        CheckResult r = compare_mat_vec(experts.product_kernel(kTokens, kTopK, path), device.memcpy_dtov(dy), ref);
+        r.detail = shape_seed(hq::quant_type_name(type), rows, cols, seed) + ", " + std::to_string(kExperts) +
+                   " experts, " + std::to_string(kTokens) + " tokens x top " + std::to_string(kTopK) + ": " + r.detail;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 DeviceReport describe(const RocmDevice& device) {
     DeviceReport d;
     d.ordinal = device.ordinal();
@@ -262,6 +304,12 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
                     emit(failed(kernel, e));
                 }
             }
+        }
+        // The expert products, both paths.
+        try {
+            for (auto& r : check_experts(device, info.type, kRows, awkward_cols(info), seed++)) emit(std::move(r));
+        } catch (const std::exception& e) {
+            emit(failed(hq::kernel_name(hq::mul_mat_vec_id_kernel(info.type)), e));
         }
         // One kernel serves every batch on the f32 path: one line for all.
         try {

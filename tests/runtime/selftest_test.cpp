@@ -132,14 +132,14 @@ TEST_F(GpuTest, SelftestPassesEveryLineAndCatchesAnInjectedFault) {
     EXPECT_EQ(injected, faults.size()) << "every injected fault names a line";
     // Every kernel family is covered: quantize, 2 dequantize per weight type,
     // 8 Q8_1 batches of the mat-vec range (some run the skinny mat-mat
-    // kernel, as the tuning table says) and one f32 mat-vec per mat-vec type, the
-    // mat-mat kernel on both tile products in its four tilings per mat-mat
-    // type.
+    // kernel, as the tuning table says), one f32 mat-vec and the two expert
+    // product paths per mat-vec type, the mat-mat kernel on both tile
+    // products in its four tilings per mat-mat type.
     std::size_t want = 1;
     for (const auto& info : hq::kQuantTypes) {
         if (!info.can_be_weight) continue;
         if (info.has_kernel(hq::kKernelDequantize)) want += 2;
-        if (info.has_kernel(hq::kKernelMulMatVec)) want += hq::kMaxMatVecBatch + 1;
+        if (info.has_kernel(hq::kKernelMulMatVec)) want += hq::kMaxMatVecBatch + 1 + 2;  // + the expert paths
         if (info.has_kernel(hq::kKernelMulMat)) want += 2 * hq::kMatMulTilingCount;
     }
     EXPECT_EQ(results.size(), want);
@@ -150,5 +150,7 @@ TEST_F(GpuTest, SelftestPassesEveryLineAndCatchesAnInjectedFault) {
     EXPECT_EQ(names.count("hq_mul_mat_vec_f32_Q5_K"), 1u);
     EXPECT_EQ(names.count("hq_mul_mat_q8_1_Q6_K_wide"), 1u);
     EXPECT_EQ(names.count("hq_mul_mat_q8_1_dot4_Q2_K_narrow"), 1u);
+    EXPECT_EQ(names.count("hq_mul_mat_vec_id_q8_1_IQ4_XS"), 1u);
+    EXPECT_EQ(names.count("hq_mul_mat_id_q8_1_MXFP4"), 1u);
     if (!faults.empty()) std::printf("injected faults in this build: %zu (caught above)\n", faults.size());
 }
