@@ -208,6 +208,10 @@ HQ_API hq_status hq_weight_get_rows(const hq_weight* weight, const int32_t* indi
  * hq_type_row_bytes(type, cols), expert e's rows x cols after expert e - 1's. */
 HQ_API hq_status hq_experts_load(const hq_device* device, uint32_t type_id, const void* host_bytes, size_t n_bytes,
                                  size_t experts, size_t rows, size_t cols, hq_experts** out);
+/* Uploads expert tensor `name` of an open GGUF file (3-D: cols = dims[0],
+ * rows = dims[1], experts = dims[2]). The file may be closed afterwards. */
+HQ_API hq_status hq_experts_load_gguf(const hq_device* device, const hq_gguf* file, const char* name,
+                                      hq_experts** out);
 HQ_API hq_status hq_experts_free(hq_experts* experts);
 /* Bytes of workspace an hq_experts_mul_mat_id of these sizes takes. */
 HQ_API hq_status hq_experts_workspace_bytes(const hq_experts* experts, size_t tokens, size_t x_slots, size_t top_k,

@@ -559,5 +559,11 @@ PYBIND11_MODULE(_hipquant, m) {
             [](const hipquant::gguf::GgufFile& f, const RocmDevice& d, const std::string& name) {
                 return hipquant::gguf::upload(d, f.tensor(name));
             },
+            py::arg("device"), py::arg("name"))
+        .def(
+            "load_experts",
+            [](const hipquant::gguf::GgufFile& f, const RocmDevice& d, const std::string& name) {
+                return hipquant::gguf::upload_experts(d, f.tensor(name));
+            },
             py::arg("device"), py::arg("name"));
 }

@@ -221,6 +221,14 @@ hq_status hq_experts_load(const hq_device* device, uint32_t type_id, const void*
     });
 }
 
+hq_status hq_experts_load_gguf(const hq_device* device, const hq_gguf* file, const char* name, hq_experts** out) {
+    return create(__func__, out, "out", [&] {
+        const RocmDevice& d = device_of(device);
+        require_pointer(name, "name");
+        return gguf::upload_experts(d, deref(file, "file").file.tensor(name));
+    });
+}
+
 hq_status hq_experts_free(hq_experts* experts) {
     delete experts;
     return HQ_OK;

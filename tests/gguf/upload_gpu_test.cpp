@@ -74,3 +74,44 @@ TEST_F(GpuTest, UnsupportedTypesBesideQ4KRefuseUploadQ4KMultiplies) {
     const auto r = hipquant::selftest::compare_mat_vec("matmul " + info.name, device().memcpy_dtov(y), ref);
     EXPECT_TRUE(r.passed) << r.detail;
 }
+
+// A 3-D expert tensor [cols, rows, experts] becomes QuantizedExperts whose
+// product picks each expert's rows of the file; 2-D tensors are upload's.
+TEST_F(GpuTest, ExpertTensorsUploadAsExperts) {
+    const std::size_t experts = 3, rows = 4, cols = 256;
+    const auto values = hipquant::selftest::random_values(experts * rows * cols, 12);
+    const auto q = hq::reference::quantize_matrix(hq::QuantType::IQ4_XS, values.data(), experts * rows, cols);
+    hipquant::gguf::GgufWriter writer;
+    writer.add_tensor("blk.0.ffn_gate_exps.weight", hq::QuantType::IQ4_XS, {cols, rows, experts}, q);
+    writer.add_tensor("flat", hq::QuantType::IQ4_XS, {cols, rows},
+                      std::vector<std::uint8_t>(q.begin(), q.begin() + static_cast<std::ptrdiff_t>(q.size() / experts)));
+    const auto bytes = writer.to_bytes();
+    const auto file = hipquant::gguf::GgufFile::from_memory(bytes.data(), bytes.size(), "experts.gguf");
+
+    const auto& info = file.tensor("blk.0.ffn_gate_exps.weight");
+    const auto e = hipquant::gguf::upload_experts(device(), info);
+    EXPECT_EQ(e.experts(), experts);
+    EXPECT_EQ(e.rows(), rows);
+    EXPECT_EQ(e.cols(), cols);
+    HQ_EXPECT_ERROR(hipquant::gguf::upload_experts(device(), file.tensor("flat")),
+                    "tensor 'flat' has shape [256, 4]; expert tensors are 3-D");
+
+    // Token 0 takes expert 2, then 0: the file's rows 8..11 and 0..3.
+    const std::vector<std::int32_t> ids = {2, 0};
+    const auto x = hipquant::selftest::random_values(cols, 13);
+    const auto dx = device().memcpy_stod(x);
+    const auto dids = device().memcpy_stod(ids);
+    auto y = device().alloc<float>(2 * rows);
+    e.mul_mat_id(dx.span(), 1, 1, dids.span(), 2, y.span(), device().stream());
+    const auto got = device().memcpy_dtov(y);
+    const auto wq = hq::reference::dequantize_matrix(hq::QuantType::IQ4_XS, info.data, experts * rows, cols);
+    const auto xq = hipquant::selftest::q8_1_decoded(x, 1, cols);
+    for (std::size_t s = 0; s < 2; ++s) {
+        const float* expert = wq.data() + static_cast<std::size_t>(ids[s]) * rows * cols;
+        const auto ref = hipquant::selftest::mat_vec_reference(expert, xq.data(), rows, cols, 1);
+        const std::vector<float> part(got.begin() + static_cast<std::ptrdiff_t>(s * rows),
+                                      got.begin() + static_cast<std::ptrdiff_t>((s + 1) * rows));
+        const auto r = hipquant::selftest::compare_mat_vec("expert " + std::to_string(ids[s]), part, ref);
+        EXPECT_TRUE(r.passed) << r.detail;
+    }
+}
