@@ -54,11 +54,12 @@ __device__ __forceinline__ std::uint32_t funnel_shift_right(std::uint32_t lo, st
 __device__ __forceinline__ std::uint32_t lookup16(std::uint32_t t0, std::uint32_t t1, std::uint32_t t2, std::uint32_t t3,
                                                   std::uint32_t x) {
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
-    // __byte_perm's selector: four nibbles, 3 bits each used.
-    const std::uint32_t pair = x | (x >> 4);                          // nibbles 0, 1 in byte 0; 2, 3 in byte 2
+    // __byte_perm's selector: four nibbles, 3 bits of each naming a byte
+    // (bit 3 cleared: PRMT's sign-replicate flag).
+    const std::uint32_t pair = x | (x >> 4);  // nibbles 0, 1 in byte 0; 2, 3 in byte 2
     const std::uint32_t sel = (pair & 0xffu) | ((pair >> 8) & 0xff00u);
-    const std::uint32_t lo = __byte_perm(t0, t1, sel);
-    const std::uint32_t hi = __byte_perm(t2, t3, sel);
+    const std::uint32_t lo = __byte_perm(t0, t1, sel & 0x7777u);
+    const std::uint32_t hi = __byte_perm(t2, t3, sel & 0x7777u);
     return __byte_perm(lo, hi, 0x3210u | ((sel & 0x8888u) >> 1));
 #elif defined(__AMDGCN__)
     // v_perm_b32's selector: four bytes; 0..7 pick a byte of {src0:src1}.
