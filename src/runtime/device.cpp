@@ -66,14 +66,15 @@ public:
 
 int context_ordinal(const DeviceContext& ctx) noexcept { return ctx.ordinal; }
 
-void device_free(DeviceContext& ctx, void* ptr) noexcept {
+void device_free(DeviceContext& ctx, void* ptr, void* stream) noexcept {
     hipError_t e = hipSetDevice(ctx.ordinal);
-    if (e == hipSuccess) e = hipFree(ptr);
+    if (e == hipSuccess) e = stream != nullptr ? hipFreeAsync(ptr, static_cast<hipStream_t>(stream)) : hipFree(ptr);
     if (e != hipSuccess) {
+        (void)hipGetLastError();
         std::lock_guard<std::mutex> lock(ctx.mutex);
         if (ctx.deferred_error.empty())
-            ctx.deferred_error = std::string("hipFree in ~DeviceMemory failed: ") + hipGetErrorName(e) + ": " +
-                                 hipGetErrorString(e);
+            ctx.deferred_error = std::string(stream != nullptr ? "hipFreeAsync" : "hipFree") +
+                                 " in ~DeviceMemory failed: " + hipGetErrorName(e) + ": " + hipGetErrorString(e);
     }
 }
 

@@ -8,6 +8,7 @@
 #include "gpu_test_util.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/runtime/device.hpp"
+#include "hipquant/runtime/stream.hpp"
 
 using hipquant::DeviceMemory;
 using hipquant::DeviceSpan;
@@ -81,6 +82,38 @@ TEST_F(GpuTest, RoundTripHostDeviceHost) {
     const auto back = device().memcpy_dtov(z);
     EXPECT_EQ(back[989], 489);
     EXPECT_EQ(back[990], 7);
+}
+
+// A buffer from the stream-ordered pool is usable on its stream, frees
+// itself there without waiting (in a graph too), and moves like any other.
+TEST_F(GpuTest, StreamOrderedBuffersFreeOnTheirStream) {
+    const hipquant::Stream stream(device());
+    std::vector<int> host(4096);
+    std::iota(host.begin(), host.end(), 3);
+    auto src = device().memcpy_stod(host);
+    {
+        auto tmp = device().alloc_async<int>(host.size(), stream.get());
+        EXPECT_EQ(tmp.size(), host.size());
+        HIPQUANT_CHECK(hipMemcpyAsync(tmp.data(), src.data(), src.size_bytes(), hipMemcpyDeviceToDevice, stream.get()));
+        std::vector<int> back(host.size());
+        HIPQUANT_CHECK(hipMemcpyAsync(back.data(), tmp.data(), tmp.size_bytes(), hipMemcpyDeviceToHost, stream.get()));
+        stream.synchronize();
+        EXPECT_EQ(back, host);
+        DeviceMemory<int> moved = std::move(tmp);  // the free moves with it
+        EXPECT_FALSE(tmp.valid());
+        EXPECT_EQ(moved.size(), host.size());
+    }  // hipFreeAsync on `stream`
+    EXPECT_EQ(device().alloc_async<int>(0, stream.get()).size(), 0u);
+    // Allocated and freed inside a capture: both are graph nodes.
+    const auto graph = hipquant::Graph::capture(stream.get(), [&](hipStream_t s) {
+        auto t = device().alloc_async<int>(host.size(), s);
+        HIPQUANT_CHECK(hipMemcpyAsync(t.data(), src.data(), src.size_bytes(), hipMemcpyDeviceToDevice, s));
+        HIPQUANT_CHECK(hipMemcpyAsync(src.data(), t.data(), t.size_bytes(), hipMemcpyDeviceToDevice, s));
+    });
+    graph.launch(stream.get());
+    stream.synchronize();
+    EXPECT_EQ(device().memcpy_dtov(src), host);
+    EXPECT_NO_THROW(device().check());  // no free failed
 }
 
 TEST_F(GpuTest, AllocatingMoreThanTheDeviceHasThrows) {

@@ -90,6 +90,17 @@ public:
         void* p = detail::device_alloc(*ctx_, detail::bytes_of<T>(n), "alloc");
         return DeviceMemory<T>(ctx_, static_cast<T*>(p), n);
     }
+    // Device memory for n values of T from the device's stream-ordered pool
+    // (hipMallocAsync / cudaMallocAsync), for work queued on `stream` after
+    // this call; the buffer frees itself with hipFreeAsync on `stream`,
+    // ordered after that work, without waiting (keep the stream alive until
+    // then). Neither the allocation nor the free waits, and both can be
+    // captured into a graph.
+    template <typename T>
+    DeviceMemory<T> alloc_async(std::size_t n, hipStream_t stream) const {
+        void* p = n > 0 ? alloc_async(detail::bytes_of<T>(n), stream) : nullptr;
+        return DeviceMemory<T>(ctx_, static_cast<T*>(p), n, static_cast<void*>(stream));
+    }
     // Zero-filled device memory (the memset is queued on stream()).
     template <typename T>
     DeviceMemory<T> alloc_zeros(std::size_t n) const {

@@ -15,9 +15,10 @@ namespace hipquant {
 class RocmDevice;
 namespace detail {
 class DeviceContext;
-// Frees `ptr` on the context's device. Never throws: a failure is recorded
-// in the context and reported by RocmDevice::check().
-void device_free(DeviceContext& ctx, void* ptr) noexcept;
+// Frees `ptr` on the context's device: with hipFree, or with stream
+// non-null hipFreeAsync on that stream (a hipStream_t). Never throws: a
+// failure is recorded in the context and reported by RocmDevice::check().
+void device_free(DeviceContext& ctx, void* ptr, void* stream) noexcept;
 int context_ordinal(const DeviceContext& ctx) noexcept;
 
 inline void check_slice(std::size_t offset, std::size_t len, std::size_t size) {
@@ -69,10 +70,12 @@ private:
 };
 
 // An owning device buffer of `size()` elements of T, allocated by
-// RocmDevice::alloc. Move-only: a copy would free the same memory twice
-// (copy explicitly with RocmDevice::memcpy_dtod). It keeps its device alive,
-// and frees with hipFree, which waits for all work queued on the device, so
-// the free is ordered after the buffer's last use on any stream.
+// RocmDevice::alloc (or alloc_async). Move-only: a copy would free the same
+// memory twice (copy explicitly with RocmDevice::memcpy_dtod). It keeps its
+// device alive. A buffer from alloc frees with hipFree, which waits for all
+// work queued on the device, so the free is ordered after the buffer's last
+// use on any stream; one from alloc_async(n, stream) frees with hipFreeAsync
+// on that stream, after the work queued there and without waiting.
 template <typename T>
 class DeviceMemory {
     static_assert(std::is_trivially_copyable_v<T>, "device buffers hold trivially copyable values");
@@ -89,7 +92,7 @@ public:
         return *this;
     }
     ~DeviceMemory() {
-        if (ctx_ && ptr_) detail::device_free(*ctx_, ptr_);
+        if (ctx_ && ptr_) detail::device_free(*ctx_, ptr_, free_stream_);
     }
 
     // False after a move (or default construction): using it then throws.
@@ -110,13 +113,15 @@ public:
 
 private:
     friend class RocmDevice;
-    DeviceMemory(std::shared_ptr<detail::DeviceContext> ctx, T* ptr, std::size_t count) noexcept
-        : ctx_(std::move(ctx)), ptr_(ptr), size_(count) {}
+    DeviceMemory(std::shared_ptr<detail::DeviceContext> ctx, T* ptr, std::size_t count,
+                 void* free_stream = nullptr) noexcept
+        : ctx_(std::move(ctx)), ptr_(ptr), size_(count), free_stream_(free_stream) {}
 
     void swap(DeviceMemory& other) noexcept {
         std::swap(ctx_, other.ctx_);
         std::swap(ptr_, other.ptr_);
         std::swap(size_, other.size_);
+        std::swap(free_stream_, other.free_stream_);
     }
     void require_valid() const {
         HIPQUANT_REQUIRE(ctx_ != nullptr, errc::invalid_value,
@@ -126,6 +131,7 @@ private:
     std::shared_ptr<detail::DeviceContext> ctx_;
     T* ptr_ = nullptr;
     std::size_t size_ = 0;
+    void* free_stream_ = nullptr;  // alloc_async's stream (a hipStream_t), freed on in order; null: hipFree
 };
 
 }  // namespace hipquant
