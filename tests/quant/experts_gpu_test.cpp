@@ -46,11 +46,11 @@ std::vector<std::int32_t> router_ids(std::size_t tokens, std::size_t top_k, std:
 struct Expected {
     std::vector<double> y, bound;
 };
-Expected expected_product(hq::QuantType type, const std::vector<std::uint8_t>& weights, std::size_t rows,
-                          std::size_t cols, const std::vector<float>& x, std::size_t tokens, std::size_t x_slots,
+// `decoded`: the experts' decoded weights, [experts][rows][cols].
+Expected expected_product(const std::vector<float>& decoded, std::size_t rows, std::size_t cols,
+                          const std::vector<float>& x, std::size_t tokens, std::size_t x_slots,
                           const std::vector<std::int32_t>& ids, std::size_t top_k) {
-    const std::size_t row_bytes = hq::row_size_bytes(type, cols);
-    std::vector<float> w_row(cols), xq_row(cols);
+    std::vector<float> xq_row(cols);
     std::vector<hq::BlockQ8_1> blocks(cols / hq::kQK);
     Expected e{std::vector<double>(tokens * top_k * rows), std::vector<double>(tokens * top_k * rows)};
     for (std::size_t t = 0; t < tokens; ++t) {
@@ -60,7 +60,7 @@ Expected expected_product(hq::QuantType type, const std::vector<std::uint8_t>& w
             ref::dequantize_row_q8_1(blocks.data(), xq_row.data(), cols);
             const auto expert = static_cast<std::size_t>(ids[t * top_k + s]);
             for (std::size_t r = 0; r < rows; ++r) {
-                ref::dequantize_row(type, weights.data() + (expert * rows + r) * row_bytes, w_row.data(), cols);
+                const float* w_row = decoded.data() + (expert * rows + r) * cols;
                 double sum = 0, mag = 0;
                 for (std::size_t c = 0; c < cols; ++c) {
                     sum += static_cast<double>(w_row[c]) * xq_row[c];
@@ -93,7 +93,9 @@ TEST_F(GpuTest, ExpertProductEqualsReference) {
         const std::size_t cols = hq::quant_type_info(type).block_elems == 32 ? 96 : 512;
         const auto values = random_values(kExperts * kRows * cols, seed++);
         const auto bytes = hq::reference::quantize_matrix(type, values.data(), kExperts * kRows, cols);
-        const auto experts = hq::QuantizedExperts::load(device(), type, bytes.data(), bytes.size(), kExperts, kRows, cols);
+        const auto decoded = ref::dequantize_matrix(type, bytes.data(), kExperts * kRows, cols);
+        const auto experts =
+            hq::QuantizedExperts::load(device(), type, bytes.data(), bytes.size(), kExperts, kRows, cols);
         for (const std::size_t tokens : {1, 2, 7, 64, 300}) {
             for (const std::size_t top_k : {1, 2, 8}) {
                 for (const std::size_t x_slots : {std::size_t{1}, top_k}) {
@@ -102,7 +104,7 @@ TEST_F(GpuTest, ExpertProductEqualsReference) {
                     const auto ids = router_ids(tokens, top_k, kExperts, kUnused, seed++);
                     const auto x_dev = device().memcpy_stod(x);
                     const auto ids_dev = device().memcpy_stod(ids);
-                    const auto want = expected_product(type, bytes, kRows, cols, x, tokens, x_slots, ids, top_k);
+                    const auto want = expected_product(decoded, kRows, cols, x, tokens, x_slots, ids, top_k);
                     for (const auto path : {hq::ExpertPath::kPerPair, hq::ExpertPath::kGrouped}) {
                         auto y = device().alloc<float>(tokens * top_k * kRows);
                         hq::Workspace ws(device(), experts.workspace_bytes(tokens, x_slots, top_k, path));
