@@ -78,6 +78,16 @@ struct QuantizedExperts::Plan {
 
 QuantizedExperts::Plan QuantizedExperts::plan(std::size_t tokens, std::size_t x_slots, std::size_t top_k,
                                               ExpertPath path) const {
+    // The counts first: the sizes below multiply them.
+    HIPQUANT_REQUIRE(tokens > 0 && top_k > 0, errc::invalid_value,
+                     "mul_mat_id: " + std::to_string(tokens) + " tokens and top_k " + std::to_string(top_k) +
+                         "; both must be at least 1");
+    HIPQUANT_REQUIRE(x_slots == 1 || x_slots == top_k, errc::invalid_value,
+                     "mul_mat_id: x_slots is " + std::to_string(x_slots) + ", not 1 or top_k (" +
+                         std::to_string(top_k) + ")");
+    HIPQUANT_REQUIRE(tokens < std::numeric_limits<std::uint32_t>::max() / top_k, errc::invalid_value,
+                     "mul_mat_id: " + std::to_string(tokens) + " tokens x top_k " + std::to_string(top_k) +
+                         " is more than 2^32 - 1 (token, slot) pairs");
     const std::size_t pairs = tokens * top_k;
     Plan p;
     const bool can_group = experts_ <= kMaxGroupedExperts;
@@ -132,16 +142,7 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
                                DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y,
                                hipStream_t stream, DeviceSpan<std::uint8_t> scratch, const Plan& p,
                                IdCheck check) const {
-    HIPQUANT_REQUIRE(tokens > 0 && top_k > 0, errc::invalid_value,
-                     "mul_mat_id: " + std::to_string(tokens) + " tokens and top_k " + std::to_string(top_k) +
-                         "; both must be at least 1");
-    HIPQUANT_REQUIRE(x_slots == 1 || x_slots == top_k, errc::invalid_value,
-                     "mul_mat_id: x_slots is " + std::to_string(x_slots) + ", not 1 or top_k (" +
-                         std::to_string(top_k) + ")");
-    const std::size_t pairs = tokens * top_k;
-    HIPQUANT_REQUIRE(tokens < std::numeric_limits<std::uint32_t>::max() / top_k, errc::invalid_value,
-                     "mul_mat_id: " + std::to_string(tokens) + " tokens x top_k " + std::to_string(top_k) +
-                         " is more than 2^32 - 1 (token, slot) pairs");
+    const std::size_t pairs = tokens * top_k;  // checked by plan()
     HIPQUANT_REQUIRE(x.size() == tokens * x_slots * cols_, errc::invalid_value,
                      "mul_mat_id: x has " + std::to_string(x.size()) + " values but tokens x x_slots x cols = " +
                          std::to_string(tokens) + " x " + std::to_string(x_slots) + " x " + std::to_string(cols_));

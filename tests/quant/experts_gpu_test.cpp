@@ -174,6 +174,9 @@ TEST_F(GpuTest, ExpertProductShapesAreChecked) {
     HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), 2, 2, ids.span(), 2, y.span().slice(0, 10), s),
                     "y has 10 values but tokens x top_k x rows = 2 x 2 x 32");
     HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), 0, 2, ids.span(), 2, y.span(), s), "0 tokens and top_k 2");
+    HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), std::size_t{1} << 31, 2, ids.span(), 2, y.span(), s),
+                    "is more than 2^32 - 1 (token, slot) pairs");
+    HQ_EXPECT_ERROR(experts.workspace_bytes(1, 3, 2), "x_slots is 3, not 1 or top_k (2)");
     hq::Workspace small(device(), experts.workspace_bytes(2, 2, 2) - 1);
     HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), 2, 2, ids.span(), 2, y.span(), s, small), "the workspace has");
     // kAuto groups where the pairs outnumber the experts.
