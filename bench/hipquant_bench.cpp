@@ -579,8 +579,7 @@ void run_expert_case(Section& sec, const std::vector<hq::QuantizedExperts>& copi
     row.cols = c.cols;
     row.batch = tokens;
     // idKofN, /s a row per slot, g the grouped path (else a mat-vec per pair).
-    const bool grouped =
-        std::string(copies.front().product_kernel(tokens, c.top_k)).find("mul_mat_id") != std::string::npos;
+    const bool grouped = copies.front().product_kernel(tokens, c.top_k) == hq::kernel_name(hq::mul_mat_id_kernel(c.type));
     row.path = "id" + std::to_string(c.top_k) + "of" + std::to_string(c.experts) + (c.per_slot ? "/s" : "") +
                (grouped ? "g" : "");
     row.op_us = row.kernel_us = op_us;

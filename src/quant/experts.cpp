@@ -25,8 +25,6 @@ std::string shape_str(std::size_t experts, std::size_t rows, std::size_t cols) {
 
 constexpr std::size_t q8_1_row_bytes(std::size_t cols) { return q8_1_row_blocks(cols) * sizeof(BlockQ8_1); }
 
-constexpr std::uint32_t kNoBadPair = 0xffffffffu;
-
 }  // namespace
 
 QuantizedExperts::QuantizedExperts(RocmDevice device, QuantType type, std::size_t experts, std::size_t rows,
@@ -215,8 +213,13 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
             .launch(LaunchConfig({1, 1, 1}, {1024, 1, 1},
                                  static_cast<std::uint32_t>(2 * experts_ * sizeof(std::uint32_t))),
                     stream);
-        const auto [py, pz] = yz(pairs);
-        (void)pz;  // the copies loop over positions past the y extent
+        // The row copies (gather, scatter): x the row in 256-value chunks,
+        // y the positions; both loop past their extents.
+        const auto row_copies = [&yz, pairs](std::size_t row_len) {
+            return LaunchConfig({static_cast<std::uint32_t>(std::min<std::size_t>((row_len + 255) / 256, 64)),
+                                 yz(pairs).first, 1},
+                                {256, 1, 1}, 0);
+        };
         const std::size_t row_words = row_blocks * sizeof(BlockQ8_1) / sizeof(int);
         kernel(device_, KernelId::moe_gather)
             .function.builder()
@@ -225,9 +228,7 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
             .arg(order)
             .arg(offsets)
             .arg(moe)
-            .launch(LaunchConfig({static_cast<std::uint32_t>(std::min<std::size_t>((row_words + 255) / 256, 64)), py, 1},
-                                 {256, 1, 1}, 0),
-                    stream);
+            .launch(row_copies(row_words), stream);
 
         const ResolvedKernel& mm = kernel(device_, mul_mat_id_kernel(type_));
         const auto g = detail::geometry_of<MatMulGeometry>(mm);
@@ -262,22 +263,16 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
             .arg(order)
             .arg(offsets)
             .arg(moe)
-            .launch(LaunchConfig({static_cast<std::uint32_t>(std::min<std::size_t>((rows_ + 255) / 256, 64)), py, 1},
-                                 {256, 1, 1}, 0),
-                    stream);
+            .launch(row_copies(rows_), stream);
     }
 
     if (check == IdCheck::kDeviceOnly) return;
     hipStreamCaptureStatus capture = hipStreamCaptureStatusNone;
     HIPQUANT_CHECK(hipStreamIsCapturing(stream, &capture));
     if (capture != hipStreamCaptureStatusNone) return;  // nothing may wait inside a capture
-    std::uint32_t bad = kNoBadPair;
-    HIPQUANT_CHECK(hipMemcpyAsync(&bad, status.data(), sizeof bad, hipMemcpyDeviceToHost, stream));
-    HIPQUANT_CHECK(hipStreamSynchronize(stream));
-    if (bad == kNoBadPair) return;
+    std::uint32_t bad = 0;
     std::int32_t value = 0;
-    HIPQUANT_CHECK(hipMemcpyAsync(&value, ids.data() + bad, sizeof value, hipMemcpyDeviceToHost, stream));
-    HIPQUANT_CHECK(hipStreamSynchronize(stream));
+    if (!detail::first_bad_index(status.data(), ids.data(), stream, bad, value)) return;
     HIPQUANT_FAIL(errc::invalid_value, "mul_mat_id: ids[" + std::to_string(bad / top_k) + "][" +
                                            std::to_string(bad % top_k) + "] = " + std::to_string(value) +
                                            " is not an expert of " + std::to_string(experts_));

@@ -70,15 +70,9 @@ void gather_rows(const GatherTarget& t, DeviceSpan<const std::int32_t> indices, 
         .arg(args)
         .launch(cfg, stream);
 
-    std::int32_t bad = -1;
-    HIPQUANT_CHECK(hipMemcpyAsync(&bad, t.status.data(), sizeof bad, hipMemcpyDeviceToHost, stream));
-    HIPQUANT_CHECK(hipStreamSynchronize(stream));
-    if (bad < 0) return;
-    // The kernel keeps only the position; its value is read back from the
-    // caller's indices (unchanged: nothing else was queued on `stream`).
+    std::uint32_t bad = 0;
     std::int32_t value = 0;
-    HIPQUANT_CHECK(hipMemcpyAsync(&value, indices.data() + bad, sizeof value, hipMemcpyDeviceToHost, stream));
-    HIPQUANT_CHECK(hipStreamSynchronize(stream));
+    if (!detail::first_bad_index(t.status.data(), indices.data(), stream, bad, value)) return;
     HIPQUANT_FAIL(errc::invalid_value, std::string(op) + ": indices[" + std::to_string(bad) + "] = " +
                                            std::to_string(value) + " is out of range for a tensor of " +
                                            std::to_string(t.rows) + " rows");

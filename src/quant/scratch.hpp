@@ -57,4 +57,19 @@ inline void require_workspace(const Workspace& ws, std::size_t need, const char*
                          " bytes but the call needs " + std::to_string(need) + " (QuantizedTensor::workspace_bytes)");
 }
 
+// The device-side index check's verdict (get_rows, mul_mat_id): the kernel
+// lowers the status word (reset to all bits set) to the first bad position
+// and keeps only that; the value is read back from the caller's indices,
+// unchanged on `stream`. Waits for `stream`. False when none was bad.
+inline bool first_bad_index(const void* status, const std::int32_t* indices, hipStream_t stream,
+                            std::uint32_t& position, std::int32_t& value) {
+    position = 0xffffffffu;
+    HIPQUANT_CHECK(hipMemcpyAsync(&position, status, sizeof position, hipMemcpyDeviceToHost, stream));
+    HIPQUANT_CHECK(hipStreamSynchronize(stream));
+    if (position == 0xffffffffu) return false;
+    HIPQUANT_CHECK(hipMemcpyAsync(&value, indices + position, sizeof value, hipMemcpyDeviceToHost, stream));
+    HIPQUANT_CHECK(hipStreamSynchronize(stream));
+    return true;
+}
+
 }  // namespace hipquant::quant::detail

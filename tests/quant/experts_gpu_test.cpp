@@ -13,6 +13,7 @@
 #include "hipquant/quant/half.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/runtime/stream.hpp"
+#include "hipquant/selftest.hpp"
 
 namespace hq = hipquant::quant;
 namespace ref = hipquant::quant::reference;
@@ -20,13 +21,7 @@ using hipquant::test::GpuTest;
 
 namespace {
 
-std::vector<float> random_values(std::size_t n, std::uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, 1.0f);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
-}
+using hipquant::selftest::random_values;
 
 // Router choices: each token's top_k ids from [0, experts - unused) (so the
 // last `unused` experts are chosen by no token), with a repeat in token 0
@@ -50,14 +45,11 @@ struct Expected {
 Expected expected_product(const std::vector<float>& decoded, std::size_t rows, std::size_t cols,
                           const std::vector<float>& x, std::size_t tokens, std::size_t x_slots,
                           const std::vector<std::int32_t>& ids, std::size_t top_k) {
-    std::vector<float> xq_row(cols);
-    std::vector<hq::BlockQ8_1> blocks(cols / hq::kQK);
+    const auto xq = hipquant::selftest::q8_1_decoded(x, tokens * x_slots, cols);
     Expected e{std::vector<double>(tokens * top_k * rows), std::vector<double>(tokens * top_k * rows)};
     for (std::size_t t = 0; t < tokens; ++t) {
         for (std::size_t s = 0; s < top_k; ++s) {
-            const std::size_t x_row = t * x_slots + (x_slots > 1 ? s : 0);
-            ref::quantize_row_q8_1(x.data() + x_row * cols, blocks.data(), cols);
-            ref::dequantize_row_q8_1(blocks.data(), xq_row.data(), cols);
+            const float* xq_row = xq.data() + (t * x_slots + (x_slots > 1 ? s : 0)) * cols;
             const auto expert = static_cast<std::size_t>(ids[t * top_k + s]);
             for (std::size_t r = 0; r < rows; ++r) {
                 const float* w_row = decoded.data() + (expert * rows + r) * cols;
@@ -67,7 +59,8 @@ Expected expected_product(const std::vector<float>& decoded, std::size_t rows, s
                     mag += std::fabs(static_cast<double>(w_row[c]) * xq_row[c]);
                 }
                 e.y[(t * top_k + s) * rows + r] = sum;
-                e.bound[(t * top_k + s) * rows + r] = 1e-4 * mag + 1e-6;
+                e.bound[(t * top_k + s) * rows + r] =
+                    hipquant::selftest::kMatVecRelativeBound * mag + hipquant::selftest::kMatVecAbsoluteBound;
             }
         }
     }
