@@ -7,6 +7,8 @@
 # It also writes ${CMAKE_BINARY_DIR}/kernels/resource-usage.txt, the
 # compiler's per-kernel register / scratch / spill report, which a test reads.
 
+set(HIPQUANT_KERNEL_FLAGS "" CACHE STRING
+  "Extra flags for the kernel compiler, e.g. a tuning table's -DHQ_TUNE_* override for a side-by-side benchmark")
 option(HIPQUANT_SELFTEST_INJECT_FAULT
   "Compile hq_dequantize_f32_Q4_0 wrong on purpose, to see `hipquant selftest` fail on its line (never for use)" OFF)
 
@@ -30,7 +32,7 @@ function(hipquant_add_kernel_image out_var)
   file(CONFIGURE OUTPUT ${out_dir}/all_kernels.hip CONTENT "${unity}")
 
   # No FMA contraction: decoded values must round exactly as the CPU reference.
-  set(common_flags -O3 -std=c++17 -I${PROJECT_SOURCE_DIR}/include -I${hq_kernel_dir})
+  set(common_flags -O3 -std=c++17 -I${PROJECT_SOURCE_DIR}/include -I${hq_kernel_dir} ${HIPQUANT_KERNEL_FLAGS})
   if(HIPQUANT_SELFTEST_INJECT_FAULT)  # selftest's demonstration hook (kernels/dequantize.hip)
     list(APPEND common_flags -DHIPQUANT_INJECT_FAULT_DEQUANTIZE_Q4_0=1)
   endif()

@@ -67,8 +67,17 @@ struct MfmaWide : TilingRow {
 inline constexpr int kNvWideSets = kBlockSharedMax >= 227 * 1024 ? 2 : 1;
 inline constexpr int kNvProducers = kWarpRegisters && kNvWideSets == 2 ? 128 : 0;
 
+// HQ_TUNE_*: side-by-side benchmark builds override these from the
+// kernel compile line (HIPQUANT_KERNEL_FLAGS); the defaults are the choice.
+#ifndef HQ_TUNE_NV_SKINNY_AHEAD
+#define HQ_TUNE_NV_SKINNY_AHEAD 1
+#endif
+#ifndef HQ_TUNE_NV_SKINNY_BLOCKS
+#define HQ_TUNE_NV_SKINNY_BLOCKS 2
+#endif
 struct NvSkinny : SkinnyRow {
-    static constexpr int sets = 2, blocks_per_cu = 2;
+    static constexpr int sets = 2, blocks_per_cu = HQ_TUNE_NV_SKINNY_BLOCKS;
+    static constexpr int copies_ahead = HQ_TUNE_NV_SKINNY_AHEAD;
     using min_product = MinMmaTf32;
 };
 struct NvNarrow : TilingRow {
@@ -143,8 +152,11 @@ using TilingOf = std::conditional_t<
 // multiplying warps take the rest).
 // skinny_from_batch: from this batch on, the skinny tiling rather than
 // the mat-vec kernels (which take batches up to quant::kMaxMatVecBatch).
+#ifndef HQ_TUNE_SKINNY_FROM_BATCH
+#define HQ_TUNE_SKINNY_FROM_BATCH (quant::kMaxMatVecBatch + 1)
+#endif
 struct MatMulFormatRow {
-    static constexpr int skinny_from_batch = quant::kMaxMatVecBatch + 1;
+    static constexpr int skinny_from_batch = HQ_TUNE_SKINNY_FROM_BATCH;
     static constexpr bool producer_warps = true;
     static constexpr bool copies_two_ahead = true;
     static constexpr int producer_registers = 104;
