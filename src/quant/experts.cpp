@@ -41,6 +41,7 @@ QuantizedExperts::QuantizedExperts(RocmDevice device, QuantType type, std::size_
     HIPQUANT_REQUIRE(rows <= (static_cast<std::size_t>(1) << 40) / row_bytes_ / experts, errc::invalid_value,
                      "QuantizedExperts: " + shape_str(experts, rows, cols) + " " + info.name + " is too large");
     data_ = device_.alloc<std::uint8_t>(experts * rows * row_bytes_ + kWeightPaddingBytes);
+    prepare_kernels(device_, type_);  // none is resolved inside a graph capture
 }
 
 QuantizedExperts QuantizedExperts::load(const RocmDevice& device, QuantType type, const void* bytes,

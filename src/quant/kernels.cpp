@@ -62,4 +62,13 @@ const ResolvedKernel& kernel(const RocmDevice& device, KernelId id) {
     return device.resolve(kernel_list(), static_cast<std::size_t>(id));
 }
 
+void prepare_kernels(const RocmDevice& device, QuantType type) {
+    for (std::size_t i = 0; i < kFirstConversion; ++i) (void)kernel(device, static_cast<KernelId>(i));
+    for (std::size_t c = 0; c < kConversionsPerType; ++c)
+        (void)kernel(device, conversion_kernel(static_cast<Conversion>(c), type));
+    if (weight_format_index(type) >= kWeightFormatCount) return;
+    const auto first = static_cast<std::size_t>(mul_mat_vec_q8_1_kernel(type, 1));
+    for (std::size_t i = 0; i < kProductsPerFormat; ++i) (void)kernel(device, static_cast<KernelId>(first + i));
+}
+
 }  // namespace hipquant::quant

@@ -36,6 +36,7 @@ QuantizedTensor::QuantizedTensor(RocmDevice device, QuantType type, std::size_t 
     HIPQUANT_REQUIRE(rows <= (static_cast<std::size_t>(1) << 40) / row_bytes_, errc::invalid_value,
                      "QuantizedTensor: " + shape_str(rows, cols) + " " + info.name + " is too large");
     data_ = device_.alloc<std::uint8_t>(rows * row_bytes_ + kWeightPaddingBytes);
+    prepare_kernels(device_, type_);  // none is resolved inside a graph capture
 }
 
 QuantizedTensor QuantizedTensor::zeros(const RocmDevice& device, QuantType type, std::size_t rows, std::size_t cols) {

@@ -383,15 +383,17 @@ static void test_gpu(void) {
         static float ye[4 * (kRows / 2)];
         const size_t e_need = 2 * (kRows / 2) * (kCols / 32) * 18; /* the first 2 x 33 of the 67 rows */
         hq_experts* experts = NULL;
+        hq_buffer* be; /* its own: bids (the row gather's) is freed at the end */
+        void* pe = NULL;
         size_t e_bytes = 0, t, s, r, c;
         double worst = 0.0;
-        bids = alloc_buffer(dev, sizeof ids, &pids);
-        CHECK_OK(hq_copy_to_device_sync(dev, pids, ids, sizeof ids));
+        be = alloc_buffer(dev, sizeof ids, &pe);
+        CHECK_OK(hq_copy_to_device_sync(dev, pe, ids, sizeof ids));
         CHECK_FAILS(hq_experts_load(dev, HQ_TYPE_Q4_0, q4, e_need - 1, 2, kRows / 2, kCols, &experts),
                     HQ_ERROR_INVALID_VALUE, "n_bytes");
         if (CHECK_OK(hq_experts_load(dev, HQ_TYPE_Q4_0, q4, e_need, 2, kRows / 2, kCols, &experts))) {
             CHECK(hq_experts_workspace_bytes(experts, 2, 1, 2, &e_bytes) == HQ_OK && e_bytes > 0);
-            CHECK_OK(hq_experts_mul_mat_id(experts, (const float*)px, 2, 1, (const int32_t*)pids, 2, (float*)py, NULL,
+            CHECK_OK(hq_experts_mul_mat_id(experts, (const float*)px, 2, 1, (const int32_t*)pe, 2, (float*)py, NULL,
                                            NULL));
             CHECK_OK(hq_copy_to_host_sync(dev, ye, py, sizeof ye));
             for (t = 0; t < 2; ++t)
@@ -408,13 +410,13 @@ static void test_gpu(void) {
                     }
             printf("  experts mul_mat_id: max error %.2e of sum |w x|\n", worst);
             CHECK(worst <= 1e-3);
-            CHECK_OK(hq_copy_to_device_sync(dev, pids, bad, sizeof bad));
-            CHECK_FAILS(hq_experts_mul_mat_id(experts, (const float*)px, 2, 1, (const int32_t*)pids, 2, (float*)py,
+            CHECK_OK(hq_copy_to_device_sync(dev, pe, bad, sizeof bad));
+            CHECK_FAILS(hq_experts_mul_mat_id(experts, (const float*)px, 2, 1, (const int32_t*)pe, 2, (float*)py,
                                               NULL, NULL),
                         HQ_ERROR_INVALID_VALUE, "ids[1][0] = 2");
             CHECK_OK(hq_experts_free(experts));
         }
-        CHECK_OK(hq_buffer_free(bids));
+        CHECK_OK(hq_buffer_free(be));
     }
 
     /* A GGUF tensor uploaded as a weight decodes as the reference does. */

@@ -205,4 +205,10 @@ constexpr const char* kernel_name(KernelId id) { return kKernels[static_cast<std
 // allocation or string. Throws Error naming the kernel if the image lacks it.
 const ResolvedKernel& kernel(const RocmDevice& device, KernelId id);
 
+// Resolves every kernel a weight of `type` may launch (the singles, its
+// conversions and, for a weight format, its products). Weights call it when
+// they are made: resolving reads the geometry back from the device and
+// waits for it, which a stream being captured into a graph must not see.
+void prepare_kernels(const RocmDevice& device, QuantType type);
+
 }  // namespace hipquant::quant
