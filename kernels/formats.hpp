@@ -429,10 +429,7 @@ struct Format<QuantType::Q6_K> {
 template <typename Codebook>
 __device__ __forceinline__ void codebook_quants(const int (&qs)[4], WeightPart& w) {
 #pragma unroll
-    for (int k = 0; k < 4; ++k) {
-        w.q[k] = lookup16<Codebook>(static_cast<std::uint32_t>(qs[k]) & 0x0f0f0f0fu);
-        w.q[k + 4] = lookup16<Codebook>((static_cast<std::uint32_t>(qs[k]) >> 4) & 0x0f0f0f0fu);
-    }
+    for (int k = 0; k < 4; ++k) lookup16_nibbles<Codebook>(static_cast<std::uint32_t>(qs[k]), w.q[k], w.q[k + 4]);
 }
 
 template <>
