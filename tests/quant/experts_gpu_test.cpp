@@ -194,11 +194,13 @@ TEST_F(GpuTest, ExpertProductCapturedIntoAGraphReplayEqual) {
     const auto x = device().memcpy_stod(random_values(kTokens * kTopK * kCols, 22));
     const auto ids = device().memcpy_stod(router_ids(kTokens, kTopK, kExperts, 2, 23));
     auto y = device().alloc<float>(kTokens * kTopK * kRows);
-    experts.mul_mat_id(x.span(), kTokens, kTopK, ids.span(), kTopK, y.span(), device().stream());
-    const auto eager = device().memcpy_dtov(y);
     const hipquant::Stream stream(device());
     for (const auto path : {hq::ExpertPath::kPerPair, hq::ExpertPath::kGrouped})
     for (const bool pooled : {false, true}) {
+        // The paths sum in different orders: each replays to its own eager bits.
+        experts.mul_mat_id(x.span(), kTokens, kTopK, ids.span(), kTopK, y.span(), device().stream(),
+                           hq::IdCheck::kReport, path);
+        const auto eager = device().memcpy_dtov(y);
         hq::Workspace ws(device(), experts.workspace_bytes(kTokens, kTopK, kTopK, path));
         const auto graph = hipquant::Graph::capture(stream.get(), [&](hipStream_t s) {
             if (pooled)
