@@ -151,12 +151,17 @@ using TilingOf = std::conditional_t<
 // producer_registers: what a producer thread keeps under setmaxnreg (the
 // multiplying warps take the rest).
 // skinny_from_batch: from this batch on, the skinny tiling rather than
-// the mat-vec kernels (which take batches up to quant::kMaxMatVecBatch).
-#ifndef HQ_TUNE_SKINNY_FROM_BATCH
-#define HQ_TUNE_SKINNY_FROM_BATCH (quant::kMaxMatVecBatch + 1)
+// the mat-vec kernels (which take batches up to quant::kMaxMatVecBatch);
+// kSkinnyFromBatch8 for the formats whose skinny kernel beat the mat-vec at
+// batch 8 on the H100 (3-11 %; not measured elsewhere).
+#ifdef HQ_TUNE_SKINNY_FROM_BATCH
+inline constexpr int kSkinnyFromBatch = HQ_TUNE_SKINNY_FROM_BATCH, kSkinnyFromBatch8 = HQ_TUNE_SKINNY_FROM_BATCH;
+#else
+inline constexpr int kSkinnyFromBatch = quant::kMaxMatVecBatch + 1;
+inline constexpr int kSkinnyFromBatch8 = HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA ? 8 : kSkinnyFromBatch;
 #endif
 struct MatMulFormatRow {
-    static constexpr int skinny_from_batch = HQ_TUNE_SKINNY_FROM_BATCH;
+    static constexpr int skinny_from_batch = kSkinnyFromBatch;
     static constexpr bool producer_warps = true;
     static constexpr bool copies_two_ahead = true;
     static constexpr int producer_registers = 104;
@@ -170,10 +175,12 @@ struct MatMulFormat<QuantType::Q5_1> : MatMulFormatRow {
 template <>
 struct MatMulFormat<QuantType::Q8_0> : MatMulFormatRow {
     static constexpr bool copies_two_ahead = false;
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 template <>
 struct MatMulFormat<QuantType::Q4_K> : MatMulFormatRow {
     static constexpr bool copies_two_ahead = false;
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 template <>
 struct MatMulFormat<QuantType::Q4_1> : MatMulFormatRow {
@@ -182,10 +189,23 @@ struct MatMulFormat<QuantType::Q4_1> : MatMulFormatRow {
 template <>
 struct MatMulFormat<QuantType::Q5_0> : MatMulFormatRow {
     static constexpr int producer_registers = 136;
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 template <>
 struct MatMulFormat<QuantType::Q6_K> : MatMulFormatRow {
     static constexpr int producer_registers = 136;
+};
+template <>
+struct MatMulFormat<QuantType::Q4_0> : MatMulFormatRow {
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
+};
+template <>
+struct MatMulFormat<QuantType::Q3_K> : MatMulFormatRow {
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
+};
+template <>
+struct MatMulFormat<QuantType::Q5_K> : MatMulFormatRow {
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 
 // The tiling format T runs for the table's tiling L.
