@@ -65,10 +65,14 @@ struct MfmaWide : TilingRow {
 // Two sets of tiles where a block may take 227 KB (sm_90); producer warps
 // where warps can trade registers (sm_90a) and there are two sets.
 inline constexpr int kNvWideSets = kBlockSharedMax >= 227 * 1024 ? 2 : 1;
-inline constexpr int kNvProducers = kWarpRegisters && kNvWideSets == 2 ? 128 : 0;
-
 // HQ_TUNE_*: side-by-side benchmark builds override these from the
 // kernel compile line (HIPQUANT_KERNEL_FLAGS); the defaults are the choice.
+// (HQ_TUNE_NV_PRODUCERS 0: no producer warps, e.g. for racecheck.)
+#ifndef HQ_TUNE_NV_PRODUCERS
+#define HQ_TUNE_NV_PRODUCERS 128
+#endif
+inline constexpr int kNvProducers = kWarpRegisters && kNvWideSets == 2 ? HQ_TUNE_NV_PRODUCERS : 0;
+
 #ifndef HQ_TUNE_NV_SKINNY_AHEAD
 #define HQ_TUNE_NV_SKINNY_AHEAD 1
 #endif
