@@ -34,6 +34,9 @@ __device__ __forceinline__ std::uint64_t row_offset(const quant::QuantizeQ8_1Arg
 // bench/NOTES.md, eleventh session.)
 HQ_KERNEL void HIPQUANT_SYMBOL_QUANTIZE_Q8_1(const float* __restrict__ x, quant::BlockQ8_1* __restrict__ y,
                                 quant::QuantizeQ8_1Args args) {
+    // The next kernel's status word (an expert product's index check),
+    // reset here rather than by a launch of its own.
+    if (args.status != nullptr && blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) *args.status = 0xffffffffu;
     const std::uint32_t block = (blockIdx.x * blockDim.x + threadIdx.x) / kQuantizeLanes;  // in its row
     if (block >= args.row_blocks) return;  // whole logical warps exit together
     const int lane = static_cast<int>(threadIdx.x) % kQuantizeLanes;

@@ -156,8 +156,9 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
     const auto xq = detail::scratch_as<BlockQ8_1>(scratch, p.xq, activation_rows * row_blocks);
     const auto status = detail::scratch_as<std::uint32_t>(scratch, p.status, 1);
-    quantize_q8_1(device_, x, activation_rows, cols_, xq, stream);
-    HIPQUANT_CHECK(hipMemsetAsync(status.data(), 0xff, sizeof(std::uint32_t), stream));
+    // The quantization also resets the status word the products lower.
+    detail::quantize_q8_1_and_reset(device_, ActivationView::matrix(x, activation_rows, cols_), cols_, xq,
+                                    status.data(), stream);
     const MatVecArgs one_expert{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK), 1, row_blocks};
     // Pairs (grouped: expert runs) go in grid y, then z past the y limit.
     const auto yz = [](std::size_t n) {

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "hipquant/quant/kernel_args.hpp"
+#include "hipquant/quant/ops.hpp"
 #include "hipquant/runtime/launch.hpp"
 #include "hipquant/runtime/module.hpp"
 
@@ -27,5 +28,11 @@ inline std::uint32_t matvec_blocks(std::size_t rows, const MatVecGeometry& g, in
     const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
     return static_cast<std::uint32_t>(g.blocks_per_cu > 0 && groups > resident ? resident : groups);
 }
+
+// quantize_q8_1 (ops.hpp) that also sets *status (if not null) to all ones
+// for the kernel after it: an index check's reset without a launch of its
+// own. x has at least one row.
+void quantize_q8_1_and_reset(const RocmDevice& device, const ActivationView& x, std::size_t cols,
+                             DeviceSpan<BlockQ8_1> y, std::uint32_t* status, hipStream_t stream);
 
 }  // namespace hipquant::quant::detail

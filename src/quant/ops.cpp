@@ -6,6 +6,7 @@
 #include "hipquant/quant/ops.hpp"
 
 #include "hipquant/quant/kernels.hpp"
+#include "launch.hpp"
 
 namespace hipquant::quant {
 
@@ -51,6 +52,11 @@ void quantize_q8_1(const RocmDevice& device, DeviceSpan<const float> x, std::siz
 
 void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_t cols, DeviceSpan<BlockQ8_1> y,
                    hipStream_t stream) {
+    detail::quantize_q8_1_and_reset(device, x, cols, y, nullptr, stream);
+}
+
+void detail::quantize_q8_1_and_reset(const RocmDevice& device, const ActivationView& x, std::size_t cols,
+                                     DeviceSpan<BlockQ8_1> y, std::uint32_t* status, hipStream_t stream) {
     check_cols(cols);
     const std::size_t rows = x.rows();
     const std::size_t row_blocks = q8_1_row_blocks(cols);
@@ -58,7 +64,8 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
                      "quantize_q8_1: y has " + std::to_string(y.size()) + " blocks but " + std::to_string(rows) +
                          " rows of " + std::to_string(cols) + " values need " + std::to_string(rows * row_blocks) +
                          " (rows padded to " + std::to_string(kRowPadding) + " values)");
-    if (rows == 0) return;
+    if (rows == 0 && status == nullptr) return;
+    HIPQUANT_REQUIRE(rows > 0, errc::invalid_value, "quantize_q8_1: no rows to quantize before a status reset");
     check_activation_view(x, cols, "quantize_q8_1");
 
     HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(y.data()) % 4 == 0, errc::invalid_value,
@@ -72,7 +79,8 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
                                 static_cast<std::uint32_t>(cols),
                                 static_cast<std::uint32_t>(row_blocks),
                                 {x.shape[0], x.shape[1], x.shape[2]},
-                                {x.strides[0], x.strides[1], x.strides[2]}};
+                                {x.strides[0], x.strides[1], x.strides[2]},
+                                status};
     kernel(device, KernelId::quantize_q8_1)
         .function.builder()
         .arg(x.data)

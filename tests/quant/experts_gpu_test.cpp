@@ -146,6 +146,16 @@ TEST_F(GpuTest, ExpertIdsOutOfRangeAreAnError) {
         for (std::size_t r = 0; r < kRows; ++r) good += std::fabs(got[r]);
         EXPECT_GT(good, 0.0) << "pair (0, 0) was computed";
       }
+      // Each call resets its status word: good ids after bad ones, in the
+      // same workspace, report nothing.
+      hq::Workspace ws(device(), experts.workspace_bytes(kTokens, 1, kTopK, path));
+      const auto bad_ids = device().memcpy_stod(std::vector<std::int32_t>{0, 1, 2, 9, 3, 0});
+      const auto good_ids = device().memcpy_stod(std::vector<std::int32_t>{0, 1, 2, 3, 3, 0});
+      HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), kTokens, 1, bad_ids.span(), kTopK, y.span(), device().stream(),
+                                         ws, hq::IdCheck::kReport, path),
+                      "ids[1][1] = 9");
+      EXPECT_NO_THROW(experts.mul_mat_id(x.span(), kTokens, 1, good_ids.span(), kTopK, y.span(), device().stream(),
+                                         ws, hq::IdCheck::kReport, path));
     }
 }
 

@@ -19,6 +19,7 @@ struct QuantizeQ8_1Args {
     std::uint32_t row_blocks;  // Q8_1 blocks per output row: padded cols / 32
     std::uint64_t extent[3];   // x is [extent0][extent1][extent2] rows (extent0 implied by rows)
     std::uint64_t stride[3];   // of each, in floats
+    std::uint32_t* status = nullptr;  // if set, a status word set to all ones (an index check's "none bad")
 };
 
 // Dequantize: the tensor is a contiguous run of blocks (rows have no gaps).
