@@ -26,23 +26,13 @@ struct ScratchLayout {
 class PoolScratch {
 public:
     PoolScratch(const RocmDevice& device, std::size_t bytes, hipStream_t stream)
-        : device_(device), stream_(stream), bytes_(bytes) {
-        if (bytes_ > 0) ptr_ = device_.alloc_async(bytes_, stream_);
-    }
-    ~PoolScratch() {
-        if (ptr_) device_.free_async(ptr_, stream_);
-    }
-    PoolScratch(const PoolScratch&) = delete;  // owns the allocation
-    PoolScratch& operator=(const PoolScratch&) = delete;
+        : buffer_(device.alloc_async<std::uint8_t>(bytes, stream)) {}
     DeviceSpan<std::uint8_t> span() const {
-        return DeviceSpan<std::uint8_t>::wrap_unchecked(static_cast<std::uint8_t*>(ptr_), bytes_);
+        return DeviceSpan<std::uint8_t>::wrap_unchecked(buffer_.data(), buffer_.size());
     }
 
 private:
-    const RocmDevice& device_;
-    hipStream_t stream_;
-    std::size_t bytes_;
-    void* ptr_ = nullptr;
+    DeviceMemory<std::uint8_t> buffer_;  // alloc_async: hipFreeAsync on the call's stream
 };
 
 // `count` values of T at byte `offset` of the scratch (16-byte aligned).

@@ -271,14 +271,6 @@ void* RocmDevice::alloc_async(std::size_t bytes, hipStream_t stream) const {
     return p;
 }
 
-void RocmDevice::free_async(void* p, hipStream_t stream) const noexcept {
-    if (hipFreeAsync(p, stream) != hipSuccess) {
-        (void)hipGetLastError();
-        std::lock_guard<std::mutex> lock(ctx_->mutex);
-        if (ctx_->deferred_error.empty()) ctx_->deferred_error = "hipFreeAsync of a call's scratch failed";
-    }
-}
-
 const ResolvedKernel& RocmDevice::resolve(const KernelList& list, std::size_t index, const CodeObject& image) const {
     HIPQUANT_REQUIRE(index < list.size, errc::invalid_value,
                      "resolve: kernel " + std::to_string(index) + " of a list of " + std::to_string(list.size));

@@ -141,13 +141,6 @@ public:
     std::vector<T> memcpy_dtov(const DeviceMemory<T>& src) const {
         return memcpy_dtov(src.span());
     }
-    // `bytes` of device memory from the device's stream-ordered pool
-    // (hipMallocAsync), usable by work queued on `stream` after this call;
-    // free_async(p, stream) returns it once that work is done. Neither
-    // waits; both can be captured into a graph. For a call's scratch.
-    void* alloc_async(std::size_t bytes, hipStream_t stream) const;
-    void free_async(void* p, hipStream_t stream) const noexcept;
-
     // Device-to-device copy of equal-sized spans, queued on stream().
     template <typename T>
     void memcpy_dtod(DeviceSpan<const T> src, DeviceSpan<T> dst) const {
@@ -195,6 +188,9 @@ public:
     bool same_as(const RocmDevice& other) const noexcept { return ctx_ == other.ctx_; }
 
 private:
+    // `bytes` from the stream-ordered pool (hipMallocAsync) on `stream`
+    // (alloc_async<T> wraps it in a buffer that frees itself on `stream`).
+    void* alloc_async(std::size_t bytes, hipStream_t stream) const;
     void read_image_constant(const std::string& name, void* out, std::size_t bytes, const CodeObject& image) const;
     explicit RocmDevice(std::shared_ptr<detail::DeviceContext> ctx) : ctx_(std::move(ctx)) {}
     std::shared_ptr<detail::DeviceContext> ctx_;
