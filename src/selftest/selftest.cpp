@@ -285,7 +285,12 @@ std::vector<CheckResult> run_selftest(const RocmDevice& device,
         }
         for (std::uint32_t b = 1; b <= hq::kMaxMatVecBatch; ++b) {
             try {
-                emit(check_mat_vec(device, *w, b, MatVecInput::kQ8_1Host, seed++));
+                CheckResult r = check_mat_vec(device, *w, b, MatVecInput::kQ8_1Host, seed++);
+                // Where the table sends this batch to a mat-mat kernel, that
+                // kernel also has its own line below: the batch keeps the two apart.
+                if (r.name != hq::kernel_name(hq::mul_mat_vec_q8_1_kernel(info.type, b)))
+                    r.name += " (batch " + std::to_string(b) + ")";
+                emit(std::move(r));
             } catch (const std::exception& e) {
                 emit(failed(product_name(w->tensor, b, false), e));
             }
