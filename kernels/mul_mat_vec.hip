@@ -98,12 +98,17 @@ __device__ __forceinline__ float dot_part_q8_1(const WeightPart& w, const Activa
 template <QuantType T>
 inline constexpr bool kUsesSumY = Format<T>::kOffset != 0 || Format<T>::kHasMin;
 
-// Sums acc[r * B + b] over the block's logical warps and stores it as
-// y[b][row0 + r]: each warp's lane 0 puts its warp total in shared memory,
-// then thread r * B + b adds up one column.
-template <int R, int B>
+// Weight row of tile row r of row group g, for slice s of S.
+__device__ __forceinline__ std::uint64_t slice_row(std::uint64_t g, int R, int r, std::uint32_t S, std::uint32_t s) {
+    return (g * static_cast<std::uint64_t>(R) + static_cast<std::uint64_t>(r)) * S + s;
+}
+
+// Sums acc[r * B + b] over the logical warps of each slice and stores it
+// as y[b][row]: each warp's lane 0 puts its warp total in shared memory,
+// then thread (s * R + r) * B + b adds up one column of slice s.
+template <int R, int B, int S>
 __device__ __forceinline__ void block_reduce_store(const float (&acc)[R * B], float* __restrict__ y,
-                                                   std::uint64_t row0, std::uint64_t rows) {
+                                                   std::uint64_t group, std::uint64_t rows) {
     __shared__ float partial[kMatVecWarps][R * B];
     const int lane = warp_lane();
     const int warp = static_cast<int>(threadIdx.x) / kWarp;
@@ -113,12 +118,15 @@ __device__ __forceinline__ void block_reduce_store(const float (&acc)[R * B], fl
         if (lane == 0) partial[warp][k] = s;
     }
     __syncthreads();
-    const int k = static_cast<int>(threadIdx.x);
-    if (k < R * B && row0 + static_cast<std::uint64_t>(k / B) < rows) {
+    constexpr int kSliceWarps = kMatVecWarps / S;
+    const int slice = S == 1 ? 0 : static_cast<int>(threadIdx.x) / (R * B);  // >= S: no column
+    const int k = S == 1 ? static_cast<int>(threadIdx.x) : static_cast<int>(threadIdx.x) % (R * B);
+    const std::uint64_t row = slice_row(group, R, k / B, S, static_cast<std::uint32_t>(slice));
+    if ((S == 1 ? k < R * B : slice < S) && row < rows) {
         float s = 0.0f;
 #pragma unroll
-        for (int w = 0; w < kMatVecWarps; ++w) s += partial[w][k];
-        y[static_cast<std::uint64_t>(k % B) * rows + row0 + static_cast<std::uint64_t>(k / B)] = s;
+        for (int w = 0; w < kSliceWarps; ++w) s += partial[slice * kSliceWarps + w][k];
+        y[static_cast<std::uint64_t>(k % B) * rows + row] = s;
     }
 }
 
@@ -165,30 +173,47 @@ struct Staged {
     }
 };
 
-// Row pointers of row group g (rows past the end re-read the last row, in
-// bounds, and are never stored).
-template <int R>
+// Row pointers of row group g: tile row r starts at weight row
+// slice_row(g, R, r, S, 0) and holds the S rows from there (rows past the
+// end re-read the last row, in bounds, and are never stored).
+template <int R, int S>
 __device__ __forceinline__ void group_rows(const std::uint8_t* w, std::uint64_t g, const quant::MatVecArgs& args,
                                            const std::uint8_t* (&rows)[R]) {
 #pragma unroll
     for (int r = 0; r < R; ++r) {
-        const std::uint64_t row = g * R + r;
+        const std::uint64_t row = slice_row(g, R, r, S, 0);
         rows[r] = w + (row < args.rows ? row : args.rows - 1) * args.row_bytes;
     }
 }
 
-// Issues the loads of the chunk starting at part `first`: whole weight
-// blocks of each row, and (kStageX) the matching Q8_1 activation blocks.
-template <typename F, int kChunkParts, int R, typename WStage, int kVectors>
+// Weight rows held by tile row r of row group g: S, fewer at the end, and
+// 1 (the re-read last row) past it.
+__device__ __forceinline__ std::uint32_t tile_row_count(std::uint64_t g, int R, int r, std::uint32_t S,
+                                                      quant::MatVecArgs args) {
+    const std::uint64_t row = slice_row(g, R, r, S, 0);
+    return row < args.rows ? static_cast<std::uint32_t>(min(static_cast<std::uint64_t>(S), args.rows - row)) : 1u;
+}
+
+// Issues the loads of the chunk starting at part `first` of row group g:
+// whole weight blocks of each row (with slices, whole rows: a tile row
+// holds its S rows back to back), and (kStageX) the matching Q8_1
+// activation blocks.
+template <typename F, int kChunkParts, int R, int S, typename WStage, int kVectors>
 __device__ __forceinline__ void load_weight_chunk(WStage (&stage)[R], const std::uint8_t* const (&rows)[R],
-                                                  const quant::MatVecArgs& args, std::uint32_t first,
+                                                  const quant::MatVecArgs& args, std::uint64_t g, std::uint32_t first,
                                                   Vec16 (&tile)[R][kVectors]) {
     const std::uint32_t parts = min(static_cast<std::uint32_t>(kChunkParts), args.parts_per_row - first);
     const std::uint32_t w_bytes =
         (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(typename F::Block));
 #pragma unroll
-    for (int r = 0; r < R; ++r)
-        stage[r].load(rows[r] + first / F::kParts * sizeof(typename F::Block), w_bytes, tile[r]);
+    for (int r = 0; r < R; ++r) {
+        if constexpr (S == 1) {
+            stage[r].load(rows[r] + first / F::kParts * sizeof(typename F::Block), w_bytes, tile[r]);
+        } else {  // whole rows: first is 0, w_bytes a row
+            const std::uint32_t more_rows = tile_row_count(g, R, r, S, args) - 1;
+            stage[r].load(rows[r], w_bytes + more_rows * static_cast<std::uint32_t>(args.row_bytes), tile[r]);
+        }
+    }
 }
 template <int kChunkParts, bool kStageX, int B, typename XStage, int kRows, int kVectors>
 __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX ? B : 1], const quant::BlockQ8_1* x,
@@ -203,32 +228,22 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
     }
 }
 
-// The block walks its R weight rows in chunks of kChunkParts consecutive
-// 32-value parts (kU per thread). Each chunk is staged in shared memory with coalesced
-// 16-byte loads (the blocks' odd sizes, 18 / 22 / 34 / 110 / 210 bytes, would
-// otherwise cost a load instruction per 2 or 4 bytes per thread), software
-// pipelined: the loads of chunk c + 1 are in flight while chunk c is
-// computed. Thread t then dots parts t, t + kThreads, ... of each row (or
-// parts kU t .. kU t + kU - 1, for formats that decode consecutive parts
-// together: kSharedParts) with the same parts of each activation row; those
-// are staged the same way for batch <= 2 and read directly otherwise (L1
-// hits, each shared by the R rows).
-// Inlined: the batch-1 kernel and the expert-indexed one share the
-// instantiation, and a call out of line keeps its frame in scratch.
+// Whether the batch-B kernel takes short rows in slices (below).
+template <int B>
+inline constexpr bool kMatVecRowSlicing = B <= kMatVecPersistentBatch;
+
+// The shape of mul_mat_vec_q8_1<T, B>: chunk, row group, staged tiles.
 template <QuantType T, int B>
-__device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w,
-                                                 const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
-                                                 quant::MatVecArgs args) {
+struct MatVecShape {
     using F = Format<T>;
-    using Block = typename F::Block;
-    constexpr int kThreads = kMatVecWarps * kWarp;
-    constexpr int kU = kMatVecPartsPerThread<T, B>;
-    constexpr int kChunkParts = kThreads * kU;
+    static constexpr int kThreads = kMatVecWarps * kWarp;
+    static constexpr int kU = kMatVecPartsPerThread<T, B>;
+    static constexpr int kChunkParts = kThreads * kU;
+    static_assert(kMatVecWarps % quant::kMaxMatVecRowSlices == 0, "row slices are whole warps");
     static_assert(kChunkParts % F::kParts == 0, "a chunk holds whole weight blocks");
-    constexpr int kChunkBlocks = kChunkParts / F::kParts;
-    constexpr int kChunkBytes = kChunkBlocks * static_cast<int>(sizeof(Block));
-    constexpr int R = matvec_rows_per_block(B);
-    constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
+    static constexpr int kChunkBytes = kChunkParts / F::kParts * static_cast<int>(sizeof(typename F::Block));
+    static constexpr int R = matvec_rows_per_block(B);
+    static constexpr int kChunkVectors = kChunkBytes / 16 + 1;  // +1: the start's misalignment
     static_assert(kChunkBytes % 16 == 0, "with whole 16-byte chunks one more vector covers any start");
     // From batch 7, where the platform copies asynchronously
     // (HQ_ASYNC_COPY), the next chunk of weights is copied into a second set
@@ -239,13 +254,43 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
     // waits in registers, and batches 1 and 2 stage the activations too
     // (their 36-byte blocks cost nine 4-byte loads a thread when read
     // directly; larger batches would need too many registers for it).
-    constexpr bool kCopyAhead = kAsyncCopy && B >= 7 && 2 * 16 * R * kChunkVectors <= kStaticSharedBytes - 1024;
-    constexpr bool kStageX = B <= 2;
-    constexpr int kXVectors = kChunkParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
+    static constexpr bool kCopyAhead =
+        kAsyncCopy && B >= 7 && 2 * 16 * R * kChunkVectors <= kStaticSharedBytes - 1024;
+    static constexpr bool kStageX = B <= 2;
+    static constexpr int kXVectors = kChunkParts * static_cast<int>(sizeof(quant::BlockQ8_1)) / 16 + 1;
     static_assert(!(kCopyAhead && kStageX), "the activations are staged only in registers");
-    constexpr int kSets = kCopyAhead ? 2 : 1;
-    __shared__ Vec16 w_tile[kSets][R][kChunkVectors];
-    __shared__ Vec16 x_tile[kStageX ? B : 1][kStageX ? kXVectors : 1];
+    static constexpr int kSets = kCopyAhead ? 2 : 1;
+    using WeightTiles = Vec16[kSets][R][kChunkVectors];
+    using ActivationTiles = Vec16[kStageX ? B : 1][kStageX ? kXVectors : 1];
+};
+
+// The block walks its R weight rows in chunks of kChunkParts consecutive
+// 32-value parts (kU per thread). Each chunk is staged in shared memory with coalesced
+// 16-byte loads (the blocks' odd sizes, 18 / 22 / 34 / 110 / 210 bytes, would
+// otherwise cost a load instruction per 2 or 4 bytes per thread), software
+// pipelined: the loads of chunk c + 1 are in flight while chunk c is
+// computed. Thread t then dots parts t, t + kThreads, ... of each row (or
+// parts kU t .. kU t + kU - 1, for formats that decode consecutive parts
+// together: kSharedParts) with the same parts of each activation row; those
+// are staged the same way for batch <= 2 and read directly otherwise (L1
+// hits, each shared by the R rows). With S row slices (short rows, at
+// most 1 / S of a chunk: MatVecArgs::row_slices) the threads split into S
+// slices of whole warps, each the block above for one of S neighbouring
+// rows: a group is R x S rows, and a chunk R runs of S whole rows.
+template <QuantType T, int B, int S>
+__device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __restrict__ w,
+                                                        const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
+                                                        quant::MatVecArgs args,
+                                                        typename MatVecShape<T, B>::WeightTiles& w_tile,
+                                                        typename MatVecShape<T, B>::ActivationTiles& x_tile) {
+    using Shape = MatVecShape<T, B>;
+    using F = Format<T>;
+    using Block = typename F::Block;
+    constexpr int kThreads = Shape::kThreads, kU = Shape::kU, kChunkParts = Shape::kChunkParts, R = Shape::R;
+    constexpr int kChunkVectors = Shape::kChunkVectors, kXVectors = Shape::kXVectors, kSets = Shape::kSets;
+    constexpr bool kCopyAhead = Shape::kCopyAhead, kStageX = Shape::kStageX;
+    constexpr int kSliceThreads = kThreads / S;
+    static_assert(kSliceThreads % kWarp == 0, "a slice is whole warps");
     int set = 0;  // the tiles of the chunk computed next
 
     // Persistent blocks: block i computes row groups i, i + gridDim.x, ...
@@ -253,11 +298,12 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
     // group's first, so only the kernel's first load is not overlapped.
     // (Helpers are functions, not lambdas: clang 17+ keeps arrays a lambda
     // captures in scratch memory.)
-    const std::uint64_t groups = (args.rows + R - 1) / R;
+    const std::uint32_t slice = S == 1 ? 0u : threadIdx.x / kSliceThreads;
+    const std::uint64_t groups = (args.rows + R * S - 1) / (R * S);
     std::uint64_t group = blockIdx.x;
     if (group >= groups) return;  // uniform across the block
     const std::uint8_t* rows[R];
-    group_rows<R>(w, group, args, rows);
+    group_rows<R, S>(w, group, args, rows);
     float acc[R * B];
 #pragma unroll
     for (int k = 0; k < R * B; ++k) acc[k] = 0.0f;
@@ -268,11 +314,12 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
     // Launched overlapping the kernel before (where the GPU can): the
     // weights, which no kernel writes, are requested at once; the
     // activations (and y) only once that kernel is done.
-    load_weight_chunk<F, kChunkParts, R>(stage, rows, args, 0, w_tile[0]);
+    load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
     wait_for_previous_kernel();
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
-    const std::uint32_t t = threadIdx.x;
+    const std::uint32_t t = S == 1 ? threadIdx.x : threadIdx.x % kSliceThreads;
+    const std::uint32_t slice_bytes = slice * static_cast<std::uint32_t>(args.row_bytes);  // 0 without slices
     std::uint32_t first = 0;
     for (;;) {
         if constexpr (kCopyAhead) {
@@ -281,7 +328,11 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
         }
         const std::uint8_t* tile[R];
 #pragma unroll
-        for (int r = 0; r < R; ++r) tile[r] = stage[r].store(w_tile[set][r]);
+        for (int r = 0; r < R; ++r) {
+            // This slice's row. Past the weights' last row that is stale
+            // bytes of the tile: in bounds (S rows fit a chunk), never stored.
+            tile[r] = stage[r].store(w_tile[set][r]) + slice_bytes;
+        }
         const quant::BlockQ8_1* x_staged[kStageX ? B : 1];
         if constexpr (kStageX) {
 #pragma unroll
@@ -301,9 +352,9 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
         const std::uint8_t* next_rows[R];
 #pragma unroll
         for (int r = 0; r < R; ++r) next_rows[r] = rows[r];
-        if (row_done && more) group_rows<R>(w, next_group, args, next_rows);
+        if (row_done && more) group_rows<R, S>(w, next_group, args, next_rows);
         if (more) {
-            load_weight_chunk<F, kChunkParts, R>(stage, next_rows, args, next_first, w_tile[set]);
+            load_weight_chunk<F, kChunkParts, R, S>(stage, next_rows, args, next_group, next_first, w_tile[set]);
             load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, next_first, x_tile);
         }
 
@@ -352,7 +403,7 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
         } else {
 #pragma unroll
             for (int u = 0; u < kU; ++u) {
-                const std::uint32_t i = t + static_cast<std::uint32_t>(u * kThreads);  // part of the chunk
+                const std::uint32_t i = t + static_cast<std::uint32_t>(u * kSliceThreads);  // part of the chunk
                 if (first + i >= P) break;
                 ActivationPart xb[B];
 #pragma unroll
@@ -371,7 +422,7 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
         if constexpr (!kCopyAhead) __syncthreads();  // the tiles are refilled next step
 
         if (row_done) {
-            block_reduce_store<R, B>(acc, y, group * R, args.rows);
+            block_reduce_store<R, B, S>(acc, y, group, args.rows);
 #pragma unroll
             for (int k = 0; k < R * B; ++k) acc[k] = 0.0f;
         }
@@ -387,6 +438,33 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
 #pragma unroll
         for (int r = 0; r < R; ++r) rows[r] = next_rows[r];
     }
+}
+
+// The tiles live here, shared by the three slicings (each its own code, so
+// that the slicing's constants fold as the unsliced kernel's do). Only the
+// persistent kernels slice rows (their launch bounds keep the extra code
+// from costing resident blocks): above batch 2 a thread takes one part, so
+// a chunk is 128 parts and rows of K >= 4096 fill it anyway.
+// Inlined: the batch-1 kernel and the expert-indexed one share the
+// instantiation, and a call out of line keeps its frame in scratch.
+template <QuantType T, int B>
+__device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w,
+                                                 const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
+                                                 quant::MatVecArgs args) {
+    static_assert(quant::kMaxMatVecRowSlices == 4, "the slicings below");
+    __shared__ typename MatVecShape<T, B>::WeightTiles w_tile;
+    __shared__ typename MatVecShape<T, B>::ActivationTiles x_tile;
+    if constexpr (kMatVecRowSlicing<B>) {
+        if (args.row_slices == 4) {
+            mul_mat_vec_q8_1_slices<T, B, 4>(w, x, y, args, w_tile, x_tile);
+            return;
+        }
+        if (args.row_slices == 2) {
+            mul_mat_vec_q8_1_slices<T, B, 2>(w, x, y, args, w_tile, x_tile);
+            return;
+        }
+    }
+    mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, w_tile, x_tile);
 }
 
 template <QuantType T, int B>
@@ -458,12 +536,28 @@ __device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restri
                            a.mv);
 }
 
+// The persistent grids (batch <= kMatVecPersistentBatch, and the expert
+// kernel) are sized for kMatVecBlocksPerCu resident blocks: compiled so
+// that they fit (the row slicings' code must not push them out). Others
+// leave the registers to the compiler.
+static_assert(kMatVecPersistentBatch == 2, "HQ_MMVQ_BOUNDS_<B> below");
+#define HQ_MMVQ_BOUNDS_PERSISTENT __launch_bounds__(kMatVecWarps * kWarp, HQ_MIN_BLOCKS(kMatVecBlocksPerCu))
+#define HQ_MMVQ_BOUNDS_1 HQ_MMVQ_BOUNDS_PERSISTENT
+#define HQ_MMVQ_BOUNDS_2 HQ_MMVQ_BOUNDS_PERSISTENT
+#define HQ_MMVQ_BOUNDS_3 __launch_bounds__(kMatVecWarps * kWarp)
+#define HQ_MMVQ_BOUNDS_4 HQ_MMVQ_BOUNDS_3
+#define HQ_MMVQ_BOUNDS_5 HQ_MMVQ_BOUNDS_3
+#define HQ_MMVQ_BOUNDS_6 HQ_MMVQ_BOUNDS_3
+#define HQ_MMVQ_BOUNDS_7 HQ_MMVQ_BOUNDS_3
+#define HQ_MMVQ_BOUNDS_8 HQ_MMVQ_BOUNDS_3
+static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
+
 // Each kernel publishes its launch geometry as <name>_geometry.
 #define HQ_MMVQ_KERNEL(NAME, B)                                                                                   \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B), _geometry) = { \
         kMatVecWarps * kWarp, matvec_rows_per_block(B), B <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0,     \
-        B <= kMatVecPersistentBatch};                                                                             \
-    HQ_KERNEL __launch_bounds__(kMatVecWarps * kWarp) void HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B)(            \
+        B <= kMatVecPersistentBatch, kMatVecRowSlicing<B> ? MatVecShape<QuantType::NAME, B>::kChunkParts : 0};           \
+    HQ_KERNEL HQ_MMVQ_BOUNDS_##B void HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                     \
         mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                       \
     }
@@ -471,7 +565,7 @@ __device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restri
 // registers at 64 and spilling a few bytes to raise occupancy.
 #define HQ_MMVF_KERNEL(NAME, B)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(f32, NAME, B), _geometry) = { \
-        kMatVecF32RowsPerBlock * kWarp, kMatVecF32RowsPerBlock, 0, 0};                                           \
+        kMatVecF32RowsPerBlock * kWarp, kMatVecF32RowsPerBlock, 0, 0, 0};                                        \
     HQ_KERNEL __launch_bounds__(kMatVecF32RowsPerBlock * kWarp, 1) void HIPQUANT_SYMBOL_MUL_MAT_VEC(f32, NAME, B)( \
         const std::uint8_t* w, const float* x, float* y, quant::MatVecArgs args) {                               \
         mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                       \
@@ -479,8 +573,9 @@ __device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restri
 // The expert-indexed kernel launches as the batch-1 one, a grid row per pair.
 #define HQ_MMVQ_ID_KERNEL(NAME)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME), _geometry) = {    \
-        kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0}; \
-    HQ_KERNEL __launch_bounds__(kMatVecWarps * kWarp) void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                  \
+        kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0,   \
+        MatVecShape<QuantType::NAME, 1>::kChunkParts};                                                              \
+    HQ_KERNEL HQ_MMVQ_BOUNDS_PERSISTENT void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, const std::int32_t* ids, std::uint32_t* status, \
         quant::MatVecIdArgs args) {                                                                              \
         mul_mat_vec_id_q8_1<QuantType::NAME>(w, x, y, ids, status, args);                                        \
@@ -494,5 +589,14 @@ HIPQUANT_WEIGHT_FORMATS(HQ_MATVEC_KERNELS)
 #undef HQ_MMVQ_ID_KERNEL
 #undef HQ_MMVQ_KERNEL
 #undef HQ_MMVF_KERNEL
+#undef HQ_MMVQ_BOUNDS_PERSISTENT
+#undef HQ_MMVQ_BOUNDS_1
+#undef HQ_MMVQ_BOUNDS_2
+#undef HQ_MMVQ_BOUNDS_3
+#undef HQ_MMVQ_BOUNDS_4
+#undef HQ_MMVQ_BOUNDS_5
+#undef HQ_MMVQ_BOUNDS_6
+#undef HQ_MMVQ_BOUNDS_7
+#undef HQ_MMVQ_BOUNDS_8
 
 }  // namespace hipquant::kernels

@@ -168,15 +168,17 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
     };
 
     if (!p.grouped) {
-        const MatVecIdArgs args{one_expert,
+        const ResolvedKernel& k = kernel(device_, mul_mat_vec_id_kernel(type_));
+        const auto g = detail::geometry_of<MatVecGeometry>(k);
+        MatVecArgs mv = one_expert;
+        mv.row_slices = detail::matvec_slices(mv.parts_per_row, g);
+        const MatVecIdArgs args{mv,
                                 expert_size_in_bytes(),
                                 top_k,
                                 static_cast<std::uint32_t>(pairs),
                                 static_cast<std::uint32_t>(experts_),
                                 static_cast<std::uint32_t>(top_k),
                                 static_cast<std::uint32_t>(x_slots)};
-        const ResolvedKernel& k = kernel(device_, mul_mat_vec_id_kernel(type_));
-        const auto g = detail::geometry_of<MatVecGeometry>(k);
         const auto [gy, gz] = yz(pairs);
         k.function.builder()
             .arg(data_)
@@ -185,7 +187,7 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
             .arg(ids)
             .arg(status)
             .arg(args)
-            .launch(LaunchConfig({detail::matvec_blocks(rows_, g, device_.multiprocessor_count()), gy, gz},
+            .launch(LaunchConfig({detail::matvec_blocks(rows_, mv.row_slices, g, device_.multiprocessor_count()), gy, gz},
                                  {g.threads, 1, 1}, 0),
                     stream);
     } else {

@@ -21,10 +21,19 @@ G geometry_of(const ResolvedKernel& k) {
     return g;
 }
 
-// One block per row group, or (blocks_per_cu > 0) a persistent grid of at
-// most that many blocks per CU that loop over the groups.
-inline std::uint32_t matvec_blocks(std::size_t rows, const MatVecGeometry& g, int compute_units) {
-    const std::size_t groups = (rows + g.rows_per_block - 1) / g.rows_per_block;
+// Row slices (MatVecArgs::row_slices) of a kernel of geometry g on rows
+// of parts_per_row parts.
+inline std::uint32_t matvec_slices(std::uint32_t parts_per_row, const MatVecGeometry& g) {
+    return g.chunk_parts > 0 ? matvec_row_slices(parts_per_row, g.chunk_parts) : 1u;
+}
+
+// One block per row group (rows_per_block x slices rows), or
+// (blocks_per_cu > 0) a persistent grid of at most that many blocks per CU
+// that loop over the groups.
+inline std::uint32_t matvec_blocks(std::size_t rows, std::uint32_t slices, const MatVecGeometry& g,
+                                   int compute_units) {
+    const std::size_t group_rows = static_cast<std::size_t>(g.rows_per_block) * slices;
+    const std::size_t groups = (rows + group_rows - 1) / group_rows;
     const std::size_t resident = static_cast<std::size_t>(compute_units > 0 ? compute_units : 1) * g.blocks_per_cu;
     return static_cast<std::uint32_t>(g.blocks_per_cu > 0 && groups > resident ? resident : groups);
 }

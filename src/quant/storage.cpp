@@ -140,8 +140,8 @@ void check_matmul(const QuantizedTensor& t, std::size_t batch, std::size_t y_siz
 }
 
 // The mat-vec grid (detail::matvec_blocks).
-LaunchConfig matvec_config(std::size_t rows, const MatVecGeometry& g, int compute_units) {
-    return LaunchConfig({detail::matvec_blocks(rows, g, compute_units), 1, 1}, {g.threads, 1, 1}, 0);
+LaunchConfig matvec_config(std::size_t rows, std::uint32_t slices, const MatVecGeometry& g, int compute_units) {
+    return LaunchConfig({detail::matvec_blocks(rows, slices, g, compute_units), 1, 1}, {g.threads, 1, 1}, 0);
 }
 
 // The mat-mat grid is persistent (blocks loop over the output tiles): the
@@ -300,12 +300,13 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
     if (!p.mat_mat) {
         const ResolvedKernel& k = kernel(device_, mul_mat_vec_q8_1_kernel(type_, batch));
         const auto g = geometry_of<MatVecGeometry>(k);
+        args.row_slices = detail::matvec_slices(args.parts_per_row, g);
         k.function.builder()
             .arg(data_)
             .arg(xq)
             .arg(y)
             .arg(args)
-            .launch(matvec_config(rows_, g, device_.multiprocessor_count())
+            .launch(matvec_config(rows_, args.row_slices, g, device_.multiprocessor_count())
                         .overlapping_previous(device_.overlapped_launch() && g.overlapped != 0),
                     stream);
         return;
@@ -406,7 +407,7 @@ void QuantizedTensor::product(const ActivationView& x, DeviceSpan<float> y, hipS
                         .arg(x.data.slice(first, (n - 1) * x.strides[2] + cols_))
                         .arg(y.slice(out_row * rows_, n * rows_))
                         .arg(args)
-                        .launch(matvec_config(rows_, geometry_of<MatVecGeometry>(k), device_.multiprocessor_count()),
+                        .launch(matvec_config(rows_, 1, geometry_of<MatVecGeometry>(k), device_.multiprocessor_count()),
                                 stream);
                 }
             }

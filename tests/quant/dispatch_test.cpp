@@ -8,6 +8,7 @@
 #include <string>
 
 #include "hipquant/quant/dispatch.hpp"
+#include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/kernels.hpp"
 
 namespace hq = hipquant::quant;
@@ -77,6 +78,24 @@ TEST(MatMulSlicing, SlicesCoverThePartsInAlignedSteps) {
             const std::uint32_t per = hq::matmul_slice_parts(parts, k);
             EXPECT_EQ(per % hq::kMatMulSliceAlign, 0u) << parts << " parts, " << k << " slices";
             EXPECT_GE(per * k, parts) << parts << " parts, " << k << " slices";
+        }
+    }
+}
+
+// Mat-vec row slices: as many (1, 2 or 4) as fit a row S times in a chunk.
+TEST(MatVecRowSlices, ShortRowsShareABlock) {
+    EXPECT_EQ(hq::matvec_row_slices(448, 128), 1u);  // 14336 columns
+    EXPECT_EQ(hq::matvec_row_slices(128, 128), 1u);  // 4096 columns, a part a thread
+    EXPECT_EQ(hq::matvec_row_slices(128, 256), 2u);  // 4096 columns, two parts a thread
+    EXPECT_EQ(hq::matvec_row_slices(64, 128), 2u);
+    EXPECT_EQ(hq::matvec_row_slices(24, 128), 4u);   // 768 columns
+    EXPECT_EQ(hq::matvec_row_slices(1, 256), hq::kMaxMatVecRowSlices);
+    for (std::uint32_t chunk : {128u, 256u}) {
+        for (std::uint32_t parts = 1; parts <= 600; ++parts) {
+            const std::uint32_t s = hq::matvec_row_slices(parts, chunk);
+            EXPECT_TRUE(s == 1 || s == 2 || s == 4) << parts;
+            EXPECT_TRUE(s == 1 || s * parts <= chunk) << parts << " parts in a chunk of " << chunk;
+            EXPECT_TRUE(s == hq::kMaxMatVecRowSlices || 2 * s * parts > chunk) << parts;
         }
     }
 }

@@ -41,7 +41,9 @@ TEST_F(GpuTest, DequantizeEqualsReferenceForEveryType) {
 // within the quantization error (Cauchy-Schwarz). Every entry point: matmul
 // on both paths, and matmul_q8_1 on activations quantized by the CPU.
 TEST_F(GpuTest, MatVecEqualsReferenceForEveryTypeAndBatch) {
-    const Shape shapes[] = {{1, 256}, {37, 14336}, {4099, 512}};
+    // Short rows run in row slices: 256 and 512 columns in four, 768 in four
+    // or two, 4096 in two where a thread takes two parts (matvec_row_slices).
+    const Shape shapes[] = {{1, 256}, {37, 14336}, {4099, 512}, {5, 768}, {37, 4096}};
     const std::size_t batches[] = {1, 2, 3, 5, 8};
     const selftest::MatVecInput inputs[] = {selftest::MatVecInput::kQ8_1Device, selftest::MatVecInput::kF32,
                                             selftest::MatVecInput::kQ8_1Host};

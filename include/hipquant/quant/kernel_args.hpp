@@ -45,6 +45,9 @@ struct MatVecArgs {
     // kernels spilled.
     std::uint32_t slice_parts = 0;
     std::uint32_t work_items = 0;
+    // Mat-vec Q8_1 path, set by the host (matvec_row_slices of the kernel's
+    // geometry): weight rows a block's thread slices take side by side.
+    std::uint32_t row_slices = 1;
 };
 
 // What the host needs to launch a kernel, published by the kernel as the
@@ -55,7 +58,20 @@ struct MatVecGeometry {
     std::uint32_t rows_per_block;  // weight rows a block computes (a row group)
     std::uint32_t blocks_per_cu;   // persistent grid: resident blocks per CU; 0: a block per row group
     std::uint32_t overlapped;      // 1: launched overlapping the kernel before (where the GPU can)
+    std::uint32_t chunk_parts;     // parts of a row a block takes per step, where it slices short rows; else 0
 };
+
+// Short rows: where a weight row has at most half the parts a mat-vec block
+// takes per step (chunk_parts), its warps split into S slices (2 or 4,
+// whole warps each) that take S neighbouring rows at once, so that threads
+// past the row's end do not idle (K = 4096 at two parts a thread, the
+// experts' K = 768 .. 2880). 1 where rows are longer.
+inline constexpr std::uint32_t kMaxMatVecRowSlices = 4;
+HIPQUANT_HD constexpr std::uint32_t matvec_row_slices(std::uint32_t parts_per_row, std::uint32_t chunk_parts) {
+    std::uint32_t s = 1;
+    while (s < kMaxMatVecRowSlices && static_cast<std::uint64_t>(parts_per_row) * 2 * s <= chunk_parts) s *= 2;
+    return s;
+}
 struct MatMulGeometry {
     std::uint32_t threads;        // per block
     std::uint32_t blocks_per_cu;  // resident blocks per compute unit the persistent grid is sized for
