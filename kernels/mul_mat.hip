@@ -64,16 +64,18 @@ __device__ __forceinline__ int subtract_offset(int q, int offset) {
 // 3 * 2^22), which the scale step reads together: as one float2 where the
 // table says so (kPairedScales: NVIDIA, where it measured faster), else in
 // two arrays (gfx906 with clang 21 spilled the interleaved form).
+// Each part's columns are followed by 2 unused entries, so that the 8 parts
+// of a stagers' half warp land in different banks (as kRowPad above).
 template <bool kPaired, int kParts, int kCols>
 struct ActivationScales {
-    float2 d_bias[kParts][kCols];
+    float2 d_bias[kParts][kCols + 2];
     __device__ __forceinline__ void set(int k, int n, float d) { d_bias[k][n] = make_float2(d, -kBias * d); }
     __device__ __forceinline__ float2 get(int k, int n) const { return d_bias[k][n]; }
 };
 template <int kParts, int kCols>
 struct ActivationScales<false, kParts, kCols> {
-    float d[kParts][kCols];
-    float bias[kParts][kCols];
+    float d[kParts][kCols + 2];
+    float bias[kParts][kCols + 2];
     __device__ __forceinline__ void set(int k, int n, float v) {
         d[k][n] = v;
         bias[k][n] = -kBias * v;
@@ -106,12 +108,19 @@ struct MatMulTiles {
     static constexpr int kMmaMinRows = kMinMma ? L::kTileRows : 1;
     static constexpr int kMmaMinCols = kMinMma ? L::kTileCols : 1;
 
+    // Per group or part, then row: a tile's threads read neighbouring rows
+    // (different banks). kRowPad floats after each group's rows put the
+    // groups a warp stores at once (its 32 / kParts rows, kParts parts
+    // each: stage_chunk) in different banks; with 0 they all fell in the
+    // same ones (9.5-way conflicted stores in the skinny tiling, ncu). The
+    // interleaved rows of kScaleRows > 1 keep their layout.
+    static constexpr int kRowPad = L::kScaleRows == 1 ? 32 / kParts : 0;
+    static_assert(kRowPad % 4 == 0, "rows stay 16-byte aligned for vector reads");
+
     Vec16 w_q[L::kTileRows * kStride / 16];  // int8 q - offset
     Vec16 x_q[L::kTileCols * kStride / 16];  // int8 activation quants
-    // Per group or part, then row: a tile's threads read neighbouring rows
-    // (different banks).
-    float w_scale[kGroups][L::kTileRows];  // a
-    float w_min[kMinGroups][kMinRows];     // b
+    float w_scale[kGroups][L::kTileRows + kRowPad];  // a
+    float w_min[kMinGroups][kMinRows + (kMinRows > 1 ? kRowPad : 0)];  // b
     ActivationScales<kPairedScales, kParts, L::kTileCols> x_scales;
     float x_sum[kMinGroups][kMinCols];     // d * sum(q) per min group
     // With kMinMma instead of w_min and x_sum: -b = min_hi + min_lo.

@@ -189,7 +189,7 @@ __device__ __forceinline__ void group_rows(const std::uint8_t* w, std::uint64_t 
 // Weight rows held by tile row r of row group g: S, fewer at the end, and
 // 1 (the re-read last row) past it.
 __device__ __forceinline__ std::uint32_t tile_row_count(std::uint64_t g, int R, int r, std::uint32_t S,
-                                                      quant::MatVecArgs args) {
+                                                      const quant::MatVecArgs& args) {
     const std::uint64_t row = slice_row(g, R, r, S, 0);
     return row < args.rows ? static_cast<std::uint32_t>(min(static_cast<std::uint64_t>(S), args.rows - row)) : 1u;
 }
@@ -228,9 +228,9 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
     }
 }
 
-// Whether the batch-B kernel takes short rows in slices (below).
-template <int B>
-inline constexpr bool kMatVecRowSlicing = B <= kMatVecPersistentBatch;
+// Whether the batch-B kernel of T takes short rows in slices (below).
+template <QuantType T, int B>
+inline constexpr bool kMatVecRowSlicing = B <= kMatVecPersistentBatch && MatVecFormat<T>::row_slices;
 
 // The shape of mul_mat_vec_q8_1<T, B>: chunk, row group, staged tiles.
 template <QuantType T, int B>
@@ -443,8 +443,9 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
 // The tiles live here, shared by the three slicings (each its own code, so
 // that the slicing's constants fold as the unsliced kernel's do). Only the
 // persistent kernels slice rows (their launch bounds keep the extra code
-// from costing resident blocks): above batch 2 a thread takes one part, so
-// a chunk is 128 parts and rows of K >= 4096 fill it anyway.
+// from costing resident blocks; and where the format's table row says so):
+// above batch 2 a thread takes one part, so a chunk is 128 parts and rows
+// of K >= 4096 fill it anyway.
 // Inlined: the batch-1 kernel and the expert-indexed one share the
 // instantiation, and a call out of line keeps its frame in scratch.
 template <QuantType T, int B>
@@ -454,7 +455,7 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
     static_assert(quant::kMaxMatVecRowSlices == 4, "the slicings below");
     __shared__ typename MatVecShape<T, B>::WeightTiles w_tile;
     __shared__ typename MatVecShape<T, B>::ActivationTiles x_tile;
-    if constexpr (kMatVecRowSlicing<B>) {
+    if constexpr (kMatVecRowSlicing<T, B>) {
         if (args.row_slices == 4) {
             mul_mat_vec_q8_1_slices<T, B, 4>(w, x, y, args, w_tile, x_tile);
             return;
@@ -556,7 +557,8 @@ static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
 #define HQ_MMVQ_KERNEL(NAME, B)                                                                                   \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B), _geometry) = { \
         kMatVecWarps * kWarp, matvec_rows_per_block(B), B <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0,     \
-        B <= kMatVecPersistentBatch, kMatVecRowSlicing<B> ? MatVecShape<QuantType::NAME, B>::kChunkParts : 0};           \
+        B <= kMatVecPersistentBatch,                                                                              \
+        kMatVecRowSlicing<QuantType::NAME, B> ? MatVecShape<QuantType::NAME, B>::kChunkParts : 0};                  \
     HQ_KERNEL HQ_MMVQ_BOUNDS_##B void HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                     \
         mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                       \
@@ -574,7 +576,7 @@ static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
 #define HQ_MMVQ_ID_KERNEL(NAME)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME), _geometry) = {    \
         kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0,   \
-        MatVecShape<QuantType::NAME, 1>::kChunkParts};                                                              \
+        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0};                  \
     HQ_KERNEL HQ_MMVQ_BOUNDS_PERSISTENT void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, const std::int32_t* ids, std::uint32_t* status, \
         quant::MatVecIdArgs args) {                                                                              \
