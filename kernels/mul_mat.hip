@@ -658,6 +658,22 @@ HIPQUANT_HD constexpr int matmul_shared_bytes() {
     }
 }
 
+// Resident blocks per CU a mat-mat kernel's persistent grid is sized for:
+// the tiling's, or fewer where that many blocks' dynamic shared memory
+// (and the 1 KB NVIDIA keeps per block) would not fit an SM, which holds
+// kBlockSharedMax + 1 KB (sm_80, sm_90): a grid sized for blocks that cannot
+// all be resident runs its last ones after the others (Q5_K's mid tiling,
+// 119 KB a block, was published as 2 an SM on the H100).
+template <QuantType T, typename L>
+HIPQUANT_HD constexpr int matmul_blocks_per_cu() {
+    constexpr int kReserved = 1024;
+    constexpr int kFit = (kBlockSharedMax + kReserved) / (matmul_shared_bytes<T, L>() + kReserved);
+    if constexpr (kAsyncCopy)
+        return L::kBlocksPerCu < kFit ? L::kBlocksPerCu : (kFit > 0 ? kFit : 1);
+    else
+        return L::kBlocksPerCu;
+}
+
 // One work item: a tile of y and a slice of the shared dimension (parts
 // [first_part, end_part)); slice s writes its own batch x rows slab of y.
 struct MatMulItem {
@@ -979,7 +995,8 @@ static_assert(kTilingsAsTheHostPicks<TileMma> && kTilingsAsTheHostPicks<TileMmaD
 #define HQ_MMQ_KERNEL(NAME, PRODUCT, MMA, TILING, MIN_BLOCKS)                                                    \
     extern "C" __device__ quant::MatMulGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT(PRODUCT, NAME, TILING),        \
                                                           _geometry) = {                                          \
-        HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads, HQ_MMQ_TILING(NAME, MMA, TILING)::kBlocksPerCu,          \
+        HQ_MMQ_TILING(NAME, MMA, TILING)::kBlockThreads,                                                          \
+        matmul_blocks_per_cu<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                \
         matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, MMA, TILING)>(),                                 \
         HQ_MMQ_TILING(NAME, MMA, TILING)::kTileRows, HQ_MMQ_TILING(NAME, MMA, TILING)::kTileCols,                 \
         Tiling::TILING == Tiling::skinny ? MatMulFormat<QuantType::NAME>::skinny_from_batch : 0};                 \
@@ -1013,7 +1030,8 @@ __device__ __forceinline__ void mul_mat_id_q8_1(const std::uint8_t* __restrict__
 }
 #define HQ_MMQ_ID_KERNEL(NAME)                                                                                     \
     extern "C" __device__ quant::MatMulGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_ID(NAME), _geometry) = {          \
-        HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlockThreads, HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlocksPerCu,     \
+        HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlockThreads,                                                        \
+        matmul_blocks_per_cu<QuantType::NAME, HQ_MMQ_TILING(NAME, TileMma, narrow)>(),                              \
         matmul_shared_bytes<QuantType::NAME, HQ_MMQ_TILING(NAME, TileMma, narrow)>(),                               \
         HQ_MMQ_TILING(NAME, TileMma, narrow)::kTileRows, HQ_MMQ_TILING(NAME, TileMma, narrow)::kTileCols, 0};      \
     HQ_KERNEL __launch_bounds__((HQ_MMQ_TILING(NAME, TileMma, narrow)::kBlockThreads),                              \
