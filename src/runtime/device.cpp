@@ -32,6 +32,8 @@ public:
     std::size_t total_memory = 0;
     std::size_t l2_bytes = 0;
     std::size_t max_dynamic_shared = 0;
+    std::size_t shared_per_multiprocessor = 0;
+    std::size_t reserved_shared_per_block = 0;
     int multiprocessors = 0;
     int wavefront = 0;
     bool overlapped_launch = false;
@@ -130,6 +132,8 @@ std::shared_ptr<detail::DeviceContext> make_context(int ordinal, hipStream_t bor
     ctx->total_memory = prop.totalGlobalMem;
     ctx->l2_bytes = static_cast<std::size_t>(prop.l2CacheSize);
     ctx->max_dynamic_shared = platform::max_dynamic_shared(prop);
+    ctx->shared_per_multiprocessor = platform::shared_per_multiprocessor(prop);
+    ctx->reserved_shared_per_block = platform::reserved_shared_per_block(prop);
     ctx->multiprocessors = prop.multiProcessorCount;
     ctx->wavefront = platform::wavefront_size(prop);
     ctx->overlapped_launch = platform::overlapped_launch_supported(prop);
@@ -184,6 +188,8 @@ const std::string& RocmDevice::arch() const noexcept { return ctx_->arch; }
 std::size_t RocmDevice::total_memory_bytes() const noexcept { return ctx_->total_memory; }
 std::size_t RocmDevice::l2_cache_bytes() const noexcept { return ctx_->l2_bytes; }
 std::size_t RocmDevice::max_dynamic_shared_bytes() const noexcept { return ctx_->max_dynamic_shared; }
+std::size_t RocmDevice::shared_bytes_per_multiprocessor() const noexcept { return ctx_->shared_per_multiprocessor; }
+std::size_t RocmDevice::reserved_shared_bytes_per_block() const noexcept { return ctx_->reserved_shared_per_block; }
 int RocmDevice::multiprocessor_count() const noexcept { return ctx_->multiprocessors; }
 int RocmDevice::wavefront_size() const noexcept { return ctx_->wavefront; }
 bool RocmDevice::overlapped_launch() const noexcept { return ctx_->overlapped_launch; }

@@ -97,6 +97,13 @@ TEST_F(GpuTest, MatMulKernelsPublishTheirLaunchGeometry) {
                 // host falls back to them where another one does not).
                 if (tiling == 1)
                     EXPECT_LE(g.shared_bytes, 99u * 1024) << kernel << " on " << device().name();
+                // The persistent grid's blocks are all resident at once where
+                // the kernel runs (its shared memory is what limits them).
+                if (g.shared_bytes <= device().max_dynamic_shared_bytes())
+                    EXPECT_LE(g.blocks_per_cu * (g.shared_bytes + device().reserved_shared_bytes_per_block()),
+                              device().shared_bytes_per_multiprocessor())
+                        << kernel << ": " << g.blocks_per_cu << " blocks of " << g.shared_bytes << " B on "
+                        << device().name();
             }
         }
     }

@@ -71,6 +71,10 @@ public:
     std::size_t l2_cache_bytes() const noexcept;
     // The most dynamic shared memory a kernel launch may ask for per block.
     std::size_t max_dynamic_shared_bytes() const noexcept;
+    // Shared memory of one multiprocessor (CU, SM), and what each resident
+    // block leaves of it to the platform (1 KB on NVIDIA, none on AMD).
+    std::size_t shared_bytes_per_multiprocessor() const noexcept;
+    std::size_t reserved_shared_bytes_per_block() const noexcept;
     int multiprocessor_count() const noexcept;
     int wavefront_size() const noexcept;
     // Whether LaunchConfig::overlapping_previous takes effect here (NVIDIA

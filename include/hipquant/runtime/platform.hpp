@@ -22,6 +22,12 @@ inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
 // The most dynamic shared memory a block may be launched with (on AMD all of
 // a CU's LDS, no opt-in needed).
 inline std::size_t max_dynamic_shared(const hipDeviceProp_t& prop) { return prop.sharedMemPerBlock; }
+// Shared memory (LDS) of one CU, and what the platform keeps of it per
+// resident block (nothing on AMD).
+inline std::size_t shared_per_multiprocessor(const hipDeviceProp_t& prop) {
+    return prop.maxSharedMemoryPerMultiProcessor;
+}
+inline std::size_t reserved_shared_per_block(const hipDeviceProp_t&) { return 0; }
 // Whether a kernel may be launched to overlap the end of the kernel before
 // it (see launch_kernel): not on AMD.
 inline bool overlapped_launch_supported(const hipDeviceProp_t&) { return false; }
@@ -144,6 +150,10 @@ inline int wavefront_size(const hipDeviceProp_t& prop) { return prop.warpSize; }
 // With the opt-in (allow_dynamic_shared): 227 KB on sm_90, 163 KB on sm_80,
 // 99 KB on sm_86, sm_89 and sm_120.
 inline std::size_t max_dynamic_shared(const hipDeviceProp_t& prop) { return prop.sharedMemPerBlockOptin; }
+// 228 KB an SM on sm_90, of which each resident block leaves 1 KB to the
+// system.
+inline std::size_t shared_per_multiprocessor(const hipDeviceProp_t& prop) { return prop.sharedMemPerMultiprocessor; }
+inline std::size_t reserved_shared_per_block(const hipDeviceProp_t& prop) { return prop.reservedSharedMemPerBlock; }
 
 namespace detail {
 // A driver-API function resolved through the CUDA runtime (no libcuda link).
