@@ -100,8 +100,7 @@ void print_usage(std::FILE* out) {
                  "Options:\n"
                  "  --types LIST      weight types, comma separated\n"
                  "                    (default Q4_0,Q4_1,Q5_0,Q5_1,Q8_0,Q2_K,Q3_K,Q4_K,Q5_K,Q6_K,IQ4_NL,IQ4_XS,MXFP4)\n"
-                 "  --shape RxC       weight rows x cols; repeatable (default 4096x4096, 4096x14336 and\n"
-                 "                    16384x14336)\n"
+                 "  --shape RxC       weight rows x cols; repeatable (default 4096x14336 and 16384x14336)\n"
                  "  --batch LIST      activation vectors per call, comma separated, 1..%zu\n"
                  "                    (default 1,2,3,4,8,16,32,64,128,512)\n"
                  "  --path LIST       comma separated, of (default q8_1):\n"
@@ -295,7 +294,7 @@ Options parse_options(int argc, char** argv) {
         for (const char* t : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL",
                               "IQ4_XS", "MXFP4"})
             opt.types.push_back(parse_type(t));
-    if (opt.shapes.empty()) opt.shapes = {{4096, 4096}, {4096, 14336}, {16384, 14336}};
+    if (opt.shapes.empty()) opt.shapes = {{4096, 14336}, {16384, 14336}};
     if (opt.batches.empty()) opt.batches = {1, 2, 3, 4, 8, 16, 32, 64, 128, 512};
     if (opt.paths.empty()) opt.paths = {hq::MatVecPath::kQ8_1};
     return opt;
