@@ -353,6 +353,19 @@ struct StagedBlocks {
     }
 };
 
+// Item i of a chunk's kParts parts of each tile row (or column), spread
+// over the stagers: row i / kParts, part i % kParts. With kPairs
+// (HQ_TUNE_STAGE_PAIRS; 8-part chunks) each 8 neighbouring items take 4
+// parts of 2 rows instead of 8 parts of one: a 16-byte store is served 8
+// lanes at a time, and parts k and k + 4 of a row lie in the same banks
+// (a 2-way conflict in every quant store, bench/NOTES.md sixteenth session).
+template <int kParts>
+struct StageItems {
+    static constexpr bool kPairs = HQ_TUNE_STAGE_PAIRS != 0 && kParts == 8;
+    __device__ __forceinline__ static int row(int i) { return kPairs ? i / 16 * 2 + (i >> 2 & 1) : i / kParts; }
+    __device__ __forceinline__ static int part(int i) { return kPairs ? (i & 3) + (i >> 3 & 1) * 4 : i % kParts; }
+};
+
 // Stages parts [first, first + kParts) of the tile's rows in shared memory
 // from `src` (GlobalBlocks or StagedBlocks): the weight parts decoded to int8
 // q - offset with their scales and mins (parts past the row's end get zero
@@ -381,11 +394,10 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     // this thread: tile row m_of(r), part k_of(r) of the chunk.
     constexpr int kRun = 2;
     constexpr bool kRuns = kSharedParts<F, kRun> && kWItems % kRun == 0 && L::kParts % kWItems == 0;
-    const auto m_of = [t](int r) {
-        return kRuns ? t / (L::kParts / kWItems) : (t + r * kThreads) / L::kParts;
-    };
+    using Items = StageItems<L::kParts>;
+    const auto m_of = [t](int r) { return kRuns ? t / (L::kParts / kWItems) : Items::row(t + r * kThreads); };
     const auto k_of = [t](int r) {
-        return kRuns ? t % (L::kParts / kWItems) * kWItems + r : (t + r * kThreads) % L::kParts;
+        return kRuns ? t % (L::kParts / kWItems) * kWItems + r : Items::part(t + r * kThreads);
     };
     WeightPart parts[kWItems];
     bool valid[kWItems];
@@ -421,8 +433,8 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     // part kx_of(r).
     constexpr bool kXColumn = Source::kAlignedColumns && F::kBlockElems == 32 && !kHasMin<T> &&
                               kXItems == L::kParts && 9 * kXItems % 4 == 0;
-    const auto n_of = [t](int r) { return kXColumn ? t : (t + r * kThreads) / L::kParts; };
-    const auto kx_of = [t](int r) { return kXColumn ? r : (t + r * kThreads) % L::kParts; };
+    const auto n_of = [t](int r) { return kXColumn ? t : Items::row(t + r * kThreads); };
+    const auto kx_of = [t](int r) { return kXColumn ? r : Items::part(t + r * kThreads); };
     int xq[kXItems][9];  // one Q8_1 block each: d and s, then 8 ints of quants (4-byte aligned)
     const auto load_activations = [&] {
         if constexpr (kXColumn) {

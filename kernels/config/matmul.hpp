@@ -21,6 +21,12 @@ inline constexpr int kUnroll16 = 2;
 inline constexpr int kUnroll16 = 1;
 #endif
 
+// HQ_TUNE_STAGE_PAIRS 1: the stagers of 8-part chunks take 4 parts of 2
+// rows per 8 lanes (StageItems, kernels/mul_mat.hip); not yet measured.
+#ifndef HQ_TUNE_STAGE_PAIRS
+#define HQ_TUNE_STAGE_PAIRS 0
+#endif
+
 // ---- Skinny tilings: batches up to 16 ------------------------------------
 // 16 activation columns, one 16 x 16 tile per thread group: the batches a
 // server decodes or a draft verifies, where reading the weights is the
