@@ -187,7 +187,8 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
             .arg(ids)
             .arg(status)
             .arg(args)
-            .launch(LaunchConfig({detail::matvec_blocks(rows_, mv.row_slices, g, device_.multiprocessor_count()), gy, gz},
+            .launch(LaunchConfig({detail::matvec_blocks(rows_, mv.row_slices, g, device_.multiprocessor_count()),
+                                  gy, gz},
                                  {g.threads, 1, 1}, 0),
                     stream);
     } else {

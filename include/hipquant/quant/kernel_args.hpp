@@ -64,8 +64,8 @@ struct MatVecGeometry {
 // Short rows: where a weight row has at most half the parts a mat-vec block
 // takes per step (chunk_parts), its warps split into S slices (2 or 4,
 // whole warps each) that take S neighbouring rows at once, so that threads
-// past the row's end do not idle (K = 4096 at two parts a thread, the
-// experts' K = 768 .. 2880). 1 where rows are longer.
+// past the row's end do not idle (K = 4096 at two parts a thread; the
+// experts' K = 768 and 2048). 1 where rows are longer.
 inline constexpr std::uint32_t kMaxMatVecRowSlices = 4;
 HIPQUANT_HD constexpr std::uint32_t matvec_row_slices(std::uint32_t parts_per_row, std::uint32_t chunk_parts) {
     std::uint32_t s = 1;
