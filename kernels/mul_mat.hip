@@ -65,7 +65,7 @@ __device__ __forceinline__ int subtract_offset(int q, int offset) {
 // table says so (kPairedScales: NVIDIA, where it measured faster), else in
 // two arrays (gfx906 with clang 21 spilled the interleaved form).
 // Each part's columns are followed by 2 unused entries, so that the 8 parts
-// of a stagers' half warp land in different banks (as kRowPad above).
+// of a stagers' half warp land in different banks (as MatMulTiles::kRowPad).
 template <bool kPaired, int kParts, int kCols>
 struct ActivationScales {
     float2 d_bias[kParts][kCols + 2];
