@@ -64,18 +64,21 @@ __device__ __forceinline__ int subtract_offset(int q, int offset) {
 // 3 * 2^22), which the scale step reads together: as one float2 where the
 // table says so (kPairedScales: NVIDIA, where it measured faster), else in
 // two arrays (gfx906 with clang 21 spilled the interleaved form).
-// Each part's columns are followed by 2 unused entries, so that the 8 parts
-// of a stagers' half warp land in different banks (as MatMulTiles::kRowPad).
+// In 8-part chunks each part's columns are followed by 2 unused entries,
+// so that the 8 parts of a stagers' half warp land in different banks (as
+// MatMulTiles::kRowPad).
+template <int kParts>
+inline constexpr int kColumnPad = kParts == 8 ? 2 : 0;
 template <bool kPaired, int kParts, int kCols>
 struct ActivationScales {
-    float2 d_bias[kParts][kCols + 2];
+    float2 d_bias[kParts][kCols + kColumnPad<kParts>];
     __device__ __forceinline__ void set(int k, int n, float d) { d_bias[k][n] = make_float2(d, -kBias * d); }
     __device__ __forceinline__ float2 get(int k, int n) const { return d_bias[k][n]; }
 };
 template <int kParts, int kCols>
 struct ActivationScales<false, kParts, kCols> {
-    float d[kParts][kCols + 2];
-    float bias[kParts][kCols + 2];
+    float d[kParts][kCols + kColumnPad<kParts>];
+    float bias[kParts][kCols + kColumnPad<kParts>];
     __device__ __forceinline__ void set(int k, int n, float v) {
         d[k][n] = v;
         bias[k][n] = -kBias * v;
@@ -109,13 +112,14 @@ struct MatMulTiles {
     static constexpr int kMmaMinCols = kMinMma ? L::kTileCols : 1;
 
     // Per group or part, then row: a tile's threads read neighbouring rows
-    // (different banks). kRowPad floats after each group's rows put the
-    // groups a warp stores at once (its 32 / kParts rows, kParts parts
-    // each: stage_chunk) in different banks; with 0 they all fell in the
-    // same ones (9.5-way conflicted stores in the skinny tiling, ncu). The
-    // interleaved rows of kScaleRows > 1 keep their layout.
-    static constexpr int kRowPad = L::kScaleRows == 1 ? 32 / kParts : 0;
-    static_assert(kRowPad % 4 == 0, "rows stay 16-byte aligned for vector reads");
+    // (different banks). In 8-part chunks, kRowPad floats after each
+    // group's rows put the groups a warp stores at once (its 4 rows, 8
+    // parts each: stage_chunk) in different banks; without, they all fell
+    // in the same ones (9.5-way conflicted stores in the skinny tiling,
+    // ncu). The 4-part tilings keep their layout (with the padding, Q6_K's
+    // wide kernel spilled on sm_80), as do the interleaved rows of
+    // kScaleRows > 1.
+    static constexpr int kRowPad = L::kScaleRows == 1 && kParts == 8 ? 4 : 0;
 
     Vec16 w_q[L::kTileRows * kStride / 16];  // int8 q - offset
     Vec16 x_q[L::kTileCols * kStride / 16];  // int8 activation quants
