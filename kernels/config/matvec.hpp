@@ -53,24 +53,20 @@ template <>
 struct MatVecFormat<QuantType::Q4_0> : MatVecFormatRow {
     static constexpr int parts_per_thread_b1 = 2;
 };
-// The codebook formats: two parts a thread at batch 1 measured 4-10 %
-// faster; the kernels carrying the row slicings' code measured 1-9 %
-// slower on rows too long to slice (MXFP4 at gpt-oss's 2880 columns).
-template <>
-struct MatVecFormat<QuantType::IQ4_NL> : MatVecFormatRow {
+// The codebook formats (IQ4_NL, IQ4_XS, MXFP4): two parts a thread at
+// batch 1 measured 4-10 % faster; the kernels carrying the row slicings'
+// code measured 1-9 % slower on rows too long to slice (MXFP4 at
+// gpt-oss's 2880 columns).
+struct MatVecCodebookRow : MatVecFormatRow {
     static constexpr int parts_per_thread_b1 = 2;
     static constexpr bool row_slices = false;
 };
 template <>
-struct MatVecFormat<QuantType::IQ4_XS> : MatVecFormatRow {
-    static constexpr int parts_per_thread_b1 = 2;
-    static constexpr bool row_slices = false;
-};
+struct MatVecFormat<QuantType::IQ4_NL> : MatVecCodebookRow {};
 template <>
-struct MatVecFormat<QuantType::MXFP4> : MatVecFormatRow {
-    static constexpr int parts_per_thread_b1 = 2;
-    static constexpr bool row_slices = false;
-};
+struct MatVecFormat<QuantType::IQ4_XS> : MatVecCodebookRow {};
+template <>
+struct MatVecFormat<QuantType::MXFP4> : MatVecCodebookRow {};
 
 template <QuantType T, int B>
 inline constexpr int kMatVecPartsPerThread = B == 1 ? MatVecFormat<T>::parts_per_thread_b1 : 1;
