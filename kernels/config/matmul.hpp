@@ -176,6 +176,10 @@ struct MatMulFormatRow {
     static constexpr bool copies_two_ahead = true;
     static constexpr int producer_registers = 104;
 };
+// The formats that take the skinny tiling from batch 8.
+struct MatMulSkinny8Row : MatMulFormatRow {
+    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
+};
 template <QuantType T>
 struct MatMulFormat : MatMulFormatRow {};
 template <>
@@ -183,40 +187,31 @@ struct MatMulFormat<QuantType::Q5_1> : MatMulFormatRow {
     static constexpr bool producer_warps = false;
 };
 template <>
-struct MatMulFormat<QuantType::Q8_0> : MatMulFormatRow {
+struct MatMulFormat<QuantType::Q8_0> : MatMulSkinny8Row {
     static constexpr bool copies_two_ahead = false;
-    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 template <>
-struct MatMulFormat<QuantType::Q4_K> : MatMulFormatRow {
+struct MatMulFormat<QuantType::Q4_K> : MatMulSkinny8Row {
     static constexpr bool copies_two_ahead = false;
-    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 template <>
 struct MatMulFormat<QuantType::Q4_1> : MatMulFormatRow {
     static constexpr int producer_registers = 136;
 };
 template <>
-struct MatMulFormat<QuantType::Q5_0> : MatMulFormatRow {
+struct MatMulFormat<QuantType::Q5_0> : MatMulSkinny8Row {
     static constexpr int producer_registers = 136;
-    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
 };
 template <>
 struct MatMulFormat<QuantType::Q6_K> : MatMulFormatRow {
     static constexpr int producer_registers = 136;
 };
 template <>
-struct MatMulFormat<QuantType::Q4_0> : MatMulFormatRow {
-    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
-};
+struct MatMulFormat<QuantType::Q4_0> : MatMulSkinny8Row {};
 template <>
-struct MatMulFormat<QuantType::Q3_K> : MatMulFormatRow {
-    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
-};
+struct MatMulFormat<QuantType::Q3_K> : MatMulSkinny8Row {};
 template <>
-struct MatMulFormat<QuantType::Q5_K> : MatMulFormatRow {
-    static constexpr int skinny_from_batch = kSkinnyFromBatch8;
-};
+struct MatMulFormat<QuantType::Q5_K> : MatMulSkinny8Row {};
 
 // The tiling format T runs for the table's tiling L.
 template <QuantType T, typename L>
