@@ -9,9 +9,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/storage.hpp"
 #include "hipquant/quant/workspace.hpp"
@@ -38,6 +40,17 @@ double median_us_per_call(const hipquant::Stream& stream, Enqueue&& enqueue) {
     stream.synchronize();
     std::nth_element(per_call.begin(), per_call.begin() + per_call.size() / 2, per_call.end());
     return per_call[per_call.size() / 2];
+}
+
+// Whether the call quantizes x in its mat-vec kernel (one launch fewer),
+// as that kernel's published geometry says.
+bool quantizes_in_product(const hipquant::RocmDevice& dev, const hq::QuantizedTensor& w, std::size_t batch) {
+    if (batch > hq::kMaxMatVecBatch) return false;
+    const hq::KernelId id = hq::mul_mat_vec_q8_1_kernel(w.type(), batch);
+    if (std::string(w.product_kernel(batch)) != hq::kernel_name(id)) return false;  // a skinny mat-mat
+    hq::MatVecGeometry g;
+    std::memcpy(&g, hq::kernel(dev, id).geometry, sizeof g);
+    return g.fused_quantize != 0;
 }
 
 }  // namespace
@@ -69,10 +82,13 @@ int main() {
 
             // The raw cost of as many launches: the quantization kernel with
             // its real arguments, through the platform call, as often as
-            // the op launches kernels (2, or 3 with the k-slice sum: the
-            // workspace then holds partial sums past the Q8_1 blocks).
+            // the op launches kernels (1 where the mat-vec quantizes x
+            // itself, else 2, or 3 with the k-slice sum: the workspace then
+            // holds partial sums past the Q8_1 blocks).
             const std::size_t q8_1_bytes = batch * hq::q8_1_row_blocks(c.cols) * sizeof(hq::BlockQ8_1);
-            const int kernels = w.workspace_bytes(batch) > (q8_1_bytes + 15) / 16 * 16 ? 3 : 2;
+            const int kernels = quantizes_in_product(dev, w, batch)                             ? 1
+                                : w.workspace_bytes(batch) > (q8_1_bytes + 15) / 16 * 16 ? 3
+                                                                                          : 2;
             const auto& quantize = hq::kernel(dev, hq::KernelId::quantize_q8_1);
             const float* xp = x.data();
             void* yq = ws.span().data();

@@ -26,6 +26,21 @@ __device__ __forceinline__ void allow_next_kernel() {
 #endif
 }
 
+// Waiting for other blocks (a grid's counters in global memory):
+// load_volatile reads a word at the level all blocks share, never a copy
+// in this CU's cache; backoff() pauses briefly between such polls, so they
+// leave the memory system to the blocks being waited for.
+__device__ __forceinline__ std::uint32_t load_volatile(const std::uint32_t* p) {
+    return *static_cast<const volatile std::uint32_t*>(p);
+}
+__device__ __forceinline__ void backoff() {
+#if defined(HIPQUANT_PLATFORM_NVIDIA) && defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 700
+    __nanosleep(64);
+#elif defined(HIPQUANT_PLATFORM_AMD) && defined(__HIP_DEVICE_COMPILE__)
+    __builtin_amdgcn_s_sleep(1);
+#endif
+}
+
 // Named barriers (NVIDIA; the warp-specialized mat-mat): barrier `id`
 // (1..15; 0 is __syncthreads's) completes once kThreads threads, whole
 // warps, have reached it; barrier_sync waits for that, barrier_arrive goes

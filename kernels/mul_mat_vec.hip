@@ -14,6 +14,7 @@
 #include "formats.hpp"
 #include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/kernels.hpp"
+#include "quantize.hpp"
 #include "scalar.hpp"
 #include "warp.hpp"
 
@@ -228,6 +229,68 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
     }
 }
 
+// The persistent kernels quantize their activations themselves where the
+// host passes them in f32 (MatVecQuantizeArgs): one launch instead of two.
+template <int B>
+inline constexpr bool kMatVecFusedQuantize = B <= kMatVecPersistentBatch;
+static_assert(kMatVecPersistentBatch <= quant::kMaxFusedQuantizeRows, "MatVecQuantizeArgs holds their rows");
+
+// The activations' pointer: __restrict__ except where the kernel writes
+// them itself (their loads must not then take a read-only path).
+template <int B>
+using ActivationPointer =
+    std::conditional_t<kMatVecFusedQuantize<B>, const quant::BlockQ8_1*, const quant::BlockQ8_1* __restrict__>;
+
+// That quantization, cut into tickets of kThreads / kQuantizeLanes blocks:
+// a thread block takes tickets (sync[0]) until none is left, quantizes each
+// into xq and counts it done (sync[1]), then waits until all are. A block
+// waits only for tickets that running blocks took, so the wait ends however
+// few of the grid's blocks are resident (other work on the GPU, a small
+// partition). Every block then leaves through leave_quantizing_grid.
+template <int kThreads>
+__device__ __forceinline__ void quantize_in_grid(const quant::MatVecArgs& args, const quant::MatVecQuantizeArgs& f,
+                                                 quant::BlockQ8_1* xq) {
+    constexpr std::uint32_t kTicketBlocks = kThreads / kQuantizeLanes;
+    static_assert(kTicketBlocks % (kWarp / kQuantizeLanes) == 0, "a ticket's blocks fill whole logical warps");
+    const auto row_blocks = static_cast<std::uint32_t>(args.x_row_stride);  // the Q8_1 rows are dense
+    const std::uint32_t per_row = (row_blocks + kTicketBlocks - 1) / kTicketBlocks;
+    const std::uint32_t tickets = args.batch * per_row;  // batch <= kMaxFusedQuantizeRows
+    __shared__ std::uint32_t taken;
+    for (;;) {
+        if (threadIdx.x == 0) taken = atomicAdd(&f.counters[0], 1u);
+        __syncthreads();
+        const std::uint32_t ticket = taken;
+        __syncthreads();  // all have read it before thread 0 takes the next
+        if (ticket >= tickets) break;  // uniform across the block
+        const std::uint32_t row = ticket / per_row;
+        const std::uint32_t block = (ticket - row * per_row) * kTicketBlocks + threadIdx.x / kQuantizeLanes;
+        // Rows are whole logical warps of blocks, so whole warps skip.
+        if (block < row_blocks) quantize_q8_1_block(row == 0 ? f.x[0] : f.x[1], f.cols, xq + row * row_blocks, block);
+        __threadfence();  // the blocks are written before they are counted
+        __syncthreads();
+        if (threadIdx.x == 0) atomicAdd(&f.counters[1], 1u);
+    }
+    if (threadIdx.x == 0) {
+        while (load_volatile(&f.counters[1]) < tickets) backoff();
+        __threadfence();
+    }
+    __syncthreads();
+    __threadfence();  // and read only after they were seen counted
+}
+
+// The last block of the grid (1-D) to leave sets the counters back to
+// zero for the next launch; thread 0 took all of its block's tickets.
+__device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
+    if (threadIdx.x != 0) return;
+    __threadfence();
+    if (atomicAdd(&counters[2], 1u) == gridDim.x - 1) {
+        __threadfence();
+        atomicExch(&counters[0], 0u);
+        atomicExch(&counters[1], 0u);
+        atomicExch(&counters[2], 0u);
+    }
+}
+
 // Whether the batch-B kernel of T takes short rows in slices (below).
 template <QuantType T, int B>
 inline constexpr bool kMatVecRowSlicing = B <= kMatVecPersistentBatch && MatVecFormat<T>::row_slices;
@@ -278,9 +341,9 @@ struct MatVecShape {
 // slices of whole warps, each the block above for one of S neighbouring
 // rows: a group is R x S rows, and a chunk R runs of S whole rows.
 template <QuantType T, int B, int S>
-__device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __restrict__ w,
-                                                        const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
-                                                        quant::MatVecArgs args,
+__device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __restrict__ w, ActivationPointer<B> x,
+                                                        float* __restrict__ y, quant::MatVecArgs args,
+                                                        const quant::MatVecQuantizeArgs& fused,
                                                         typename MatVecShape<T, B>::WeightTiles& w_tile,
                                                         typename MatVecShape<T, B>::ActivationTiles& x_tile) {
     using Shape = MatVecShape<T, B>;
@@ -316,6 +379,9 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     // activations (and y) only once that kernel is done.
     load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
     wait_for_previous_kernel();
+    if constexpr (kMatVecFusedQuantize<B>) {
+        if (fused.x[0] != nullptr) quantize_in_grid<kThreads>(args, fused, const_cast<quant::BlockQ8_1*>(x));
+    }
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
     const std::uint32_t t = S == 1 ? threadIdx.x : threadIdx.x % kSliceThreads;
@@ -449,23 +515,25 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
 // Inlined: the batch-1 kernel and the expert-indexed one share the
 // instantiation, and a call out of line keeps its frame in scratch.
 template <QuantType T, int B>
-__device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w,
-                                                 const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
-                                                 quant::MatVecArgs args) {
+__device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict__ w, ActivationPointer<B> x,
+                                                 float* __restrict__ y, quant::MatVecArgs args,
+                                                 const quant::MatVecQuantizeArgs& fused) {
     static_assert(quant::kMaxMatVecRowSlices == 4, "the slicings below");
     __shared__ typename MatVecShape<T, B>::WeightTiles w_tile;
     __shared__ typename MatVecShape<T, B>::ActivationTiles x_tile;
     if constexpr (kMatVecRowSlicing<T, B>) {
-        if (args.row_slices == 4) {
-            mul_mat_vec_q8_1_slices<T, B, 4>(w, x, y, args, w_tile, x_tile);
-            return;
-        }
-        if (args.row_slices == 2) {
-            mul_mat_vec_q8_1_slices<T, B, 2>(w, x, y, args, w_tile, x_tile);
-            return;
-        }
+        if (args.row_slices == 4)
+            mul_mat_vec_q8_1_slices<T, B, 4>(w, x, y, args, fused, w_tile, x_tile);
+        else if (args.row_slices == 2)
+            mul_mat_vec_q8_1_slices<T, B, 2>(w, x, y, args, fused, w_tile, x_tile);
+        else
+            mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, fused, w_tile, x_tile);
+    } else {
+        mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, fused, w_tile, x_tile);
     }
-    mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, w_tile, x_tile);
+    if constexpr (kMatVecFusedQuantize<B>) {
+        if (fused.x[0] != nullptr) leave_quantizing_grid(fused.counters);
+    }
 }
 
 template <QuantType T, int B>
@@ -534,7 +602,7 @@ __device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restri
     }
     const std::uint32_t x_row = token * a.x_slots + (a.x_slots > 1 ? slot : 0u);
     mul_mat_vec_q8_1<T, 1>(w + static_cast<std::uint64_t>(id) * a.expert_bytes, x + x_row * a.mv.x_row_stride, out,
-                           a.mv);
+                           a.mv, quant::MatVecQuantizeArgs{});
 }
 
 // The persistent grids (batch <= kMatVecPersistentBatch, and the expert
@@ -558,16 +626,18 @@ static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B), _geometry) = { \
         kMatVecWarps * kWarp, matvec_rows_per_block(B), B <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0,     \
         B <= kMatVecPersistentBatch,                                                                              \
-        kMatVecRowSlicing<QuantType::NAME, B> ? MatVecShape<QuantType::NAME, B>::kChunkParts : 0};                  \
+        kMatVecRowSlicing<QuantType::NAME, B> ? MatVecShape<QuantType::NAME, B>::kChunkParts : 0,                   \
+        kMatVecFusedQuantize<B>};                                                                                 \
     HQ_KERNEL HQ_MMVQ_BOUNDS_##B void HIPQUANT_SYMBOL_MUL_MAT_VEC(q8_1, NAME, B)(                                 \
-        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args) {                     \
-        mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args);                                                       \
+        const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, quant::MatVecArgs args,                       \
+        quant::MatVecQuantizeArgs fused) {                                                                       \
+        mul_mat_vec_q8_1<QuantType::NAME, B>(w, x, y, args, fused);                                                \
     }
 // The f32 kernels: the minimum of one block keeps ptxas from capping
 // registers at 64 and spilling a few bytes to raise occupancy.
 #define HQ_MMVF_KERNEL(NAME, B)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC(f32, NAME, B), _geometry) = { \
-        kMatVecF32RowsPerBlock * kWarp, kMatVecF32RowsPerBlock, 0, 0, 0};                                        \
+        kMatVecF32RowsPerBlock * kWarp, kMatVecF32RowsPerBlock, 0, 0, 0, 0};                                     \
     HQ_KERNEL __launch_bounds__(kMatVecF32RowsPerBlock * kWarp, 1) void HIPQUANT_SYMBOL_MUL_MAT_VEC(f32, NAME, B)( \
         const std::uint8_t* w, const float* x, float* y, quant::MatVecArgs args) {                               \
         mul_mat_vec_f32<QuantType::NAME, B>(w, x, y, args);                                                       \
@@ -576,7 +646,7 @@ static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
 #define HQ_MMVQ_ID_KERNEL(NAME)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME), _geometry) = {    \
         kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0,   \
-        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0};                  \
+        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0, 0};               \
     HQ_KERNEL HQ_MMVQ_BOUNDS_PERSISTENT void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, const std::int32_t* ids, std::uint32_t* status, \
         quant::MatVecIdArgs args) {                                                                              \

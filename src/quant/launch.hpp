@@ -38,6 +38,17 @@ inline std::uint32_t matvec_blocks(std::size_t rows, std::uint32_t slices, const
     return static_cast<std::uint32_t>(g.blocks_per_cu > 0 && groups > resident ? resident : groups);
 }
 
+// Where row r of the view starts, in floats: row (i0, i1, i2), i2 fastest.
+inline std::size_t view_row_offset(const ActivationView& x, std::size_t r) {
+    const std::size_t i2 = r % x.shape[2], i01 = r / x.shape[2];
+    return i01 / x.shape[1] * x.strides[0] + i01 % x.shape[1] * x.strides[1] + i2 * x.strides[2];
+}
+
+// quantize_q8_1's checks and kernel arguments (x into y; `status` as
+// below). x may have no rows.
+QuantizeQ8_1Args quantize_args(const ActivationView& x, std::size_t cols, DeviceSpan<BlockQ8_1> y,
+                               std::uint32_t* status);
+
 // quantize_q8_1 (ops.hpp) that also sets *status (if not null) to all ones
 // for the kernel after it: an index check's reset without a launch of its
 // own. x has at least one row.

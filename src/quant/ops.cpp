@@ -55,8 +55,8 @@ void quantize_q8_1(const RocmDevice& device, const ActivationView& x, std::size_
     detail::quantize_q8_1_and_reset(device, x, cols, y, nullptr, stream);
 }
 
-void detail::quantize_q8_1_and_reset(const RocmDevice& device, const ActivationView& x, std::size_t cols,
-                                     DeviceSpan<BlockQ8_1> y, std::uint32_t* status, hipStream_t stream) {
+QuantizeQ8_1Args detail::quantize_args(const ActivationView& x, std::size_t cols, DeviceSpan<BlockQ8_1> y,
+                                       std::uint32_t* status) {
     check_cols(cols);
     const std::size_t rows = x.rows();
     const std::size_t row_blocks = q8_1_row_blocks(cols);
@@ -64,23 +64,27 @@ void detail::quantize_q8_1_and_reset(const RocmDevice& device, const ActivationV
                      "quantize_q8_1: y has " + std::to_string(y.size()) + " blocks but " + std::to_string(rows) +
                          " rows of " + std::to_string(cols) + " values need " + std::to_string(rows * row_blocks) +
                          " (rows padded to " + std::to_string(kRowPadding) + " values)");
-    if (rows == 0 && status == nullptr) return;
-    HIPQUANT_REQUIRE(rows > 0, errc::invalid_value, "quantize_q8_1: no rows to quantize before a status reset");
     check_activation_view(x, cols, "quantize_q8_1");
-
     HIPQUANT_REQUIRE(reinterpret_cast<std::uintptr_t>(y.data()) % 4 == 0, errc::invalid_value,
                      "quantize_q8_1: y must be 4-byte aligned (the kernel writes blocks in 4-byte words)");
+    return QuantizeQ8_1Args{rows,
+                            static_cast<std::uint32_t>(cols),
+                            static_cast<std::uint32_t>(row_blocks),
+                            {x.shape[0], x.shape[1], x.shape[2]},
+                            {x.strides[0], x.strides[1], x.strides[2]},
+                            status};
+}
+
+void detail::quantize_q8_1_and_reset(const RocmDevice& device, const ActivationView& x, std::size_t cols,
+                                     DeviceSpan<BlockQ8_1> y, std::uint32_t* status, hipStream_t stream) {
+    const QuantizeQ8_1Args args = quantize_args(x, cols, y, status);
+    if (args.rows == 0 && status == nullptr) return;
+    HIPQUANT_REQUIRE(args.rows > 0, errc::invalid_value, "quantize_q8_1: no rows to quantize before a status reset");
     // kQuantizeQ8_1Lanes lanes a block: grid x covers a row's blocks, grid y
     // the rows (each y block loops over rows gridDim.y apart).
     static constexpr std::uint32_t kThreads = 128;
-    const auto grid_x = static_cast<std::uint32_t>((row_blocks * kQuantizeQ8_1Lanes + kThreads - 1) / kThreads);
-    const auto grid_y = static_cast<std::uint32_t>(std::min<std::size_t>(rows, LaunchConfig::kMaxGridYZ));
-    const QuantizeQ8_1Args args{rows,
-                                static_cast<std::uint32_t>(cols),
-                                static_cast<std::uint32_t>(row_blocks),
-                                {x.shape[0], x.shape[1], x.shape[2]},
-                                {x.strides[0], x.strides[1], x.strides[2]},
-                                status};
+    const auto grid_x = static_cast<std::uint32_t>((args.row_blocks * kQuantizeQ8_1Lanes + kThreads - 1) / kThreads);
+    const auto grid_y = static_cast<std::uint32_t>(std::min<std::size_t>(args.rows, LaunchConfig::kMaxGridYZ));
     kernel(device, KernelId::quantize_q8_1)
         .function.builder()
         .arg(x.data)

@@ -279,8 +279,18 @@ void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y,
     launch_q8_1(x, y, stream, ws.span(), p);
 }
 
+// x in f32, to be quantized into `blocks` (the x.blocks of launch_q8_1):
+// by a launch of its own, or by the mat-vec kernel itself where that kernel
+// can and `counters` (a Workspace's) are given.
+struct QuantizedTensor::PendingQuantization {
+    const ActivationView& x;
+    DeviceSpan<BlockQ8_1> blocks;
+    std::uint32_t* counters;
+};
+
 void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
-                                  DeviceSpan<std::uint8_t> scratch, const CallPlan& p) const {
+                                  DeviceSpan<std::uint8_t> scratch, const CallPlan& p,
+                                  const PendingQuantization* pending) const {
     const std::size_t batch = x.rows;
     const DeviceSpan<const BlockQ8_1> xq = x.blocks;
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
@@ -301,11 +311,23 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
         const ResolvedKernel& k = kernel(device_, mul_mat_vec_q8_1_kernel(type_, batch));
         const auto g = geometry_of<MatVecGeometry>(k);
         args.row_slices = detail::matvec_slices(args.parts_per_row, g);
+        MatVecQuantizeArgs fused;
+        if (pending != nullptr && pending->counters != nullptr && g.fused_quantize != 0 &&
+            batch <= kMaxFusedQuantizeRows) {
+            detail::quantize_args(pending->x, cols_, pending->blocks, nullptr);  // its checks
+            for (std::size_t b = 0; b < batch; ++b)
+                fused.x[b] = pending->x.data.data() + detail::view_row_offset(pending->x, b);
+            fused.counters = pending->counters;
+            fused.cols = static_cast<std::uint32_t>(cols_);
+        } else if (pending != nullptr) {
+            quantize_q8_1(device_, pending->x, cols_, pending->blocks, stream);
+        }
         k.function.builder()
             .arg(data_)
             .arg(xq)
             .arg(y)
             .arg(args)
+            .arg(fused)
             .launch(matvec_config(rows_, args.row_slices, g, device_.multiprocessor_count())
                         .overlapping_previous(device_.overlapped_launch() && g.overlapped != 0),
                     stream);
@@ -316,6 +338,7 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
                      "matmul: rows of " + std::to_string(cols_) + " values are too long for the mat-mat kernels (" +
                          std::to_string(row_bytes_) + " weight bytes a row; at most " +
                          std::to_string(kMaxMatMulRowBytes - 1) + ")");
+    if (pending != nullptr) quantize_q8_1(device_, pending->x, cols_, pending->blocks, stream);
     const MatMulPlan& plan = p.mm;
     args.slice_parts = matmul_slice_parts(args.parts_per_row, plan.k_slices);
     const std::size_t work_items = matmul_tiles(rows_, batch, plan.geometry) * plan.k_slices;
@@ -374,18 +397,19 @@ void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipSt
                              MatVecPath path) const {
     const CallPlan p = plan_call(x.rows(), y.size(), path, true);
     const detail::PoolScratch scratch(device_, path == MatVecPath::kDequantize ? 0 : p.scratch.total(), stream);
-    product(x, y, stream, path, scratch.span(), p);
+    product(x, y, stream, path, scratch.span(), p, nullptr);
 }
 
 void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, Workspace& ws,
                              MatVecPath path) const {
     const CallPlan p = plan_call(x.rows(), y.size(), path, true);
     if (path != MatVecPath::kDequantize) detail::require_workspace(ws, p.scratch.total(), "matmul");
-    product(x, y, stream, path, path == MatVecPath::kDequantize ? DeviceSpan<std::uint8_t>{} : ws.span(), p);
+    product(x, y, stream, path, path == MatVecPath::kDequantize ? DeviceSpan<std::uint8_t>{} : ws.span(), p,
+            ws.counters());
 }
 
 void QuantizedTensor::product(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
-                              DeviceSpan<std::uint8_t> scratch, const CallPlan& p) const {
+                              DeviceSpan<std::uint8_t> scratch, const CallPlan& p, std::uint32_t* counters) const {
     const std::size_t batch = x.rows();
     check_activation_view(x, cols_, "matmul");
 
@@ -418,10 +442,10 @@ void QuantizedTensor::product(const ActivationView& x, DeviceSpan<float> y, hipS
     // Q8_1 paths: quantize x into the scratch, then integer products.
     const std::size_t blocks = batch * q8_1_row_blocks(cols_);
     const auto xq = detail::scratch_as<BlockQ8_1>(scratch, 0, blocks);
-    quantize_q8_1(device_, x, cols_, xq, stream);
+    const PendingQuantization pending{x, xq, counters};
     const std::size_t partials = p.scratch.partial_offset();
     launch_q8_1(QuantizedActivations{xq, batch, cols_}, y, stream, scratch.slice(partials, scratch.size() - partials),
-                p);
+                p, &pending);
 }
 
 }  // namespace hipquant::quant

@@ -11,6 +11,7 @@
 #include "hipquant/quant/kernels.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/quant/reference.hpp"
+#include "hipquant/quant/workspace.hpp"
 #include "hipquant/selftest.hpp"
 
 namespace hipquant::selftest {
@@ -146,7 +147,10 @@ CheckResult check_mat_vec(const RocmDevice& device, const MatVecWeights& w, std:
             name = quantize + "+" + product_name(t, batch, true);
         }
         if (path != hq::MatVecPath::kDequantize) xq = q8_1_decoded(x, batch, cols);
-        t.matmul(dx.span(), batch, dy.span(), device.stream(), path);
+        // The engine's call, with a Workspace: at batches 1 and 2 the
+        // mat-vec kernel quantizes x itself.
+        hq::Workspace ws(device, t.workspace_bytes(batch, path));
+        t.matmul(dx.span(), batch, dy.span(), device.stream(), ws, path);
         device.synchronize();
     }
     const auto y = device.memcpy_dtov(dy);

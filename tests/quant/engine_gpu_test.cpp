@@ -135,6 +135,69 @@ TEST_F(GpuTest, ProductsCapturedIntoAGraphReplayEqual) {
         EXPECT_TRUE(same_bits(device().memcpy_dtov(ys[i]), expect[i])) << "pooled, batch " << kBatches[i];
 }
 
+// At batches 1 and 2 a product given a Workspace quantizes its activations
+// in the mat-vec kernel itself (one launch; MatVecQuantizeArgs). For every
+// format, rows short enough to slice and long ones, strided and misaligned
+// views, and a product whose input the product before it wrote (launched
+// overlapping it), the result equals the product on activations quantized
+// by their own launch, bit for bit, and the workspace's grid counters are
+// zero again after each call.
+TEST_F(GpuTest, MatVecQuantizingItsOwnActivationsEqualsTheSeparateQuantization) {
+    constexpr std::size_t kShapes[][2] = {{768, 768}, {300, 2048}, {2048, 4096 + 256}};  // rows, cols
+    std::uint32_t seed = 60;
+    for (const auto type : hipquant::test::weight_types(hq::kKernelMulMatVec)) {
+        for (const auto& shape : kShapes) {
+            const std::size_t rows = shape[0], cols = shape[1];
+            if (cols % hq::quant_type_info(type).block_elems != 0) continue;
+            SCOPED_TRACE(std::string(hq::quant_type_name(type)) + " " + std::to_string(rows) + "x" +
+                         std::to_string(cols));
+            const auto v = random_values(rows * cols, seed++);
+            const auto w = hq::QuantizedTensor::quantize(device(), type, v.data(), rows, cols);
+            hq::Workspace ws(device(), w.workspace_bytes(2));
+            hq::QuantizedActivationBuffer xq(device(), 2, cols);
+            const auto counters = hipquant::DeviceSpan<const std::uint32_t>::wrap_unchecked(ws.counters(), 3);
+            for (const std::size_t batch : {1, 2}) {
+                // Rows 3 + cols + 1 floats apart, from float 1: neither row
+                // starts 16-byte aligned.
+                const std::size_t stride = cols + 1;
+                const auto x = device().memcpy_stod(random_values(1 + batch * stride, seed++));
+                const hq::ActivationView views[] = {
+                    hq::ActivationView::matrix(x.slice(1, batch * cols), batch, cols),
+                    hq::ActivationView{x.span(), {1, 1, batch}, {0, 0, stride}},
+                    hq::ActivationView{x.slice(1, batch * stride), {batch, 1, 1}, {stride, 0, 0}}};
+                for (const auto& view : views) {
+                    auto fused = device().alloc<float>(batch * rows);
+                    auto separate = device().alloc<float>(batch * rows);
+                    w.matmul(view, fused.span(), device().stream(), ws);
+                    w.matmul(xq.quantize(view, device().stream()), separate.span(), device().stream(), ws);
+                    EXPECT_TRUE(same_bits(device().memcpy_dtov(fused), device().memcpy_dtov(separate)))
+                        << "batch " << batch << ", strides " << view.strides[0] << " " << view.strides[2];
+                    EXPECT_EQ(device().memcpy_dtov(counters), std::vector<std::uint32_t>(3, 0));
+                }
+            }
+            if (rows != cols) continue;
+            // y1 = W x, y2 = W y1, y3 = W y2 back to back: each reads what
+            // the kernel before it wrote.
+            const auto x = device().memcpy_stod(random_values(cols, seed++));
+            std::vector<hipquant::DeviceMemory<float>> fused, separate;
+            for (int i = 0; i < 3; ++i) {
+                fused.push_back(device().alloc<float>(rows));
+                separate.push_back(device().alloc<float>(rows));
+            }
+            for (int i = 0; i < 3; ++i)
+                w.matmul(i == 0 ? x.span() : fused[i - 1].span(), 1, fused[i].span(), device().stream(), ws);
+            for (int i = 0; i < 3; ++i) {
+                const auto in = i == 0 ? x.span() : separate[i - 1].span();
+                w.matmul(xq.quantize(hq::ActivationView::matrix(in, 1, cols), device().stream()),
+                         separate[i].span(), device().stream(), ws);
+            }
+            for (int i = 0; i < 3; ++i)
+                EXPECT_TRUE(same_bits(device().memcpy_dtov(fused[i]), device().memcpy_dtov(separate[i])))
+                    << "chained product " << i;
+        }
+    }
+}
+
 // A workspace smaller than the call needs is an Error naming both sizes,
 // and nothing is launched; workspace_bytes covers get_rows too.
 TEST_F(GpuTest, TooSmallAWorkspaceIsAnError) {

@@ -50,6 +50,21 @@ struct MatVecArgs {
     std::uint32_t row_slices = 1;
 };
 
+// The Q8_1 mat-vec kernels' last argument. Where x[0] is set (kernels
+// whose geometry says fused_quantize; batch <= kMaxFusedQuantizeRows), the
+// kernel first quantizes activation row b, `cols` f32 values from x[b], as
+// hq_quantize_q8_1 does, into the Q8_1 rows it then reads: one launch
+// instead of two. `counters`: three words of grid counters, zero before the
+// launch and left zero after it (a Workspace's; one launch at a time).
+// Apart from MatVecArgs, which the mat-mat kernels share: a larger
+// argument there shifted their register allocation.
+inline constexpr int kMaxFusedQuantizeRows = 2;
+struct MatVecQuantizeArgs {
+    const float* x[kMaxFusedQuantizeRows] = {};
+    std::uint32_t* counters = nullptr;
+    std::uint32_t cols = 0;
+};
+
 // What the host needs to launch a kernel, published by the kernel as the
 // device variable <kernel name>_geometry in the image (tilings differ per
 // target); the host reads it once per device (quant::kernel).
@@ -59,6 +74,7 @@ struct MatVecGeometry {
     std::uint32_t blocks_per_cu;   // persistent grid: resident blocks per CU; 0: a block per row group
     std::uint32_t overlapped;      // 1: launched overlapping the kernel before (where the GPU can)
     std::uint32_t chunk_parts;     // parts of a row a block takes per step, where it slices short rows; else 0
+    std::uint32_t fused_quantize;  // 1: quantizes MatVecQuantizeArgs::x itself where that is set
 };
 
 // Short rows: where a weight row has at most half the parts a mat-vec block

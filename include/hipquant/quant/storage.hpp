@@ -119,6 +119,7 @@ public:
 private:
     struct MatMulPlan;
     struct CallPlan;
+    struct PendingQuantization;
     QuantizedTensor(RocmDevice device, QuantType type, std::size_t rows, std::size_t cols);
     MatMulPlan plan_mat_mul(std::size_t batch, MatVecPath path) const;
     std::size_t skinny_first_batch() const;
@@ -126,13 +127,16 @@ private:
     CallPlan plan_call(std::size_t batch, std::size_t y_size, MatVecPath path, bool quantizes) const;
     void check_matmul_input(std::size_t x_size, std::size_t batch) const;
     // The f32 view's product with its scratch (the Q8_1 activations, then
-    // the partial sums).
+    // the partial sums) and, where not null, a Workspace's grid counters
+    // (for a mat-vec kernel that quantizes x itself).
     void product(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, MatVecPath path,
-                 DeviceSpan<std::uint8_t> scratch, const CallPlan& plan) const;
+                 DeviceSpan<std::uint8_t> scratch, const CallPlan& plan, std::uint32_t* counters) const;
     // The product on quantized activations as `plan` says (its mat-mat
     // kernel is the path's tile product); `scratch` holds the partial sums.
+    // With `pending`, x.blocks are still to be quantized from f32.
     void launch_q8_1(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
-                     DeviceSpan<std::uint8_t> scratch, const CallPlan& plan) const;
+                     DeviceSpan<std::uint8_t> scratch, const CallPlan& plan,
+                     const PendingQuantization* pending = nullptr) const;
     template <typename Out>
     void gather(DeviceSpan<const std::int32_t> indices, DeviceSpan<Out> out, hipStream_t stream, Workspace* ws) const;
 

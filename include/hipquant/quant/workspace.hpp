@@ -24,18 +24,27 @@ public:
     Workspace(const RocmDevice& device, std::size_t bytes) { reserve(device, bytes); }
 
     // Grows to at least `bytes` (allocates: not for the launch path; waits
-    // for the device when it replaces a buffer, as hipFree does).
+    // for the device, as hipFree does).
     void reserve(const RocmDevice& device, std::size_t bytes) {
-        if (!buffer_.valid() || buffer_.size() < bytes) buffer_ = device.alloc<std::uint8_t>(bytes > 0 ? bytes : 1);
+        if (buffer_.valid() && size_bytes() >= bytes) return;
+        buffer_ = DeviceMemory<std::uint8_t>();
+        buffer_ = device.alloc_zeros<std::uint8_t>(kCounterBytes + (bytes > 0 ? bytes : 1));
+        device.synchronize();  // the counters are zero before any stream uses them
     }
-    std::size_t size_bytes() const noexcept { return buffer_.valid() ? buffer_.size() : 0; }
+    std::size_t size_bytes() const noexcept { return buffer_.valid() ? buffer_.size() - kCounterBytes : 0; }
     // Empty until reserved (the calls that need no scratch accept that).
     DeviceSpan<std::uint8_t> span() const {
         if (!buffer_.valid()) return {};
-        return DeviceSpan<std::uint8_t>::wrap_unchecked(buffer_.data(), buffer_.size());
+        return DeviceSpan<std::uint8_t>::wrap_unchecked(buffer_.data() + kCounterBytes, size_bytes());
+    }
+    // The kernels' grid counters (MatVecQuantizeArgs::counters): zero between calls,
+    // apart from span(); null until reserved.
+    std::uint32_t* counters() const noexcept {
+        return buffer_.valid() ? reinterpret_cast<std::uint32_t*>(buffer_.data()) : nullptr;
     }
 
 private:
+    static constexpr std::size_t kCounterBytes = 256;  // keeps span() as aligned as the buffer
     DeviceMemory<std::uint8_t> buffer_;
 };
 
