@@ -233,7 +233,6 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
 // host passes them in f32 (MatVecQuantizeArgs): one launch instead of two.
 template <int B>
 inline constexpr bool kMatVecFusedQuantize = B <= kMatVecPersistentBatch;
-static_assert(kMatVecPersistentBatch <= quant::kMaxFusedQuantizeRows, "MatVecQuantizeArgs holds their rows");
 
 // The activations' pointer: __restrict__ except where the kernel writes
 // them itself (their loads must not then take a read-only path).
@@ -241,20 +240,20 @@ template <int B>
 using ActivationPointer =
     std::conditional_t<kMatVecFusedQuantize<B>, const quant::BlockQ8_1*, const quant::BlockQ8_1* __restrict__>;
 
-// That quantization, cut into tickets of kThreads / kQuantizeLanes blocks:
-// a thread block takes tickets (sync[0]) until none is left, quantizes each
-// into xq and counts it done (sync[1]), then waits until all are. A block
-// waits only for tickets that running blocks took, so the wait ends however
-// few of the grid's blocks are resident (other work on the GPU, a small
-// partition). Every block then leaves through leave_quantizing_grid.
+// That quantization, into xq (rows of row_blocks blocks), cut into tickets
+// of kThreads / kQuantizeLanes blocks: a thread block takes tickets
+// (counters[0]) until none is left, quantizes each and counts it done
+// (counters[1]), then waits until all are. A block waits only for tickets
+// that running blocks took, so the wait ends however few of the grid's
+// blocks are resident (other work on the GPU, a small partition). Every
+// block of the grid calls this, then leave_quantizing_grid.
 template <int kThreads>
-__device__ __forceinline__ void quantize_in_grid(const quant::MatVecArgs& args, const quant::MatVecQuantizeArgs& f,
-                                                 quant::BlockQ8_1* xq) {
+__device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs& f, quant::BlockQ8_1* xq,
+                                                 std::uint32_t row_blocks) {
     constexpr std::uint32_t kTicketBlocks = kThreads / kQuantizeLanes;
     static_assert(kTicketBlocks % (kWarp / kQuantizeLanes) == 0, "a ticket's blocks fill whole logical warps");
-    const auto row_blocks = static_cast<std::uint32_t>(args.x_row_stride);  // the Q8_1 rows are dense
     const std::uint32_t per_row = (row_blocks + kTicketBlocks - 1) / kTicketBlocks;
-    const std::uint32_t tickets = args.batch * per_row;  // batch <= kMaxFusedQuantizeRows
+    const std::uint32_t tickets = f.rows * per_row;  // the host keeps it below 2^32
     __shared__ std::uint32_t taken;
     for (;;) {
         if (threadIdx.x == 0) taken = atomicAdd(&f.counters[0], 1u);
@@ -265,7 +264,10 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecArgs& args, 
         const std::uint32_t row = ticket / per_row;
         const std::uint32_t block = (ticket - row * per_row) * kTicketBlocks + threadIdx.x / kQuantizeLanes;
         // Rows are whole logical warps of blocks, so whole warps skip.
-        if (block < row_blocks) quantize_q8_1_block(row == 0 ? f.x[0] : f.x[1], f.cols, xq + row * row_blocks, block);
+        if (block < row_blocks)
+            quantize_q8_1_block(f.x + row * f.row_stride, f.cols, xq + static_cast<std::uint64_t>(row) * row_blocks,
+                                block);
+        if (ticket == 0 && f.status != nullptr && threadIdx.x == 0) *f.status = 0xffffffffu;
         __threadfence();  // the blocks are written before they are counted
         __syncthreads();
         if (threadIdx.x == 0) atomicAdd(&f.counters[1], 1u);
@@ -278,12 +280,12 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecArgs& args, 
     __threadfence();  // and read only after they were seen counted
 }
 
-// The last block of the grid (1-D) to leave sets the counters back to
-// zero for the next launch; thread 0 took all of its block's tickets.
+// The last of the grid's blocks to leave sets the counters back to zero
+// for the next launch; thread 0 took all of its block's tickets.
 __device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
     if (threadIdx.x != 0) return;
     __threadfence();
-    if (atomicAdd(&counters[2], 1u) == gridDim.x - 1) {
+    if (atomicAdd(&counters[2], 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
         __threadfence();
         atomicExch(&counters[0], 0u);
         atomicExch(&counters[1], 0u);
@@ -380,7 +382,9 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
     wait_for_previous_kernel();
     if constexpr (kMatVecFusedQuantize<B>) {
-        if (fused.x[0] != nullptr) quantize_in_grid<kThreads>(args, fused, const_cast<quant::BlockQ8_1*>(x));
+        if (fused.x != nullptr)
+            quantize_in_grid<kThreads>(fused, const_cast<quant::BlockQ8_1*>(x),
+                                       static_cast<std::uint32_t>(args.x_row_stride));
     }
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
@@ -532,7 +536,7 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
         mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, fused, w_tile, x_tile);
     }
     if constexpr (kMatVecFusedQuantize<B>) {
-        if (fused.x[0] != nullptr) leave_quantizing_grid(fused.counters);
+        if (fused.x != nullptr) leave_quantizing_grid(fused.counters);
     }
 }
 
@@ -579,17 +583,14 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
 // and multiplies the pair's expert by its activation row with the batch-1
 // mat-vec (x: its row groups, as that kernel's grid). A pair whose id is
 // outside [0, experts) gets a row of zeros and lowers *status to its index.
-// The ids are read only once the kernel before is done. (One pair a block,
-// 32-bit pair arithmetic: a loop over pairs spilled SGPRs on gfx9.)
+// The ids are read only once the kernel before is done, and (`fused`) the
+// activations quantized. (One pair a block, 32-bit pair arithmetic: a loop
+// over pairs spilled SGPRs on gfx9.)
 template <QuantType T>
-__device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restrict__ w,
-                                                    const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
-                                                    const std::int32_t* __restrict__ ids,
-                                                    std::uint32_t* __restrict__ status,
-                                                    const quant::MatVecIdArgs& a) {
-    const std::uint32_t pair = blockIdx.y + gridDim.y * blockIdx.z;
-    if (pair >= a.pairs) return;  // uniform across the block
-    wait_for_previous_kernel();
+__device__ __forceinline__ void expert_pair_product(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* x,
+                                                    float* __restrict__ y, const std::int32_t* __restrict__ ids,
+                                                    std::uint32_t* status, const quant::MatVecIdArgs& a,
+                                                    std::uint32_t pair) {
     const std::uint32_t token = pair / a.top_k, slot = pair - token * a.top_k;
     const std::int32_t id = ids[static_cast<std::uint64_t>(token) * a.ids_stride + slot];
     float* out = y + static_cast<std::uint64_t>(pair) * a.mv.rows;
@@ -603,6 +604,22 @@ __device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restri
     const std::uint32_t x_row = token * a.x_slots + (a.x_slots > 1 ? slot : 0u);
     mul_mat_vec_q8_1<T, 1>(w + static_cast<std::uint64_t>(id) * a.expert_bytes, x + x_row * a.mv.x_row_stride, out,
                            a.mv, quant::MatVecQuantizeArgs{});
+}
+template <QuantType T>
+__device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* x,
+                                                    float* __restrict__ y, const std::int32_t* __restrict__ ids,
+                                                    std::uint32_t* status, const quant::MatVecIdArgs& a,
+                                                    const quant::MatVecQuantizeArgs& fused) {
+    const std::uint32_t pair = blockIdx.y + gridDim.y * blockIdx.z;
+    // Where it quantizes, every block takes part in the tickets and
+    // counters, the grid's last row of blocks (pairs past the end) too.
+    if (fused.x == nullptr && pair >= a.pairs) return;  // uniform across the block
+    wait_for_previous_kernel();
+    if (fused.x != nullptr)
+        quantize_in_grid<kMatVecWarps * kWarp>(fused, const_cast<quant::BlockQ8_1*>(x),
+                                               static_cast<std::uint32_t>(a.mv.x_row_stride));
+    if (pair < a.pairs) expert_pair_product<T>(w, x, y, ids, status, a, pair);
+    if (fused.x != nullptr) leave_quantizing_grid(fused.counters);
 }
 
 // The persistent grids (batch <= kMatVecPersistentBatch, and the expert
@@ -646,11 +663,11 @@ static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
 #define HQ_MMVQ_ID_KERNEL(NAME)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME), _geometry) = {    \
         kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0,   \
-        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0, 0};               \
+        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0, 1};               \
     HQ_KERNEL HQ_MMVQ_BOUNDS_PERSISTENT void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, const std::int32_t* ids, std::uint32_t* status, \
-        quant::MatVecIdArgs args) {                                                                              \
-        mul_mat_vec_id_q8_1<QuantType::NAME>(w, x, y, ids, status, args);                                        \
+        quant::MatVecIdArgs args, quant::MatVecQuantizeArgs fused) {                                             \
+        mul_mat_vec_id_q8_1<QuantType::NAME>(w, x, y, ids, status, args, fused);                                 \
     }
 #define HQ_MATVEC_KERNELS(NAME)                          \
     HIPQUANT_MATVEC_F32_BATCHES(HQ_MMVF_KERNEL, NAME)    \

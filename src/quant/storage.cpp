@@ -312,13 +312,16 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
         const auto g = geometry_of<MatVecGeometry>(k);
         args.row_slices = detail::matvec_slices(args.parts_per_row, g);
         MatVecQuantizeArgs fused;
-        if (pending != nullptr && pending->counters != nullptr && g.fused_quantize != 0 &&
-            batch <= kMaxFusedQuantizeRows) {
+        // Rows at a fixed stride: the view's first two are (the kernels
+        // that quantize take batch 1 or 2).
+        if (pending != nullptr && pending->counters != nullptr && g.fused_quantize != 0 && batch <= 2) {
             detail::quantize_args(pending->x, cols_, pending->blocks, nullptr);  // its checks
-            for (std::size_t b = 0; b < batch; ++b)
-                fused.x[b] = pending->x.data.data() + detail::view_row_offset(pending->x, b);
-            fused.counters = pending->counters;
+            const ActivationView& v = pending->x;
+            fused.x = v.data.data();
+            fused.row_stride = batch > 1 ? detail::view_row_offset(v, 1) : 0;
+            fused.rows = static_cast<std::uint32_t>(batch);
             fused.cols = static_cast<std::uint32_t>(cols_);
+            fused.counters = pending->counters;
         } else if (pending != nullptr) {
             quantize_q8_1(device_, pending->x, cols_, pending->blocks, stream);
         }

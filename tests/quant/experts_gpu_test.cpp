@@ -12,6 +12,7 @@
 #include "hipquant/quant/experts.hpp"
 #include "hipquant/quant/half.hpp"
 #include "hipquant/quant/reference.hpp"
+#include "hipquant/quant/workspace.hpp"
 #include "hipquant/runtime/stream.hpp"
 #include "hipquant/selftest.hpp"
 
@@ -156,6 +157,46 @@ TEST_F(GpuTest, ExpertIdsOutOfRangeAreAnError) {
                       "ids[1][1] = 9");
       EXPECT_NO_THROW(experts.mul_mat_id(x.span(), kTokens, 1, good_ids.span(), kTopK, y.span(), device().stream(),
                                          ws, hq::IdCheck::kReport, path));
+    }
+}
+
+// With a Workspace the per-pair product quantizes the activations (and
+// resets the status word) in its own kernel: its results equal the pooled
+// call's, which quantizes by a launch of its own, bit for bit, bad ids
+// included, and the workspace's grid counters are zero after each call.
+TEST_F(GpuTest, ExpertProductQuantizingItsOwnActivationsEqualsTheSeparateQuantization) {
+    constexpr std::size_t kExperts = 16, kRows = 768, kCols = 2048, kTopK = 8;
+    std::uint32_t seed = 9000;
+    for (const auto type : {hq::QuantType::Q4_K, hq::QuantType::Q8_0, hq::QuantType::MXFP4}) {
+        const auto values = random_values(kExperts * kRows * kCols, seed++);
+        const auto experts = hq::QuantizedExperts::quantize(device(), type, values.data(), kExperts, kRows, kCols);
+        for (const std::size_t tokens : {1, 2}) {
+            for (const std::size_t x_slots : {std::size_t{1}, kTopK}) {
+                SCOPED_TRACE(where(type, tokens, kTopK, x_slots));
+                const auto x = device().memcpy_stod(random_values(tokens * x_slots * kCols, seed++));
+                auto ids = router_ids(tokens, kTopK, kExperts, 0, seed++);
+                ids[kTopK - 1] = -3;  // a bad id: a row of zeros, reported on the device only
+                const auto ids_dev = device().memcpy_stod(ids);
+                hq::Workspace ws(device(), experts.workspace_bytes(tokens, x_slots, kTopK, hq::ExpertPath::kPerPair));
+                auto fused = device().alloc<float>(tokens * kTopK * kRows);
+                auto separate = device().alloc<float>(tokens * kTopK * kRows);
+                for (int rep = 0; rep < 3; ++rep) {
+                    experts.mul_mat_id(x.span(), tokens, x_slots, ids_dev.span(), kTopK, fused.span(),
+                                       device().stream(), ws, hq::IdCheck::kDeviceOnly, hq::ExpertPath::kPerPair);
+                }
+                experts.mul_mat_id(x.span(), tokens, x_slots, ids_dev.span(), kTopK, separate.span(),
+                                   device().stream(), hq::IdCheck::kDeviceOnly, hq::ExpertPath::kPerPair);
+                const auto got = device().memcpy_dtov(fused);
+                EXPECT_EQ(got, device().memcpy_dtov(separate));
+                EXPECT_EQ(got[(kTopK - 1) * kRows], 0.0f);
+                const auto counters = hipquant::DeviceSpan<const std::uint32_t>::wrap_unchecked(ws.counters(), 3);
+                EXPECT_EQ(device().memcpy_dtov(counters), std::vector<std::uint32_t>(3, 0));
+                HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), tokens, x_slots, ids_dev.span(), kTopK, fused.span(),
+                                                   device().stream(), ws, hq::IdCheck::kReport,
+                                                   hq::ExpertPath::kPerPair),
+                                "ids[0][" + std::to_string(kTopK - 1) + "] = -3");
+            }
+        }
     }
 }
 

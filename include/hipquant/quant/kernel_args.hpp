@@ -50,19 +50,22 @@ struct MatVecArgs {
     std::uint32_t row_slices = 1;
 };
 
-// The Q8_1 mat-vec kernels' last argument. Where x[0] is set (kernels
-// whose geometry says fused_quantize; batch <= kMaxFusedQuantizeRows), the
-// kernel first quantizes activation row b, `cols` f32 values from x[b], as
-// hq_quantize_q8_1 does, into the Q8_1 rows it then reads: one launch
+// The Q8_1 mat-vec kernels' last argument. Where x is set (kernels whose
+// geometry says fused_quantize), the kernel first quantizes `rows`
+// activation rows of `cols` f32 values, row r at x + r * row_stride, as
+// hq_quantize_q8_1 does, into the Q8_1 rows it then reads (and sets
+// *status, if given, to all ones: an index check's reset): one launch
 // instead of two. `counters`: three words of grid counters, zero before the
 // launch and left zero after it (a Workspace's; one launch at a time).
 // Apart from MatVecArgs, which the mat-mat kernels share: a larger
 // argument there shifted their register allocation.
-inline constexpr int kMaxFusedQuantizeRows = 2;
 struct MatVecQuantizeArgs {
-    const float* x[kMaxFusedQuantizeRows] = {};
-    std::uint32_t* counters = nullptr;
+    const float* x = nullptr;
+    std::uint64_t row_stride = 0;  // in floats
+    std::uint32_t rows = 0;
     std::uint32_t cols = 0;
+    std::uint32_t* counters = nullptr;
+    std::uint32_t* status = nullptr;
 };
 
 // What the host needs to launch a kernel, published by the kernel as the
