@@ -17,21 +17,14 @@ static_assert(kQuantizeValues % 4 == 0, "a lane's values are whole 16-byte loads
 static_assert(quant::kRowPadding / quant::kQK % (kWarp / kQuantizeLanes) == 0,
               "a row's blocks fill whole logical warps (which then exit together)");
 
-// Where row `row` of x starts: row (i0, i1, i2) of the strided input, i2
-// fastest.
-__device__ __forceinline__ std::uint64_t row_offset(const quant::QuantizeQ8_1Args& args, std::uint64_t row) {
-    const std::uint64_t i2 = row % args.extent[2], i01 = row / args.extent[2];
-    const std::uint64_t i1 = i01 % args.extent[1], i0 = i01 / args.extent[1];
-    return i0 * args.stride[0] + i1 * args.stride[1] + i2 * args.stride[2];
-}
-
 // Quantizes block `block` of an activation row (`cols` f32 values from
 // `x`) into that row's Q8_1 blocks `y`: this lane's kQuantizeValues values
 // of it. Every kQuantizeLanes neighbouring lanes take one block together
 // (they reduce across each other). Values past `cols` (the padding) read as
 // 0, so a padding block gets d = s = 0, qs = 0. Arithmetic matches
 // reference::quantize_row_q8_1 step by step (same f32 division, reciprocal
-// and round-half-away), so the bytes are identical.
+// and round-half-away), so the bytes are identical. Loads are 16-byte
+// vectors where the lane's values lie 16-byte aligned, else one at a time.
 __device__ __forceinline__ void quantize_q8_1_block(const float* x, std::uint32_t cols, quant::BlockQ8_1* y,
                                                     std::uint32_t block) {
     const int lane = static_cast<int>(threadIdx.x) % kQuantizeLanes;

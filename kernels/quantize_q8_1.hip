@@ -4,6 +4,14 @@
 
 namespace hipquant::kernels {
 
+// Where row `row` of x starts: row (i0, i1, i2) of the strided input, i2
+// fastest.
+__device__ __forceinline__ std::uint64_t row_offset(const quant::QuantizeQ8_1Args& args, std::uint64_t row) {
+    const std::uint64_t i2 = row % args.extent[2], i01 = row / args.extent[2];
+    const std::uint64_t i1 = i01 % args.extent[1], i0 = i01 / args.extent[1];
+    return i0 * args.stride[0] + i1 * args.stride[1] + i2 * args.stride[2];
+}
+
 // Rows of x may be strided ([extent0][extent1][extent2] rows, see
 // QuantizeQ8_1Args); y is always dense. Each kQuantizeLanes neighbouring
 // lanes quantize one block (quantize_q8_1_block); grid x runs over a row's

@@ -17,7 +17,9 @@ namespace hipquant::quant {
 // word. Size it with QuantizedTensor::workspace_bytes(batch) (the largest
 // over the calls it will serve); a call given a smaller one throws, naming
 // both sizes, and never allocates. Calls on different streams in flight at
-// once need different workspaces; calls in stream order may share one.
+// once need different workspaces (sharing one, they may compute garbage or
+// never finish: the kernels keep counters in it); calls in stream order
+// may share one.
 class Workspace {
 public:
     Workspace() = default;
@@ -37,8 +39,8 @@ public:
         if (!buffer_.valid()) return {};
         return DeviceSpan<std::uint8_t>::wrap_unchecked(buffer_.data() + kCounterBytes, size_bytes());
     }
-    // The kernels' grid counters (MatVecQuantizeArgs::counters): zero between calls,
-    // apart from span(); null until reserved.
+    // The kernels' grid counters (MatVecQuantizeArgs::counters), apart from
+    // span(): zero between calls. Null until reserved.
     std::uint32_t* counters() const noexcept {
         return buffer_.valid() ? reinterpret_cast<std::uint32_t*>(buffer_.data()) : nullptr;
     }
