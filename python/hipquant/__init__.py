@@ -7,8 +7,8 @@ objects that ``torch.from_dlpack`` takes without a copy. Every call takes
 stream) and is ordered after the producer's pending work on that stream.
 """
 from . import gguf
-from ._hipquant import (Array, Device, Error, Experts, Weight, device_count, platform, reference, row_size_bytes,
-                        type_names)
+from ._hipquant import (Array, Device, Error, Experts, Weight, Workspace, device_count, platform, reference,
+                        row_size_bytes, type_names)
 
-__all__ = ["Array", "Device", "Error", "Experts", "Weight", "device_count", "gguf", "platform", "reference",
-           "row_size_bytes", "type_names"]
+__all__ = ["Array", "Device", "Error", "Experts", "Weight", "Workspace", "device_count", "gguf", "platform",
+           "reference", "row_size_bytes", "type_names"]

@@ -19,6 +19,7 @@
 #include "hipquant/quant/experts.hpp"
 #include "hipquant/quant/reference.hpp"
 #include "hipquant/quant/storage.hpp"
+#include "hipquant/quant/workspace.hpp"
 #include "hipquant/runtime/event.hpp"
 #include "hipquant/runtime/stream.hpp"
 
@@ -245,7 +246,12 @@ hq::ActivationView activation_view(const Imported& x, std::size_t cols, std::vec
                               {step[0], step[1], step[2]}};
 }
 
-ArrayPtr weight_matmul(const hq::QuantizedTensor& w, const py::object& x, const py::object& stream_arg) {
+// The caller's Workspace, if one was given (None: the call's scratch comes
+// from the device's stream-ordered pool).
+hq::Workspace* workspace_of(const py::object& ws) { return ws.is_none() ? nullptr : &ws.cast<hq::Workspace&>(); }
+
+ArrayPtr weight_matmul(const hq::QuantizedTensor& w, const py::object& x, const py::object& stream_arg,
+                       const py::object& ws_arg) {
     release_done();
     const hipStream_t stream = stream_of(stream_arg, w.device());
     Imported in(x, stream, w.device(), "matmul");
@@ -254,7 +260,11 @@ ArrayPtr weight_matmul(const hq::QuantizedTensor& w, const py::object& x, const 
     const hq::ActivationView view = activation_view(in, w.cols(), lead);
     lead.push_back(static_cast<std::int64_t>(w.rows()));
     auto y = new_array(w.device(), lead, kF32);
-    if (view.rows() > 0) w.matmul(view, span_of<float>(*y), stream);
+    hq::Workspace* ws = workspace_of(ws_arg);
+    if (view.rows() > 0 && ws != nullptr)
+        w.matmul(view, span_of<float>(*y), stream, *ws);
+    else if (view.rows() > 0)
+        w.matmul(view, span_of<float>(*y), stream);
     y->ready.record(stream);
     in.keep_until_done(stream);
     return y;
@@ -319,7 +329,7 @@ bool row_major(const Imported& t) {
 // y[t][s] = experts[ids[t][s]] x[t] (x [tokens, cols]) or x[t][s] (x
 // [tokens, top_k, cols]); ids [tokens, top_k] int32; both row-major.
 ArrayPtr experts_mul_mat_id(const hq::QuantizedExperts& w, const py::object& x, const py::object& ids,
-                            const py::object& stream_arg) {
+                            const py::object& stream_arg, const py::object& ws_arg) {
     release_done();
     const hipStream_t stream = stream_of(stream_arg, w.device());
     Imported xi(x, stream, w.device(), "mul_mat_id");
@@ -340,10 +350,14 @@ ArrayPtr experts_mul_mat_id(const hq::QuantizedExperts& w, const py::object& x, 
                        {static_cast<std::int64_t>(tokens), static_cast<std::int64_t>(top_k),
                         static_cast<std::int64_t>(w.rows())},
                        kF32);
-    if (tokens > 0 && top_k > 0)  // waits for `stream` to check the ids
-        w.mul_mat_id(DeviceSpan<const float>::wrap(xi.data<const float>(), x_values), tokens, x_slots,
-                     DeviceSpan<const std::int32_t>::wrap(ii.data<const std::int32_t>(), tokens * top_k), top_k,
-                     span_of<float>(*y), stream);
+    if (tokens > 0 && top_k > 0) {  // waits for `stream` to check the ids
+        const auto xs = DeviceSpan<const float>::wrap(xi.data<const float>(), x_values);
+        const auto is = DeviceSpan<const std::int32_t>::wrap(ii.data<const std::int32_t>(), tokens * top_k);
+        if (hq::Workspace* ws = workspace_of(ws_arg))
+            w.mul_mat_id(xs, tokens, x_slots, is, top_k, span_of<float>(*y), stream, *ws);
+        else
+            w.mul_mat_id(xs, tokens, x_slots, is, top_k, span_of<float>(*y), stream);
+    }
     y->ready.record(stream);
     xi.keep_until_done(stream);
     ii.keep_until_done(stream);
@@ -439,6 +453,11 @@ PYBIND11_MODULE(_hipquant, m) {
             return to_numpy<float>(a);
         });
 
+    py::class_<hq::Workspace>(m, "Workspace")
+        .def(py::init([](const RocmDevice& d, std::size_t nbytes) { return hq::Workspace(d, nbytes); }),
+             py::arg("device"), py::arg("nbytes"))
+        .def_property_readonly("nbytes", &hq::Workspace::size_bytes);
+
     py::class_<hq::QuantizedTensor>(m, "Weight")
         .def_static(
             "load",
@@ -458,7 +477,10 @@ PYBIND11_MODULE(_hipquant, m) {
         .def_property_readonly("rows", &hq::QuantizedTensor::rows)
         .def_property_readonly("cols", &hq::QuantizedTensor::cols)
         .def_property_readonly("nbytes", &hq::QuantizedTensor::storage_size_in_bytes)
-        .def("matmul", &weight_matmul, py::arg("x"), py::kw_only(), py::arg("stream") = py::none())
+        .def("workspace_bytes", [](const hq::QuantizedTensor& w, std::size_t batch) { return w.workspace_bytes(batch); },
+             py::arg("batch"))
+        .def("matmul", &weight_matmul, py::arg("x"), py::kw_only(), py::arg("stream") = py::none(),
+             py::arg("workspace") = py::none())
         .def("dequantize", &weight_dequantize, py::kw_only(), py::arg("dtype") = "float32",
              py::arg("stream") = py::none())
         .def("get_rows", &weight_get_rows, py::arg("indices"), py::kw_only(), py::arg("dtype") = "float32",
@@ -494,8 +516,14 @@ PYBIND11_MODULE(_hipquant, m) {
         .def_property_readonly("experts", &hq::QuantizedExperts::experts)
         .def_property_readonly("rows", &hq::QuantizedExperts::rows)
         .def_property_readonly("cols", &hq::QuantizedExperts::cols)
+        .def(
+            "workspace_bytes",
+            [](const hq::QuantizedExperts& w, std::size_t tokens, std::size_t top_k, bool per_slot) {
+                return w.workspace_bytes(tokens, per_slot ? top_k : 1, top_k);
+            },
+            py::arg("tokens"), py::arg("top_k"), py::kw_only(), py::arg("per_slot") = false)
         .def("mul_mat_id", &experts_mul_mat_id, py::arg("x"), py::arg("ids"), py::kw_only(),
-             py::arg("stream") = py::none());
+             py::arg("stream") = py::none(), py::arg("workspace") = py::none());
 
     py::module_ ref = m.def_submodule("reference", "The CPU reference (the oracle the GPU kernels are tested against)");
     ref.def(

@@ -51,6 +51,34 @@ def test_matmul_equals_torch(dev, qtype, batch):
     check_product(w, dev, x, y)
 
 
+@pytest.mark.parametrize("batch", [1, 2, 8])
+def test_matmul_with_a_workspace_equals_the_pooled_call(dev, batch):
+    # With a Workspace, batch 1 and 2 quantize inside the product kernel:
+    # the results equal the pooled call's bit for bit, call after call.
+    rng = np.random.default_rng(70 + batch)
+    rows, cols = 300, 1024
+    w = hipquant.Weight.quantize(dev, "Q4_K", rng.standard_normal((rows, cols)).astype(np.float32))
+    ws = hipquant.Workspace(dev, w.workspace_bytes(batch))
+    assert ws.nbytes >= w.workspace_bytes(batch)
+    x = torch.randn(batch, cols, device="cuda")
+    want = torch.from_dlpack(w.matmul(x))
+    for _ in range(3):
+        assert torch.equal(torch.from_dlpack(w.matmul(x, workspace=ws)), want)
+    small = hipquant.Workspace(dev, 16)
+    with pytest.raises(hipquant.Error, match="the workspace has"):
+        w.matmul(x, workspace=small)
+
+
+def test_experts_with_a_workspace_equal_the_pooled_call(dev):
+    rng = np.random.default_rng(80)
+    e = hipquant.Experts.quantize(dev, "Q8_0", rng.standard_normal((8, 96, 512)).astype(np.float32))
+    ids = torch.from_numpy(rng.integers(0, 8, (1, 4)).astype(np.int32)).cuda()
+    x = torch.randn(1, 512, device="cuda")
+    ws = hipquant.Workspace(dev, e.workspace_bytes(1, 4))
+    want = torch.from_dlpack(e.mul_mat_id(x, ids))
+    assert torch.equal(torch.from_dlpack(e.mul_mat_id(x, ids, workspace=ws)), want)
+
+
 @pytest.mark.parametrize("qtype", ["Q4_K", "Q8_0", "MXFP4"])
 @pytest.mark.parametrize("tokens,top_k,per_slot", [(1, 8, False), (5, 2, True), (64, 4, False)])
 def test_experts_equal_torch(dev, qtype, tokens, top_k, per_slot):

@@ -125,7 +125,7 @@ void QuantizedExperts::mul_mat_id(DeviceSpan<const float> x, std::size_t tokens,
                                   DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y,
                                   hipStream_t stream, Workspace& ws, IdCheck check, ExpertPath path) const {
     const Plan p = plan(tokens, x_slots, top_k, path);
-    detail::require_workspace(ws, p.total, "mul_mat_id");
+    detail::require_workspace(ws, p.total, device_, "mul_mat_id");
     product(x, tokens, x_slots, ids, top_k, y, stream, ws.span(), p, check, ws.counters());
 }
 

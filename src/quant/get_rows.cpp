@@ -105,7 +105,7 @@ void QuantizedTensor::gather(DeviceSpan<const std::int32_t> indices, DeviceSpan<
                              Workspace* ws) const {
     constexpr bool kF16 = std::is_same_v<Out, std::uint16_t>;
     const char* op = kF16 ? "get_rows_f16" : "get_rows";
-    if (ws) detail::require_workspace(*ws, kGatherStatusBytes, op);
+    if (ws) detail::require_workspace(*ws, kGatherStatusBytes, device_, op);
     const detail::PoolScratch pooled(device_, ws ? 0 : kGatherStatusBytes, stream);
     const auto status = detail::scratch_as<std::int32_t>(ws ? ws->span() : pooled.span(), 0, 1);
     gather_rows(GatherTarget{device_, type_, data(), rows_, cols_, row_bytes_, status}, indices, out, op,

@@ -275,7 +275,7 @@ void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y,
 void QuantizedTensor::matmul(const QuantizedActivations& x, DeviceSpan<float> y, hipStream_t stream,
                              Workspace& ws) const {
     const CallPlan p = plan_call(x.rows, y.size(), MatVecPath::kQ8_1, false);
-    detail::require_workspace(ws, p.scratch.total(), "matmul");
+    detail::require_workspace(ws, p.scratch.total(), device_, "matmul");
     launch_q8_1(x, y, stream, ws.span(), p);
 }
 
@@ -406,7 +406,7 @@ void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipSt
 void QuantizedTensor::matmul(const ActivationView& x, DeviceSpan<float> y, hipStream_t stream, Workspace& ws,
                              MatVecPath path) const {
     const CallPlan p = plan_call(x.rows(), y.size(), path, true);
-    if (path != MatVecPath::kDequantize) detail::require_workspace(ws, p.scratch.total(), "matmul");
+    if (path != MatVecPath::kDequantize) detail::require_workspace(ws, p.scratch.total(), device_, "matmul");
     product(x, y, stream, path, path == MatVecPath::kDequantize ? DeviceSpan<std::uint8_t>{} : ws.span(), p,
             ws.counters());
 }

@@ -34,6 +34,8 @@ public:
         device.synchronize();  // the counters are zero before any stream uses them
     }
     std::size_t size_bytes() const noexcept { return buffer_.valid() ? buffer_.size() - kCounterBytes : 0; }
+    // The device it lives on; -1 until reserved.
+    int device_ordinal() const { return buffer_.valid() ? buffer_.device_ordinal() : -1; }
     // Empty until reserved (the calls that need no scratch accept that).
     DeviceSpan<std::uint8_t> span() const {
         if (!buffer_.valid()) return {};
