@@ -242,8 +242,8 @@ using ActivationPointer =
 
 // That quantization, into xq (rows of row_blocks blocks), cut into tickets
 // of kThreads / kQuantizeLanes blocks: a thread block takes tickets
-// (counters[0]) until none is left, quantizes each and counts it done
-// (counters[1]), then waits until all are. A block waits only for tickets
+// (counters[kTicketWord]) until none is left, quantizes each and counts
+// it done (counters[kDoneWord]), then waits until all are. A block waits only for tickets
 // that running blocks took, so the wait ends however few of the grid's
 // blocks are resident (other work on the GPU, a small partition). Every
 // block of the grid calls this, then leave_quantizing_grid.
@@ -256,7 +256,7 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
     const std::uint32_t tickets = f.rows * per_row;  // the host keeps it below 2^32
     __shared__ std::uint32_t taken;
     for (;;) {
-        if (threadIdx.x == 0) taken = atomicAdd(&f.counters[0], 1u);
+        if (threadIdx.x == 0) taken = atomicAdd(&f.counters[quant::kTicketWord], 1u);
         __syncthreads();
         const std::uint32_t ticket = taken;
         __syncthreads();  // all have read it before thread 0 takes the next
@@ -270,10 +270,10 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
         if (ticket == 0 && f.status != nullptr && threadIdx.x == 0) *f.status = 0xffffffffu;
         __threadfence();  // the blocks are written before they are counted
         __syncthreads();
-        if (threadIdx.x == 0) atomicAdd(&f.counters[1], 1u);
+        if (threadIdx.x == 0) atomicAdd(&f.counters[quant::kDoneWord], 1u);
     }
     if (threadIdx.x == 0) {
-        while (load_volatile(&f.counters[1]) < tickets) backoff();
+        while (load_volatile(&f.counters[quant::kDoneWord]) < tickets) backoff();
         __threadfence();
     }
     __syncthreads();
@@ -285,11 +285,11 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
 __device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
     if (threadIdx.x != 0) return;
     __threadfence();
-    if (atomicAdd(&counters[2], 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
+    if (atomicAdd(&counters[quant::kLeftWord], 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
         __threadfence();
-        atomicExch(&counters[0], 0u);
-        atomicExch(&counters[1], 0u);
-        atomicExch(&counters[2], 0u);
+        atomicExch(&counters[quant::kTicketWord], 0u);
+        atomicExch(&counters[quant::kDoneWord], 0u);
+        atomicExch(&counters[quant::kLeftWord], 0u);
     }
 }
 

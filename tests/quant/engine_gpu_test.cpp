@@ -155,7 +155,7 @@ TEST_F(GpuTest, MatVecQuantizingItsOwnActivationsEqualsTheSeparateQuantization) 
             const auto w = hq::QuantizedTensor::quantize(device(), type, v.data(), rows, cols);
             hq::Workspace ws(device(), w.workspace_bytes(2));
             hq::QuantizedActivationBuffer xq(device(), 2, cols);
-            const auto counters = hipquant::DeviceSpan<const std::uint32_t>::wrap_unchecked(ws.counters(), 3);
+            const auto counters = hipquant::DeviceSpan<const std::uint32_t>::wrap_unchecked(ws.counters(), hq::kGridCounterWords);
             for (const std::size_t batch : {1, 2}) {
                 // Rows 3 + cols + 1 floats apart, from float 1: neither row
                 // starts 16-byte aligned.
@@ -172,7 +172,7 @@ TEST_F(GpuTest, MatVecQuantizingItsOwnActivationsEqualsTheSeparateQuantization) 
                     w.matmul(xq.quantize(view, device().stream()), separate.span(), device().stream(), ws);
                     EXPECT_TRUE(same_bits(device().memcpy_dtov(fused), device().memcpy_dtov(separate)))
                         << "batch " << batch << ", strides " << view.strides[0] << " " << view.strides[2];
-                    EXPECT_EQ(device().memcpy_dtov(counters), std::vector<std::uint32_t>(3, 0));
+                    EXPECT_EQ(device().memcpy_dtov(counters), std::vector<std::uint32_t>(hq::kGridCounterWords, 0));
                 }
             }
             if (rows != cols) continue;

@@ -189,8 +189,8 @@ TEST_F(GpuTest, ExpertProductQuantizingItsOwnActivationsEqualsTheSeparateQuantiz
                 const auto got = device().memcpy_dtov(fused);
                 EXPECT_EQ(got, device().memcpy_dtov(separate));
                 EXPECT_EQ(got[(kTopK - 1) * kRows], 0.0f);
-                const auto counters = hipquant::DeviceSpan<const std::uint32_t>::wrap_unchecked(ws.counters(), 3);
-                EXPECT_EQ(device().memcpy_dtov(counters), std::vector<std::uint32_t>(3, 0));
+                const auto counters = hipquant::DeviceSpan<const std::uint32_t>::wrap_unchecked(ws.counters(), hq::kGridCounterWords);
+                EXPECT_EQ(device().memcpy_dtov(counters), std::vector<std::uint32_t>(hq::kGridCounterWords, 0));
                 HQ_EXPECT_ERROR(experts.mul_mat_id(x.span(), tokens, x_slots, ids_dev.span(), kTopK, fused.span(),
                                                    device().stream(), ws, hq::IdCheck::kReport,
                                                    hq::ExpertPath::kPerPair),

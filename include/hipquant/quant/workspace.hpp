@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hipquant/quant/blocks.hpp"
+#include "hipquant/quant/kernel_args.hpp"
 #include "hipquant/quant/ops.hpp"
 #include "hipquant/runtime/device.hpp"
 
@@ -48,7 +49,8 @@ public:
     }
 
 private:
-    static constexpr std::size_t kCounterBytes = 256;  // keeps span() as aligned as the buffer
+    // The counters' words, a multiple of 256 bytes (span() stays as aligned as the buffer).
+    static constexpr std::size_t kCounterBytes = (kGridCounterWords * 4 + 255) / 256 * 256;
     DeviceMemory<std::uint8_t> buffer_;
 };
 
