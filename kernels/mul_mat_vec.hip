@@ -240,20 +240,39 @@ template <int B>
 using ActivationPointer =
     std::conditional_t<kMatVecFusedQuantize<B>, const quant::BlockQ8_1*, const quant::BlockQ8_1* __restrict__>;
 
+// A block done with the counters below counts itself gone; the grid's last
+// (1-, 2- or 3-D) sets them back to zero for the next launch. Thread 0
+// took all of its block's tickets.
+__device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
+    if (threadIdx.x != 0) return;
+    __threadfence();
+    if (atomicAdd(&counters[quant::kLeftWord], 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
+        __threadfence();
+        atomicExch(&counters[quant::kTicketWord], 0u);
+        atomicExch(&counters[quant::kDoneWord], 0u);
+        atomicExch(&counters[quant::kLeftWord], 0u);
+    }
+}
+
 // That quantization, into xq (rows of row_blocks blocks), cut into tickets
 // of kThreads / kQuantizeLanes blocks: a thread block takes tickets
 // (counters[kTicketWord]) until none is left, quantizes each and counts
-// it done (counters[kDoneWord]), then waits until all are. A block waits only for tickets
-// that running blocks took, so the wait ends however few of the grid's
-// blocks are resident (other work on the GPU, a small partition). Every
-// block of the grid calls this, then leave_quantizing_grid.
-template <int kThreads>
+// it done (counters[kDoneWord]), waits until all are, and leaves. A block
+// waits only for tickets that running blocks took, so the wait ends however
+// few of the grid's blocks are resident (other work on the GPU, a small
+// partition). Every block of the grid calls this; leaving here, before
+// the product, keeps the counters' pointer out of the registers the
+// product needs.
+// (rows: f.rows, passed so that the dense kernels use their batch, which
+// they hold anyway; kStatus: whether f.status is set. Both keep the
+// batch-2 kernels' scalar registers within gfx9's.)
+template <int kThreads, bool kStatus>
 __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs& f, quant::BlockQ8_1* xq,
-                                                 std::uint32_t row_blocks) {
+                                                 std::uint32_t row_blocks, std::uint32_t rows) {
     constexpr std::uint32_t kTicketBlocks = kThreads / kQuantizeLanes;
     static_assert(kTicketBlocks % (kWarp / kQuantizeLanes) == 0, "a ticket's blocks fill whole logical warps");
     const std::uint32_t per_row = (row_blocks + kTicketBlocks - 1) / kTicketBlocks;
-    const std::uint32_t tickets = f.rows * per_row;  // the host keeps it below 2^32
+    const std::uint32_t tickets = rows * per_row;  // the host keeps it below 2^32
     __shared__ std::uint32_t taken;
     for (;;) {
         if (threadIdx.x == 0) taken = atomicAdd(&f.counters[quant::kTicketWord], 1u);
@@ -267,7 +286,7 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
         if (block < row_blocks)
             quantize_q8_1_block(f.x + row * f.row_stride, f.cols, xq + static_cast<std::uint64_t>(row) * row_blocks,
                                 block);
-        if (ticket == 0 && f.status != nullptr && threadIdx.x == 0) *f.status = 0xffffffffu;
+        if (kStatus && ticket == 0 && threadIdx.x == 0) *f.status = 0xffffffffu;
         __threadfence();  // the blocks are written before they are counted
         __syncthreads();
         if (threadIdx.x == 0) atomicAdd(&f.counters[quant::kDoneWord], 1u);
@@ -276,21 +295,9 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
         while (load_volatile(&f.counters[quant::kDoneWord]) < tickets) backoff();
         __threadfence();
     }
+    leave_quantizing_grid(f.counters);
     __syncthreads();
     __threadfence();  // and read only after they were seen counted
-}
-
-// The last of the grid's blocks to leave sets the counters back to zero
-// for the next launch; thread 0 took all of its block's tickets.
-__device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
-    if (threadIdx.x != 0) return;
-    __threadfence();
-    if (atomicAdd(&counters[quant::kLeftWord], 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
-        __threadfence();
-        atomicExch(&counters[quant::kTicketWord], 0u);
-        atomicExch(&counters[quant::kDoneWord], 0u);
-        atomicExch(&counters[quant::kLeftWord], 0u);
-    }
 }
 
 // Whether the batch-B kernel of T takes short rows in slices (below).
@@ -366,7 +373,10 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     const std::uint32_t slice = S == 1 ? 0u : threadIdx.x / kSliceThreads;
     const std::uint64_t groups = (args.rows + R * S - 1) / (R * S);
     std::uint64_t group = blockIdx.x;
-    if (group >= groups) return;  // uniform across the block
+    // Uniform across the block. The host sizes the grid so that no block
+    // returns here: where the kernel quantizes, every block must leave
+    // through quantize_in_grid.
+    if (group >= groups) return;
     const std::uint8_t* rows[R];
     group_rows<R, S>(w, group, args, rows);
     float acc[R * B];
@@ -383,8 +393,8 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     wait_for_previous_kernel();
     if constexpr (kMatVecFusedQuantize<B>) {
         if (fused.x != nullptr)
-            quantize_in_grid<kThreads>(fused, const_cast<quant::BlockQ8_1*>(x),
-                                       static_cast<std::uint32_t>(args.x_row_stride));
+            quantize_in_grid<kThreads, false>(fused, const_cast<quant::BlockQ8_1*>(x),
+                                              static_cast<std::uint32_t>(args.x_row_stride), args.batch);
     }
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
@@ -535,9 +545,6 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
     } else {
         mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, fused, w_tile, x_tile);
     }
-    if constexpr (kMatVecFusedQuantize<B>) {
-        if (fused.x != nullptr) leave_quantizing_grid(fused.counters);
-    }
 }
 
 template <QuantType T, int B>
@@ -616,10 +623,9 @@ __device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restri
     if (fused.x == nullptr && pair >= a.pairs) return;  // uniform across the block
     wait_for_previous_kernel();
     if (fused.x != nullptr)
-        quantize_in_grid<kMatVecWarps * kWarp>(fused, const_cast<quant::BlockQ8_1*>(x),
-                                               static_cast<std::uint32_t>(a.mv.x_row_stride));
+        quantize_in_grid<kMatVecWarps * kWarp, true>(fused, const_cast<quant::BlockQ8_1*>(x),
+                                                     static_cast<std::uint32_t>(a.mv.x_row_stride), fused.rows);
     if (pair < a.pairs) expert_pair_product<T>(w, x, y, ids, status, a, pair);
-    if (fused.x != nullptr) leave_quantizing_grid(fused.counters);
 }
 
 // The persistent grids (batch <= kMatVecPersistentBatch, and the expert

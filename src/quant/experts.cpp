@@ -168,8 +168,9 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
     if (per_pair != nullptr && counters != nullptr && counts_fit &&
         detail::geometry_of<MatVecGeometry>(*per_pair).fused_quantize != 0) {
         detail::quantize_args(x_rows, cols_, xq, status.data());  // its checks
-        fused = MatVecQuantizeArgs{x.data(), cols_, static_cast<std::uint32_t>(activation_rows),
-                                   static_cast<std::uint32_t>(cols_), counters, status.data()};
+        fused = MatVecQuantizeArgs{x.data(), static_cast<std::uint32_t>(cols_),
+                                   static_cast<std::uint32_t>(activation_rows), static_cast<std::uint32_t>(cols_),
+                                   counters, status.data()};
     } else {
         detail::quantize_q8_1_and_reset(device_, x_rows, cols_, xq, status.data(), stream);
     }

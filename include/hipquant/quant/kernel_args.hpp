@@ -66,11 +66,11 @@ struct MatVecArgs {
 inline constexpr std::uint32_t kTicketWord = 0, kDoneWord = 32, kLeftWord = 33, kGridCounterWords = 64;
 struct MatVecQuantizeArgs {
     const float* x = nullptr;
-    std::uint64_t row_stride = 0;  // in floats
+    std::uint32_t row_stride = 0;  // in floats
     std::uint32_t rows = 0;
     std::uint32_t cols = 0;
     std::uint32_t* counters = nullptr;
-    std::uint32_t* status = nullptr;
+    std::uint32_t* status = nullptr;  // the expert kernel's; the dense ones ignore it
 };
 
 // What the host needs to launch a kernel, published by the kernel as the
