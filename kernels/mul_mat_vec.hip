@@ -241,12 +241,12 @@ using ActivationPointer =
     std::conditional_t<kMatVecFusedQuantize<B>, const quant::BlockQ8_1*, const quant::BlockQ8_1* __restrict__>;
 
 // A block done with the counters below counts itself gone; the grid's last
-// (1-, 2- or 3-D) sets them back to zero for the next launch. Thread 0
+// (grids are 1-D) sets them back to zero for the next launch. Thread 0
 // took all of its block's tickets.
 __device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
     if (threadIdx.x != 0) return;
     __threadfence();
-    if (atomicAdd(&counters[quant::kLeftWord], 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
+    if (atomicAdd(&counters[quant::kLeftWord], 1u) == gridDim.x - 1) {
         __threadfence();
         atomicExch(&counters[quant::kTicketWord], 0u);
         atomicExch(&counters[quant::kDoneWord], 0u);
@@ -257,16 +257,15 @@ __device__ __forceinline__ void leave_quantizing_grid(std::uint32_t* counters) {
 // That quantization, into xq (rows of row_blocks blocks), cut into tickets
 // of kThreads / kQuantizeLanes blocks: a thread block takes tickets
 // (counters[kTicketWord]) until none is left, quantizes each and counts
-// it done (counters[kDoneWord]), waits until all are, and leaves. A block
+// it done (counters[kDoneWord]) and waits until all are. A block
 // waits only for tickets that running blocks took, so the wait ends however
 // few of the grid's blocks are resident (other work on the GPU, a small
-// partition). Every block of the grid calls this; leaving here, before
-// the product, keeps the counters' pointer out of the registers the
-// product needs.
-// (rows: f.rows, passed so that the dense kernels use their batch, which
-// they hold anyway; kStatus: whether f.status is set. Both keep the
-// batch-2 kernels' scalar registers within gfx9's.)
-template <int kThreads, bool kStatus>
+// partition). Every block of the grid calls this, and once done with its
+// work leave_quantizing_grid (after the product: counting 528 blocks out
+// on one word before it stalled them all).
+// (rows: the kernel's batch, which it holds anyway: an argument of its own
+// took the batch-2 kernels past gfx9's scalar registers.)
+template <int kThreads>
 __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs& f, quant::BlockQ8_1* xq,
                                                  std::uint32_t row_blocks, std::uint32_t rows) {
     constexpr std::uint32_t kTicketBlocks = kThreads / kQuantizeLanes;
@@ -275,7 +274,12 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
     const std::uint32_t tickets = rows * per_row;  // the host keeps it below 2^32
     __shared__ std::uint32_t taken;
     for (;;) {
-        if (threadIdx.x == 0) taken = atomicAdd(&f.counters[quant::kTicketWord], 1u);
+        // Blocks that find the tickets gone skip the atomic: they all
+        // arrive at once, when the kernel before completes.
+        if (threadIdx.x == 0)
+            taken = load_volatile(&f.counters[quant::kTicketWord]) >= tickets
+                        ? tickets
+                        : atomicAdd(&f.counters[quant::kTicketWord], 1u);
         __syncthreads();
         const std::uint32_t ticket = taken;
         __syncthreads();  // all have read it before thread 0 takes the next
@@ -286,7 +290,6 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
         if (block < row_blocks)
             quantize_q8_1_block(f.x + row * f.row_stride, f.cols, xq + static_cast<std::uint64_t>(row) * row_blocks,
                                 block);
-        if (kStatus && ticket == 0 && threadIdx.x == 0) *f.status = 0xffffffffu;
         __threadfence();  // the blocks are written before they are counted
         __syncthreads();
         if (threadIdx.x == 0) atomicAdd(&f.counters[quant::kDoneWord], 1u);
@@ -295,7 +298,6 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
         while (load_volatile(&f.counters[quant::kDoneWord]) < tickets) backoff();
         __threadfence();
     }
-    leave_quantizing_grid(f.counters);
     __syncthreads();
     __threadfence();  // and read only after they were seen counted
 }
@@ -374,8 +376,7 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     const std::uint64_t groups = (args.rows + R * S - 1) / (R * S);
     std::uint64_t group = blockIdx.x;
     // Uniform across the block. The host sizes the grid so that no block
-    // returns here: where the kernel quantizes, every block must leave
-    // through quantize_in_grid.
+    // returns here: where the kernel quantizes, every block must take part.
     if (group >= groups) return;
     const std::uint8_t* rows[R];
     group_rows<R, S>(w, group, args, rows);
@@ -393,8 +394,8 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     wait_for_previous_kernel();
     if constexpr (kMatVecFusedQuantize<B>) {
         if (fused.x != nullptr)
-            quantize_in_grid<kThreads, false>(fused, const_cast<quant::BlockQ8_1*>(x),
-                                              static_cast<std::uint32_t>(args.x_row_stride), args.batch);
+            quantize_in_grid<kThreads>(fused, const_cast<quant::BlockQ8_1*>(x),
+                                       static_cast<std::uint32_t>(args.x_row_stride), args.batch);
     }
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
@@ -545,6 +546,9 @@ __device__ __forceinline__ void mul_mat_vec_q8_1(const std::uint8_t* __restrict_
     } else {
         mul_mat_vec_q8_1_slices<T, B, 1>(w, x, y, args, fused, w_tile, x_tile);
     }
+    if constexpr (kMatVecFusedQuantize<B>) {
+        if (fused.x != nullptr) leave_quantizing_grid(fused.counters);
+    }
 }
 
 template <QuantType T, int B>
@@ -590,14 +594,20 @@ __device__ void mul_mat_vec_f32(const std::uint8_t* __restrict__ w, const float*
 // and multiplies the pair's expert by its activation row with the batch-1
 // mat-vec (x: its row groups, as that kernel's grid). A pair whose id is
 // outside [0, experts) gets a row of zeros and lowers *status to its index.
-// The ids are read only once the kernel before is done, and (`fused`) the
-// activations quantized. (One pair a block, 32-bit pair arithmetic: a loop
-// over pairs spilled SGPRs on gfx9.)
+// The ids are read only once the kernel before is done. (One pair a block,
+// 32-bit pair arithmetic: a loop over pairs spilled SGPRs on gfx9. Its
+// activations are quantized by a launch of their own: with thousands of
+// blocks, counting each in and out of the in-kernel quantization measured
+// 1.2-1.7x slower.)
 template <QuantType T>
-__device__ __forceinline__ void expert_pair_product(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* x,
-                                                    float* __restrict__ y, const std::int32_t* __restrict__ ids,
-                                                    std::uint32_t* status, const quant::MatVecIdArgs& a,
-                                                    std::uint32_t pair) {
+__device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restrict__ w,
+                                                    const quant::BlockQ8_1* __restrict__ x, float* __restrict__ y,
+                                                    const std::int32_t* __restrict__ ids,
+                                                    std::uint32_t* __restrict__ status,
+                                                    const quant::MatVecIdArgs& a) {
+    const std::uint32_t pair = blockIdx.y + gridDim.y * blockIdx.z;
+    if (pair >= a.pairs) return;  // uniform across the block
+    wait_for_previous_kernel();
     const std::uint32_t token = pair / a.top_k, slot = pair - token * a.top_k;
     const std::int32_t id = ids[static_cast<std::uint64_t>(token) * a.ids_stride + slot];
     float* out = y + static_cast<std::uint64_t>(pair) * a.mv.rows;
@@ -611,21 +621,6 @@ __device__ __forceinline__ void expert_pair_product(const std::uint8_t* __restri
     const std::uint32_t x_row = token * a.x_slots + (a.x_slots > 1 ? slot : 0u);
     mul_mat_vec_q8_1<T, 1>(w + static_cast<std::uint64_t>(id) * a.expert_bytes, x + x_row * a.mv.x_row_stride, out,
                            a.mv, quant::MatVecQuantizeArgs{});
-}
-template <QuantType T>
-__device__ __forceinline__ void mul_mat_vec_id_q8_1(const std::uint8_t* __restrict__ w, const quant::BlockQ8_1* x,
-                                                    float* __restrict__ y, const std::int32_t* __restrict__ ids,
-                                                    std::uint32_t* status, const quant::MatVecIdArgs& a,
-                                                    const quant::MatVecQuantizeArgs& fused) {
-    const std::uint32_t pair = blockIdx.y + gridDim.y * blockIdx.z;
-    // Where it quantizes, every block takes part in the tickets and
-    // counters, the grid's last row of blocks (pairs past the end) too.
-    if (fused.x == nullptr && pair >= a.pairs) return;  // uniform across the block
-    wait_for_previous_kernel();
-    if (fused.x != nullptr)
-        quantize_in_grid<kMatVecWarps * kWarp, true>(fused, const_cast<quant::BlockQ8_1*>(x),
-                                                     static_cast<std::uint32_t>(a.mv.x_row_stride), fused.rows);
-    if (pair < a.pairs) expert_pair_product<T>(w, x, y, ids, status, a, pair);
 }
 
 // The persistent grids (batch <= kMatVecPersistentBatch, and the expert
@@ -669,11 +664,11 @@ static_assert(quant::kMaxMatVecBatch == 8, "HQ_MMVQ_BOUNDS_<B> above");
 #define HQ_MMVQ_ID_KERNEL(NAME)                                                                                  \
     extern "C" __device__ quant::MatVecGeometry HQ_CONCAT(HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME), _geometry) = {    \
         kMatVecWarps * kWarp, matvec_rows_per_block(1), 1 <= kMatVecPersistentBatch ? kMatVecBlocksPerCu : 0, 0,   \
-        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0, 1};               \
+        kMatVecRowSlicing<QuantType::NAME, 1> ? MatVecShape<QuantType::NAME, 1>::kChunkParts : 0, 0};               \
     HQ_KERNEL HQ_MMVQ_BOUNDS_PERSISTENT void HIPQUANT_SYMBOL_MUL_MAT_VEC_ID(NAME)(                                 \
         const std::uint8_t* w, const quant::BlockQ8_1* x, float* y, const std::int32_t* ids, std::uint32_t* status, \
-        quant::MatVecIdArgs args, quant::MatVecQuantizeArgs fused) {                                             \
-        mul_mat_vec_id_q8_1<QuantType::NAME>(w, x, y, ids, status, args, fused);                                 \
+        quant::MatVecIdArgs args) {                                                                              \
+        mul_mat_vec_id_q8_1<QuantType::NAME>(w, x, y, ids, status, args);                                        \
     }
 #define HQ_MATVEC_KERNELS(NAME)                          \
     HIPQUANT_MATVEC_F32_BATCHES(HQ_MMVF_KERNEL, NAME)    \

@@ -40,8 +40,8 @@ class Array:
 
 class Workspace:
     """Device scratch for the products of one stream at a time: with one, a
-    product allocates nothing, and batch 1 and 2 (and the experts' per-pair
-    product) run as one launch. Size it with `workspace_bytes`."""
+    product allocates nothing, and batch 1 and 2 run as one launch. Size it
+    with `workspace_bytes`."""
     def __init__(self, device: Device, nbytes: int) -> None: ...
     @property
     def nbytes(self) -> int: ...

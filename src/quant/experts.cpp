@@ -126,7 +126,7 @@ void QuantizedExperts::mul_mat_id(DeviceSpan<const float> x, std::size_t tokens,
                                   hipStream_t stream, Workspace& ws, IdCheck check, ExpertPath path) const {
     const Plan p = plan(tokens, x_slots, top_k, path);
     detail::require_workspace(ws, p.total, device_, "mul_mat_id");
-    product(x, tokens, x_slots, ids, top_k, y, stream, ws.span(), p, check, ws.counters());
+    product(x, tokens, x_slots, ids, top_k, y, stream, ws.span(), p, check);
 }
 
 void QuantizedExperts::mul_mat_id(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
@@ -134,13 +134,13 @@ void QuantizedExperts::mul_mat_id(DeviceSpan<const float> x, std::size_t tokens,
                                   hipStream_t stream, IdCheck check, ExpertPath path) const {
     const Plan p = plan(tokens, x_slots, top_k, path);
     const detail::PoolScratch scratch(device_, p.total, stream);
-    product(x, tokens, x_slots, ids, top_k, y, stream, scratch.span(), p, check, nullptr);
+    product(x, tokens, x_slots, ids, top_k, y, stream, scratch.span(), p, check);
 }
 
 void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                                DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y,
-                               hipStream_t stream, DeviceSpan<std::uint8_t> scratch, const Plan& p, IdCheck check,
-                               std::uint32_t* counters) const {
+                               hipStream_t stream, DeviceSpan<std::uint8_t> scratch, const Plan& p,
+                               IdCheck check) const {
     const std::size_t pairs = tokens * top_k;  // checked by plan()
     HIPQUANT_REQUIRE(x.size() == tokens * x_slots * cols_, errc::invalid_value,
                      "mul_mat_id: x has " + std::to_string(x.size()) + " values but tokens x x_slots x cols = " +
@@ -156,24 +156,9 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
     const std::size_t row_blocks = q8_1_row_blocks(cols_);
     const auto xq = detail::scratch_as<BlockQ8_1>(scratch, p.xq, activation_rows * row_blocks);
     const auto status = detail::scratch_as<std::uint32_t>(scratch, p.status, 1);
-    // The quantization also resets the status word the products lower:
-    // a launch of its own, or (per pair, with a Workspace's counters) the
-    // product kernel's first step.
-    const ActivationView x_rows = ActivationView::matrix(x, activation_rows, cols_);
-    const ResolvedKernel* per_pair = p.grouped ? nullptr : &kernel(device_, mul_mat_vec_id_kernel(type_));
-    MatVecQuantizeArgs fused;
-    // (The kernel counts its tickets and blocks in 32 bits.)
-    const bool counts_fit = activation_rows * row_blocks < std::numeric_limits<std::uint32_t>::max() / 2 &&
-                            pairs * rows_ < std::numeric_limits<std::uint32_t>::max() / 2;
-    if (per_pair != nullptr && counters != nullptr && counts_fit &&
-        detail::geometry_of<MatVecGeometry>(*per_pair).fused_quantize != 0) {
-        detail::quantize_args(x_rows, cols_, xq, status.data());  // its checks
-        fused = MatVecQuantizeArgs{x.data(), static_cast<std::uint32_t>(cols_),
-                                   static_cast<std::uint32_t>(activation_rows), static_cast<std::uint32_t>(cols_),
-                                   counters, status.data()};
-    } else {
-        detail::quantize_q8_1_and_reset(device_, x_rows, cols_, xq, status.data(), stream);
-    }
+    // The quantization also resets the status word the products lower.
+    detail::quantize_q8_1_and_reset(device_, ActivationView::matrix(x, activation_rows, cols_), cols_, xq,
+                                    status.data(), stream);
     const MatVecArgs one_expert{rows_, row_bytes_, static_cast<std::uint32_t>(cols_ / kQK), 1, row_blocks};
     // Pairs (grouped: expert runs) go in grid y, then z past the y limit.
     const auto yz = [](std::size_t n) {
@@ -182,8 +167,8 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
                                                        static_cast<std::uint32_t>((n + y_extent - 1) / y_extent)};
     };
 
-    if (per_pair != nullptr) {
-        const ResolvedKernel& k = *per_pair;
+    if (!p.grouped) {
+        const ResolvedKernel& k = kernel(device_, mul_mat_vec_id_kernel(type_));
         const auto g = detail::geometry_of<MatVecGeometry>(k);
         MatVecArgs mv = one_expert;
         mv.row_slices = detail::matvec_slices(mv.parts_per_row, g);
@@ -202,7 +187,6 @@ void QuantizedExperts::product(DeviceSpan<const float> x, std::size_t tokens, st
             .arg(ids)
             .arg(status)
             .arg(args)
-            .arg(fused)
             .launch(LaunchConfig({detail::matvec_blocks(rows_, mv.row_slices, g, device_.multiprocessor_count()),
                                   gy, gz},
                                  {g.threads, 1, 1}, 0),

@@ -321,7 +321,6 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
             const ActivationView& v = pending->x;
             fused.x = v.data.data();
             fused.row_stride = static_cast<std::uint32_t>(row_stride);
-            fused.rows = static_cast<std::uint32_t>(batch);
             fused.cols = static_cast<std::uint32_t>(cols_);
             fused.counters = pending->counters;
         } else if (pending != nullptr) {

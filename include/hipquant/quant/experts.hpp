@@ -81,7 +81,7 @@ private:
     Plan plan(std::size_t tokens, std::size_t x_slots, std::size_t top_k, ExpertPath path) const;
     void product(DeviceSpan<const float> x, std::size_t tokens, std::size_t x_slots,
                  DeviceSpan<const std::int32_t> ids, std::size_t top_k, DeviceSpan<float> y, hipStream_t stream,
-                 DeviceSpan<std::uint8_t> scratch, const Plan& plan, IdCheck check, std::uint32_t* counters) const;
+                 DeviceSpan<std::uint8_t> scratch, const Plan& plan, IdCheck check) const;
 
     RocmDevice device_;
     QuantType type_;

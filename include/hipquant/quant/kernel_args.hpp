@@ -51,26 +51,22 @@ struct MatVecArgs {
 };
 
 // The Q8_1 mat-vec kernels' last argument. Where x is set (kernels whose
-// geometry says fused_quantize), the kernel first quantizes `rows`
-// activation rows of `cols` f32 values, row r at x + r * row_stride, as
-// hq_quantize_q8_1 does, into the Q8_1 rows it then reads (and sets
-// *status, if given, to all ones: an index check's reset): one launch
+// geometry says fused_quantize), the kernel first quantizes its batch's
+// activation rows, `cols` f32 values from x + b * row_stride, as
+// hq_quantize_q8_1 does, into the Q8_1 rows it then reads: one launch
 // instead of two. `counters`: kGridCounterWords words of grid counters,
 // zero before the launch and left zero after it (a Workspace's; one launch
-// at a time).
-// Apart from MatVecArgs, which the mat-mat kernels share: a larger
-// argument there shifted their register allocation.
-// The counters' words: tickets taken, tickets done, blocks gone. The
-// done count has a 128-byte line of its own: blocks poll it while others
-// still take tickets.
+// at a time). Apart from MatVecArgs, which the mat-mat kernels share: a
+// larger argument there shifted their register allocation.
+// The counters' words: tickets taken, tickets done, blocks gone. The done
+// count has a 128-byte line of its own: blocks poll it while others still
+// take tickets.
 inline constexpr std::uint32_t kTicketWord = 0, kDoneWord = 32, kLeftWord = 33, kGridCounterWords = 64;
 struct MatVecQuantizeArgs {
     const float* x = nullptr;
     std::uint32_t row_stride = 0;  // in floats
-    std::uint32_t rows = 0;
     std::uint32_t cols = 0;
     std::uint32_t* counters = nullptr;
-    std::uint32_t* status = nullptr;  // the expert kernel's; the dense ones ignore it
 };
 
 // What the host needs to launch a kernel, published by the kernel as the
