@@ -287,6 +287,7 @@ __device__ __forceinline__ void quantize_in_grid(const quant::MatVecQuantizeArgs
         const std::uint32_t row = ticket / per_row;
         const std::uint32_t block = (ticket - row * per_row) * kTicketBlocks + threadIdx.x / kQuantizeLanes;
         // Rows are whole logical warps of blocks, so whole warps skip.
+        // (row * row_stride fits 32 bits: row is 0 or 1.)
         if (block < row_blocks)
             quantize_q8_1_block(f.x + row * f.row_stride, f.cols, xq + static_cast<std::uint64_t>(row) * row_blocks,
                                 block);
