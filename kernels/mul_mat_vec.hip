@@ -233,6 +233,7 @@ __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX 
 // host passes them in f32 (MatVecQuantizeArgs): one launch instead of two.
 template <int B>
 inline constexpr bool kMatVecFusedQuantize = B <= kMatVecPersistentBatch;
+static_assert(kMatVecPersistentBatch <= 2, "quantize_in_grid's row offsets (row 0 or 1) fit 32 bits");
 
 // The activations' pointer: __restrict__ except where the kernel writes
 // them itself (their loads must not then take a read-only path).

@@ -42,9 +42,9 @@ DeviceSpan<T> scratch_as(DeviceSpan<std::uint8_t> scratch, std::size_t offset, s
 }
 
 inline void require_workspace(const Workspace& ws, std::size_t need, const RocmDevice& device, const char* op) {
-    HIPQUANT_REQUIRE(ws.size_bytes() == 0 || ws.device_ordinal() == device.ordinal(), errc::invalid_value,
-                     std::string(op) + ": the workspace is on device " + std::to_string(ws.device_ordinal()) +
-                         " but the operation runs on device " + std::to_string(device.ordinal()));
+    if (ws.size_bytes() > 0 && ws.device_ordinal() != device.ordinal())  // the message is built only then
+        hipquant::detail::check_same_device((std::string(op) + ": the workspace").c_str(), ws.device_ordinal(),
+                                            device.ordinal());
     HIPQUANT_REQUIRE(ws.size_bytes() >= need, errc::invalid_value,
                      std::string(op) + ": the workspace has " + std::to_string(ws.size_bytes()) +
                          " bytes but the call needs " + std::to_string(need) + " (QuantizedTensor::workspace_bytes)");

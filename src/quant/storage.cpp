@@ -315,7 +315,7 @@ void QuantizedTensor::launch_q8_1(const QuantizedActivations& x, DeviceSpan<floa
         // Rows at a fixed stride: the view's first two are (the kernels
         // that quantize take batch 1 or 2), below 2^32 floats apart.
         const std::size_t row_stride = batch > 1 && pending != nullptr ? detail::view_row_offset(pending->x, 1) : 0;
-        if (pending != nullptr && pending->counters != nullptr && g.fused_quantize != 0 && batch <= 2 &&
+        if (pending != nullptr && pending->counters != nullptr && g.fused_quantize != 0 &&
             row_stride <= std::numeric_limits<std::uint32_t>::max()) {
             detail::quantize_args(pending->x, cols_, pending->blocks, nullptr);  // its checks
             const ActivationView& v = pending->x;

@@ -50,18 +50,19 @@ struct MatVecArgs {
     std::uint32_t row_slices = 1;
 };
 
+// The grid counters' words (MatVecQuantizeArgs::counters): tickets taken,
+// tickets done, blocks gone. The done count has a 128-byte line of its
+// own: blocks poll it while others still take tickets.
+inline constexpr std::uint32_t kTicketWord = 0, kDoneWord = 32, kLeftWord = 33, kGridCounterWords = 64;
+
 // The Q8_1 mat-vec kernels' last argument. Where x is set (kernels whose
 // geometry says fused_quantize), the kernel first quantizes its batch's
 // activation rows, `cols` f32 values from x + b * row_stride, as
 // hq_quantize_q8_1 does, into the Q8_1 rows it then reads: one launch
-// instead of two. `counters`: kGridCounterWords words of grid counters,
-// zero before the launch and left zero after it (a Workspace's; one launch
-// at a time). Apart from MatVecArgs, which the mat-mat kernels share: a
-// larger argument there shifted their register allocation.
-// The counters' words: tickets taken, tickets done, blocks gone. The done
-// count has a 128-byte line of its own: blocks poll it while others still
-// take tickets.
-inline constexpr std::uint32_t kTicketWord = 0, kDoneWord = 32, kLeftWord = 33, kGridCounterWords = 64;
+// instead of two. `counters`: kGridCounterWords words, zero before the
+// launch and left zero after it (a Workspace's; one launch at a time).
+// Apart from MatVecArgs, which the mat-mat kernels share: a larger
+// argument there shifted their register allocation.
 struct MatVecQuantizeArgs {
     const float* x = nullptr;
     std::uint32_t row_stride = 0;  // in floats
