@@ -870,7 +870,10 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
             for (int c = 0; c < chunks; ++c) {
                 barrier_sync<kAll>(kFull + c % 2);
                 multiply_chunk<T, Mma, L>(sets[c % 2], lane, m_base, n_base, acc);
-                barrier_arrive<kAll>(kEmpty + c % 2);
+                if constexpr (kNvEmptySync)
+                    barrier_sync<kAll>(kEmpty + c % 2);
+                else
+                    barrier_arrive<kAll>(kEmpty + c % 2);
             }
             store_sums<Mma, L>(y, args, it, lane, m_base, n_base, acc);
         }

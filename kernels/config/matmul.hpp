@@ -66,6 +66,15 @@ struct MfmaWide : TilingRow {
     static constexpr int group_tiles_m = 2, group_tiles_n = 2;
 };
 
+// HQ_TUNE_EMPTY_SYNC 1: the warp-specialized kernels' multiplying
+// warps (NVIDIA) wait at the kEmpty hand-off (bar.sync) instead of
+// arriving (bar.arrive): slower, the same data flow; for racecheck, whose
+// hazards across that bar.arrive this tells apart.
+#ifndef HQ_TUNE_EMPTY_SYNC
+#define HQ_TUNE_EMPTY_SYNC 0
+#endif
+inline constexpr bool kNvEmptySync = HQ_TUNE_EMPTY_SYNC != 0;
+
 // ---- mma.sync (NVIDIA) ----------------------------------------------------
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
 // Two sets of tiles where a block may take 227 KB (sm_90); producer warps
