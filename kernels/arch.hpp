@@ -58,9 +58,6 @@
 //                       on while the threads go on (NVIDIA sm_80+: cp.async;
 //                       all NVIDIA targets the library builds), else 0. The
 //                       host's platform::kAsyncSharedCopy says the same.
-//   HQ_L2_PREFETCH      1 where a thread can ask for a line of global memory
-//                       to be brought into L2 without waiting for it
-//                       (NVIDIA: prefetch.global.L2), else 0
 // Adding an architecture: docs/architecture.md has the checklist.
 #define HQ_DOT4_LOOP 0
 #define HQ_DOT4_SDOT4 1
@@ -78,7 +75,6 @@
 #if defined(HIPQUANT_PLATFORM_NVIDIA)
 #define HQ_ARCH_NVIDIA 1
 #define HQ_ASYNC_COPY 1
-#define HQ_L2_PREFETCH 1
 #define HQ_PAIRED_SCALES 1
 #define HQ_DOT4 HQ_DOT4_NV_DP4A
 #define HQ_MATRIX_CORE HQ_MATRIX_NV_MMA
@@ -148,9 +144,6 @@
 
 #if !defined(HQ_ASYNC_COPY)
 #define HQ_ASYNC_COPY 0
-#endif
-#if !defined(HQ_L2_PREFETCH)
-#define HQ_L2_PREFETCH 0
 #endif
 #if !defined(HQ_PAIRED_SCALES)
 #define HQ_PAIRED_SCALES 0

@@ -47,16 +47,6 @@ __device__ __forceinline__ void wait_async_copies() {
 #endif
 }
 
-// Asks for the 128-byte line holding p to be brought into L2, and goes on
-// (HQ_L2_PREFETCH; elsewhere nothing).
-__device__ __forceinline__ void prefetch_l2(const void* p) {
-#if HQ_L2_PREFETCH && defined(__CUDA_ARCH__)
-    asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
-#else
-    (void)p;
-#endif
-}
-
 // Starts copying kRows rows of kVectors 16-byte vectors into the buffer at
 // shared address `buffer` (row i at offset i * kSlot), by kThreads threads
 // (`thread`: this one's index among them): row i's bytes from

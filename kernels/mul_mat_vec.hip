@@ -216,40 +216,6 @@ __device__ __forceinline__ void load_weight_chunk(WStage (&stage)[R], const std:
         }
     }
 }
-// Asks for the kMatVecPrefetchChunks chunks that follow chunk `first` of
-// row group g, in the block's order, to be brought into L2 (only the chunk
-// being loaded is in flight otherwise, and the memory system would idle
-// while the grid quantizes its activations).
-template <typename F, int kChunkParts, int R, int S, int kThreads>
-__device__ __forceinline__ void prefetch_weight_chunks(const std::uint8_t* w, const quant::MatVecArgs& args,
-                                                       std::uint64_t g, std::uint64_t groups) {
-    std::uint32_t first = 0;
-    for (int c = 0; c < kMatVecPrefetchChunks; ++c) {
-        first += kChunkParts;
-        if (first >= args.parts_per_row) {
-            first = 0;
-            g += gridDim.x;
-            if (g >= groups) return;  // uniform across the block
-        }
-        const std::uint8_t* rows[R];
-        group_rows<R, S>(w, g, args, rows);
-        const std::uint32_t parts = min(static_cast<std::uint32_t>(kChunkParts), args.parts_per_row - first);
-        const std::uint32_t w_bytes =
-            (parts + F::kParts - 1) / F::kParts * static_cast<std::uint32_t>(sizeof(typename F::Block));
-#pragma unroll
-        for (int r = 0; r < R; ++r) {
-            // As load_weight_chunk reads them (with slices, S whole rows).
-            const std::uint8_t* start =
-                S == 1 ? rows[r] + first / F::kParts * sizeof(typename F::Block) : rows[r];
-            const std::uint32_t bytes =
-                S == 1 ? w_bytes : w_bytes + (tile_row_count(g, R, r, S, args) - 1) * static_cast<std::uint32_t>(args.row_bytes);
-            const auto lead = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(start) & 127u);
-            const std::uint8_t* line = start - lead;
-            for (std::uint32_t i = threadIdx.x; 128u * i < lead + bytes; i += kThreads) prefetch_l2(line + 128u * i);
-        }
-    }
-}
-
 template <int kChunkParts, bool kStageX, int B, typename XStage, int kRows, int kVectors>
 __device__ __forceinline__ void load_activation_chunk(XStage (&x_stage)[kStageX ? B : 1], const quant::BlockQ8_1* x,
                                                       const quant::MatVecArgs& args, std::uint32_t first,
@@ -427,9 +393,6 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     // weights, which no kernel writes, are requested at once; the
     // activations (and y) only once that kernel is done.
     load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
-    if constexpr (kMatVecFusedQuantize<B> && kMatVecPrefetchChunks > 0) {
-        if (fused.x != nullptr) prefetch_weight_chunks<F, kChunkParts, R, S, kThreads>(w, args, group, groups);
-    }
     wait_for_previous_kernel();
     if constexpr (kMatVecFusedQuantize<B>) {
         if (fused.x != nullptr)

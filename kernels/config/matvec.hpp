@@ -25,13 +25,6 @@ HIPQUANT_HD constexpr int matvec_rows_per_block(int batch) { return batch <= 4 ?
 // group (they need more registers; a capped grid would run in two waves).
 inline constexpr int kMatVecBlocksPerCu = 4;
 inline constexpr int kMatVecPersistentBatch = 2;
-// Where they quantize their own activations, the persistent kernels ask
-// for this many chunks past the first into L2 before they wait for the
-// quantization (HQ_TUNE_MMV_PREFETCH overrides it for side-by-side builds).
-#ifndef HQ_TUNE_MMV_PREFETCH
-#define HQ_TUNE_MMV_PREFETCH 0
-#endif
-inline constexpr int kMatVecPrefetchChunks = HQ_TUNE_MMV_PREFETCH;
 
 // The f32 path: one logical warp per row, this many rows per block.
 inline constexpr int kMatVecF32RowsPerBlock = 4;
