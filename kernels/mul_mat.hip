@@ -358,14 +358,14 @@ struct StagedBlocks {
 };
 
 // Item i of a chunk's kParts parts of each tile row (or column), spread
-// over the stagers: row i / kParts, part i % kParts. With kPairs
-// (HQ_TUNE_STAGE_PAIRS; 8-part chunks) each 8 neighbouring items take 4
+// over the stagers: row i / kParts, part i % kParts. With kPairs (the
+// tiling's stage_pairs; 8-part chunks) each 8 neighbouring items take 4
 // parts of 2 rows instead of 8 parts of one: a 16-byte store is served 8
 // lanes at a time, and parts k and k + 4 of a row lie in the same banks
 // (a 2-way conflict in every quant store, bench/NOTES.md sixteenth session).
-template <int kParts>
+template <int kParts, bool kStagePairs>
 struct StageItems {
-    static constexpr bool kPairs = HQ_TUNE_STAGE_PAIRS != 0 && kParts == 8;
+    static constexpr bool kPairs = kStagePairs && kParts == 8;
     __device__ __forceinline__ static int row(int i) { return kPairs ? i / 16 * 2 + (i >> 2 & 1) : i / kParts; }
     __device__ __forceinline__ static int part(int i) { return kPairs ? (i & 3) + (i >> 3 & 1) * 4 : i % kParts; }
 };
@@ -398,7 +398,7 @@ __device__ __forceinline__ void stage_chunk(MatMulTiles<T, L>& s, const Source& 
     // this thread: tile row m_of(r), part k_of(r) of the chunk.
     constexpr int kRun = 2;
     constexpr bool kRuns = kSharedParts<F, kRun> && kWItems % kRun == 0 && L::kParts % kWItems == 0;
-    using Items = StageItems<L::kParts>;
+    using Items = StageItems<L::kParts, L::kStagePairs>;
     const auto m_of = [t](int r) { return kRuns ? t / (L::kParts / kWItems) : Items::row(t + r * kThreads); };
     const auto k_of = [t](int r) {
         return kRuns ? t % (L::kParts / kWItems) * kWItems + r : Items::part(t + r * kThreads);
@@ -848,7 +848,10 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
                 if constexpr (!kTwoAhead) stage.copy(q + Tiles::kParts);
                 if (c >= 2) barrier_sync<kAll>(kEmpty + c % 2);  // chunk c - 2 multiplied
                 stage.decode(q, stage.sets()[c % 2]);
-                barrier_arrive<kAll>(kFull + c % 2);
+                if constexpr (kNvHandoffSync == 2)
+                    barrier_sync<kAll>(kFull + c % 2);
+                else
+                    barrier_arrive<kAll>(kFull + c % 2);
                 if constexpr (kTwoAhead) stage.copy(q + 2 * Tiles::kParts);
             }
             // The last two chunks multiplied: both sets free for the next
@@ -870,7 +873,7 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
             for (int c = 0; c < chunks; ++c) {
                 barrier_sync<kAll>(kFull + c % 2);
                 multiply_chunk<T, Mma, L>(sets[c % 2], lane, m_base, n_base, acc);
-                if constexpr (kNvEmptySync)
+                if constexpr (kNvHandoffSync == 1)
                     barrier_sync<kAll>(kEmpty + c % 2);
                 else
                     barrier_arrive<kAll>(kEmpty + c % 2);

@@ -26,7 +26,9 @@ namespace hipquant::kernels {
 // 16-value groups, 32-value groups, and 32-value groups of formats with
 // mins. copies_ahead: with two sets and no producers, how many chunks past
 // the one being decoded are being copied (raw buffers: one more); deeper
-// keeps more bytes in flight where few warps share an SM.
+// keeps more bytes in flight where few warps share an SM. stage_pairs: in
+// 8-part chunks the stagers take 4 parts of 2 rows per 8 neighbouring
+// items rather than 8 parts of one (StageItems, kernels/mul_mat.hip).
 struct TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 64, parts = 4;
     static constexpr int group_tiles_m = 1, group_tiles_n = 1;
@@ -35,6 +37,7 @@ struct TilingRow {
     static constexpr int unroll_16 = 1, unroll_32 = 1, unroll_32_min = 1;
     static constexpr int producer_threads = 0;
     static constexpr int copies_ahead = 1;
+    static constexpr bool stage_pairs = false;
 };
 
 template <typename Row>
@@ -52,6 +55,7 @@ struct MatMulTiling {
     static constexpr bool kMinProduct = !std::is_void_v<MinProduct>;
     static constexpr int kUnroll16 = Row::unroll_16, kUnroll32 = Row::unroll_32, kUnroll32Min = Row::unroll_32_min;
     static constexpr int kCopiesAhead = Row::copies_ahead;
+    static constexpr bool kStagePairs = Row::stage_pairs;
     static_assert(kCopiesAhead == 1 || (kSets == 2 && kProducerThreads == 0), "deeper copies: two sets, no producers");
 
     struct RowWithoutProducers : Row {

@@ -21,10 +21,11 @@ inline constexpr int kUnroll16 = 2;
 inline constexpr int kUnroll16 = 1;
 #endif
 
-// HQ_TUNE_STAGE_PAIRS 1: the stagers of 8-part chunks take 4 parts of 2
-// rows per 8 lanes (StageItems, kernels/mul_mat.hip); not yet measured.
+// HQ_TUNE_STAGE_PAIRS 0: the skinny tilings' stagers take 8 parts of one
+// row per 8 lanes, as the others do, instead of 4 parts of 2 rows
+// (TilingRow::stage_pairs; for side-by-side builds).
 #ifndef HQ_TUNE_STAGE_PAIRS
-#define HQ_TUNE_STAGE_PAIRS 0
+#define HQ_TUNE_STAGE_PAIRS 1
 #endif
 
 // ---- Skinny tilings: batches up to 16 ------------------------------------
@@ -32,10 +33,14 @@ inline constexpr int kUnroll16 = 1;
 // server decodes or a draft verifies, where reading the weights is the
 // cost and the products are not (on the H100 its time is flat from batch 2
 // to 16: bench/NOTES.md).
+// Its stagers take 4 parts of 2 rows per 8 lanes (2-8 % faster on the
+// H100 for the formats staged part by part; the narrow tiling, with the
+// same 8-part chunks, not yet measured so).
 struct SkinnyRow : TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 16, parts = 8;
     static constexpr int threads = 128;
     static constexpr int unroll_16 = kUnroll16;
+    static constexpr bool stage_pairs = HQ_TUNE_STAGE_PAIRS != 0;
 };
 
 // ---- The integer-dot product (any GPU) and WMMA (RDNA3/4) -----------------
@@ -66,14 +71,15 @@ struct MfmaWide : TilingRow {
     static constexpr int group_tiles_m = 2, group_tiles_n = 2;
 };
 
-// HQ_TUNE_EMPTY_SYNC 1: the warp-specialized kernels' multiplying
-// warps (NVIDIA) wait at the kEmpty hand-off (bar.sync) instead of
-// arriving (bar.arrive): slower, the same data flow; for racecheck, whose
-// hazards across that bar.arrive this tells apart.
-#ifndef HQ_TUNE_EMPTY_SYNC
-#define HQ_TUNE_EMPTY_SYNC 0
+// HQ_TUNE_HANDOFF_SYNC: in the warp-specialized kernels (NVIDIA) one
+// side waits at a hand-off where it would only arrive: 1 the multiplying
+// warps at kEmpty, 2 the producers at kFull (bar.sync for bar.arrive;
+// slower, the same data flow, no deadlock either way). For racecheck,
+// whose hazards across a bar.arrive these builds tell apart.
+#ifndef HQ_TUNE_HANDOFF_SYNC
+#define HQ_TUNE_HANDOFF_SYNC 0
 #endif
-inline constexpr bool kNvEmptySync = HQ_TUNE_EMPTY_SYNC != 0;
+inline constexpr int kNvHandoffSync = HQ_TUNE_HANDOFF_SYNC;
 
 // ---- mma.sync (NVIDIA) ----------------------------------------------------
 #if HQ_MATRIX_CORE == HQ_MATRIX_NV_MMA
