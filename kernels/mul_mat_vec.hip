@@ -392,12 +392,18 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     // Launched overlapping the kernel before (where the GPU can): the
     // weights, which no kernel writes, are requested at once; the
     // activations (and y) only once that kernel is done.
-    load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
+    const bool quantizes = kMatVecFusedQuantize<B> && fused.x != nullptr;
+    constexpr bool kWeightsAfter = kMatVecFusedQuantize<B> && kMatVecWeightsAfterQuantize;
+    if (!(kWeightsAfter && quantizes))
+        load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
     wait_for_previous_kernel();
     if constexpr (kMatVecFusedQuantize<B>) {
-        if (fused.x != nullptr)
+        if (quantizes) {
             quantize_in_grid<kThreads>(fused, const_cast<quant::BlockQ8_1*>(x),
                                        static_cast<std::uint32_t>(args.x_row_stride), args.batch);
+            if constexpr (kWeightsAfter)
+                load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
+        }
     }
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 

@@ -105,10 +105,16 @@ struct NvSkinny : SkinnyRow {
     static constexpr int copies_ahead = HQ_TUNE_NV_SKINNY_AHEAD;
     using min_product = MinMmaTf32;
 };
+// HQ_TUNE_NV_NARROW_PAIRS 1: its stagers on pairs of rows too (stage_pairs;
+// not yet measured).
+#ifndef HQ_TUNE_NV_NARROW_PAIRS
+#define HQ_TUNE_NV_NARROW_PAIRS 0
+#endif
 struct NvNarrow : TilingRow {
     static constexpr int tile_rows = 64, tile_cols = 32, parts = 8;
     using min_product = MinMmaTf32;
     static constexpr int unroll_16 = kUnroll16;
+    static constexpr bool stage_pairs = HQ_TUNE_NV_NARROW_PAIRS != 0;
 };
 struct NvMid : TilingRow {
     static constexpr int tile_rows = 128, tile_cols = 64, parts = 4;

@@ -25,6 +25,15 @@ HIPQUANT_HD constexpr int matvec_rows_per_block(int batch) { return batch <= 4 ?
 // group (they need more registers; a capped grid would run in two waves).
 inline constexpr int kMatVecBlocksPerCu = 4;
 inline constexpr int kMatVecPersistentBatch = 2;
+// HQ_TUNE_MMV_WEIGHTS_AFTER_QUANTIZE 1: where they quantize their own
+// activations, those kernels request their first weight chunk once the
+// quantization is done rather than before they wait for the kernel
+// before (whose activations might otherwise queue behind those bytes);
+// for side-by-side builds, not yet measured.
+#ifndef HQ_TUNE_MMV_WEIGHTS_AFTER_QUANTIZE
+#define HQ_TUNE_MMV_WEIGHTS_AFTER_QUANTIZE 0
+#endif
+inline constexpr bool kMatVecWeightsAfterQuantize = HQ_TUNE_MMV_WEIGHTS_AFTER_QUANTIZE != 0;
 
 // The f32 path: one logical warp per row, this many rows per block.
 inline constexpr int kMatVecF32RowsPerBlock = 4;
