@@ -23,8 +23,8 @@ inline constexpr int kUnroll16 = 1;
 
 // HQ_TUNE_STAGE_PAIRS 1: the skinny tilings' stagers take 4 parts of 2
 // rows per 8 lanes instead of 8 parts of one (TilingRow::stage_pairs):
-// measured 2-8 % faster on the H100, off until the GPU tests have run on
-// that build.
+// faster on the H100 (bench/NOTES.md, eighteenth session), off until the
+// GPU tests have run on that build.
 #ifndef HQ_TUNE_STAGE_PAIRS
 #define HQ_TUNE_STAGE_PAIRS 0
 #endif
