@@ -848,10 +848,7 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
                 if constexpr (!kTwoAhead) stage.copy(q + Tiles::kParts);
                 if (c >= 2) barrier_sync<kAll>(kEmpty + c % 2);  // chunk c - 2 multiplied
                 stage.decode(q, stage.sets()[c % 2]);
-                if constexpr (kNvHandoffSync == 2)
-                    barrier_sync<kAll>(kFull + c % 2);
-                else
-                    barrier_arrive<kAll>(kFull + c % 2);
+                named_barrier<kAll, kNvHandoffSync == 2>(kFull + c % 2);  // arrive (HQ_TUNE_HANDOFF_SYNC)
                 if constexpr (kTwoAhead) stage.copy(q + 2 * Tiles::kParts);
             }
             // The last two chunks multiplied: both sets free for the next
@@ -873,10 +870,7 @@ __device__ __forceinline__ void mul_mat_q8_1_specialized(const std::uint8_t* __r
             for (int c = 0; c < chunks; ++c) {
                 barrier_sync<kAll>(kFull + c % 2);
                 multiply_chunk<T, Mma, L>(sets[c % 2], lane, m_base, n_base, acc);
-                if constexpr (kNvHandoffSync == 1)
-                    barrier_sync<kAll>(kEmpty + c % 2);
-                else
-                    barrier_arrive<kAll>(kEmpty + c % 2);
+                named_barrier<kAll, kNvHandoffSync == 1>(kEmpty + c % 2);  // arrive (HQ_TUNE_HANDOFF_SYNC)
             }
             store_sums<Mma, L>(y, args, it, lane, m_base, n_base, acc);
         }

@@ -393,18 +393,15 @@ __device__ __forceinline__ void mul_mat_vec_q8_1_slices(const std::uint8_t* __re
     // weights, which no kernel writes, are requested at once; the
     // activations (and y) only once that kernel is done.
     const bool quantizes = kMatVecFusedQuantize<B> && fused.x != nullptr;
-    constexpr bool kWeightsAfter = kMatVecFusedQuantize<B> && kMatVecWeightsAfterQuantize;
-    if (!(kWeightsAfter && quantizes))
-        load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
+    const bool weights_after = kMatVecWeightsAfterQuantize && quantizes;
+    if (!weights_after) load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
     wait_for_previous_kernel();
     if constexpr (kMatVecFusedQuantize<B>) {
-        if (quantizes) {
+        if (quantizes)
             quantize_in_grid<kThreads>(fused, const_cast<quant::BlockQ8_1*>(x),
                                        static_cast<std::uint32_t>(args.x_row_stride), args.batch);
-            if constexpr (kWeightsAfter)
-                load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
-        }
     }
+    if (weights_after) load_weight_chunk<F, kChunkParts, R, S>(stage, rows, args, group, 0, w_tile[0]);
     load_activation_chunk<kChunkParts, kStageX, B>(x_stage, x, args, 0, x_tile);
 
     const std::uint32_t t = S == 1 ? threadIdx.x : threadIdx.x % kSliceThreads;
